@@ -1,0 +1,126 @@
+//! `Mailbox`: a multi-producer command queue read by one thread, with a
+//! `Signaler` that is written only when the queue turns from empty to
+//! non-empty while its reader may be asleep — never once per command.
+//!
+//! Invariant: the signaler's fd is readable exactly while `signalled` is
+//! true; both change only under the queue's lock.
+
+use std::collections::VecDeque;
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::signaler::Signaler;
+use crate::error::Result;
+
+pub struct Mailbox<C> {
+    state: Mutex<State<C>>,
+    signaler: Signaler,
+}
+
+struct State<C> {
+    queue: VecDeque<C>,
+    signalled: bool,
+}
+
+impl<C> Mailbox<C> {
+    pub fn new() -> Result<Mailbox<C>> {
+        Ok(Mailbox {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                signalled: false,
+            }),
+            signaler: Signaler::new()?,
+        })
+    }
+
+    /// Queues a command and wakes the reader if needed.
+    pub fn send(&self, cmd: C) {
+        let mut st = self.state.lock();
+        st.queue.push_back(cmd);
+        if !st.signalled {
+            st.signalled = true;
+            self.signaler.signal();
+        }
+    }
+
+    /// Takes the next command, if any. When the queue is found empty the fd
+    /// is made unreadable, so a reader may then sleep on it.
+    pub fn recv(&self) -> Option<C> {
+        let mut st = self.state.lock();
+        let cmd = st.queue.pop_front();
+        if cmd.is_none() && st.signalled {
+            self.signaler.drain();
+            st.signalled = false;
+        }
+        cmd
+    }
+
+    /// Takes every queued command at once.
+    pub fn recv_all(&self, out: &mut VecDeque<C>) {
+        let mut st = self.state.lock();
+        if st.queue.is_empty() {
+            if st.signalled {
+                self.signaler.drain();
+                st.signalled = false;
+            }
+        } else {
+            out.append(&mut st.queue);
+        }
+    }
+
+    /// Sleeps until a command may be queued (see `Signaler::wait`).
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
+        self.signaler.wait(timeout)
+    }
+
+    /// The fd that is readable while commands may be pending (`ZMQ_FD`).
+    pub fn fd(&self) -> RawFd {
+        self.signaler.fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn signals_only_on_empty_to_non_empty() {
+        let mb = Mailbox::new().unwrap();
+        mb.send(1);
+        mb.send(2);
+        assert!(mb.wait(Some(Duration::ZERO)).is_ok());
+        assert_eq!(mb.recv(), Some(1));
+        assert_eq!(mb.recv(), Some(2));
+        // still readable until the reader has seen the queue empty
+        assert!(mb.wait(Some(Duration::ZERO)).is_ok());
+        assert_eq!(mb.recv(), None);
+        assert!(mb.wait(Some(Duration::ZERO)).is_err());
+    }
+
+    #[test]
+    fn cross_thread_wakeup() {
+        let mb = Arc::new(Mailbox::new().unwrap());
+        let writer = {
+            let mb = mb.clone();
+            std::thread::spawn(move || {
+                for i in 0..1000 {
+                    mb.send(i);
+                }
+            })
+        };
+        let mut got = 0;
+        while got < 1000 {
+            match mb.recv() {
+                Some(v) => {
+                    assert_eq!(v, got);
+                    got += 1;
+                }
+                None => mb.wait(Some(Duration::from_secs(5))).unwrap(),
+            }
+        }
+        writer.join().unwrap();
+    }
+}

@@ -1,0 +1,14 @@
+//! A libzmq written in Rust: `libzmq.so.5` with libzmq's C ABI (see
+//! `include/zmq.h`), speaking ZMTP on the wire.
+//!
+//! Layers, top to bottom (arrows point down only): `ffi` (the C boundary),
+//! `ctx`, sockets and routing, `msg`, then `io`, transports, engines and the
+//! sans-IO `zmtp` protocol. See ARCHITECTURE.md in the shared folder.
+
+pub mod ctx;
+pub mod error;
+pub mod ffi;
+pub mod io;
+pub mod msg;
+
+pub use error::{Error, Result};
