@@ -5,13 +5,16 @@
 //! their count and scheduling are fixed from then on. This module never
 //! touches C pointers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
 use crate::io::{IoThread, ThreadConfig};
+use crate::pipe::Pipe;
 
 /// `zmq_ctx_set`/`zmq_ctx_get` option numbers (zmq.h).
 pub mod opt {
@@ -95,10 +98,14 @@ impl CtxOptions {
             }
             opt::THREAD_PRIORITY => self.thread_priority = non_negative.ok_or(Error::Inval)?,
             opt::THREAD_AFFINITY_CPU_ADD => {
-                self.thread_affinity.insert(non_negative.ok_or(Error::Inval)?);
+                self.thread_affinity
+                    .insert(non_negative.ok_or(Error::Inval)?);
             }
             opt::THREAD_AFFINITY_CPU_REMOVE => {
-                if !self.thread_affinity.remove(&non_negative.ok_or(Error::Inval)?) {
+                if !self
+                    .thread_affinity
+                    .remove(&non_negative.ok_or(Error::Inval)?)
+                {
                     return Err(Error::Inval);
                 }
             }
@@ -175,8 +182,42 @@ fn leading_int(text: &[u8]) -> i32 {
     let n: i64 = digits
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| (acc * 10 + (d - b'0') as i64).min(i64::from(i32::MAX) + 1));
+        .fold(0i64, |acc, d| {
+            (acc * 10 + (d - b'0') as i64).min(i64::from(i32::MAX) + 1)
+        });
     (sign * n).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+/// How the context (and other sockets, over inproc) reach a socket: a
+/// command sent to its mailbox.
+pub trait SocketLink: Send + Sync {
+    /// Hands the socket a new pipe end to attach.
+    fn attach(&self, pipe: Pipe);
+    /// The context is terminating: blocking calls must fail with `ETERM`.
+    fn stop(&self);
+}
+
+/// What an inproc peer needs to know of a socket at connect or bind time.
+#[derive(Clone)]
+pub struct InprocPeer {
+    pub link: Arc<dyn SocketLink>,
+    pub socket_id: u64,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub routing_id: Bytes,
+}
+
+/// A connect to an inproc name nobody has bound yet: the binder's pipe end
+/// waits here (the connector attached its own end already).
+pub struct PendingConnect {
+    pub pipe: Pipe,
+    pub connector: InprocPeer,
+}
+
+#[derive(Default)]
+struct Inproc {
+    bound: HashMap<String, InprocPeer>,
+    pending: HashMap<String, Vec<PendingConnect>>,
 }
 
 #[derive(Default)]
@@ -187,7 +228,7 @@ struct CtxState {
     /// I/O threads, started with the first socket.
     io_threads: Option<Vec<IoThread>>,
     /// Sockets created and not yet fully closed (linger included).
-    sockets: usize,
+    sockets: HashMap<u64, Arc<dyn SocketLink>>,
 }
 
 /// A ZeroMQ context.
@@ -196,6 +237,8 @@ pub struct Context {
     state: Mutex<CtxState>,
     /// Signalled when the last socket is gone.
     all_closed: Condvar,
+    inproc: Mutex<Inproc>,
+    next_socket_id: AtomicU64,
 }
 
 impl Context {
@@ -204,6 +247,8 @@ impl Context {
             options: Mutex::new(CtxOptions::default()),
             state: Mutex::new(CtxState::default()),
             all_closed: Condvar::new(),
+            inproc: Mutex::new(Inproc::default()),
+            next_socket_id: AtomicU64::new(1),
         })
     }
 
@@ -224,16 +269,16 @@ impl Context {
         self.state.lock().terminating
     }
 
-    /// Accounts for a new socket, starting the I/O threads on the first one.
-    /// Fails with `ETERM` once the context is shutting down and `EMFILE` at
-    /// `ZMQ_MAX_SOCKETS`.
-    pub fn register_socket(&self) -> Result<()> {
+    /// Accounts for a new socket, starting the I/O threads on the first one,
+    /// and returns its id. Fails with `ETERM` once the context is shutting
+    /// down and `EMFILE` at `ZMQ_MAX_SOCKETS`.
+    pub fn register_socket(&self, link: Arc<dyn SocketLink>) -> Result<u64> {
         let opts = self.options();
         let mut st = self.state.lock();
         if st.terminating {
             return Err(Error::Term);
         }
-        if st.sockets >= opts.max_sockets as usize {
+        if st.sockets.len() >= opts.max_sockets as usize {
             return Err(Error::MFile);
         }
         if st.io_threads.is_none() {
@@ -242,16 +287,59 @@ impl Context {
                 .collect::<Result<Vec<_>>>()?;
             st.io_threads = Some(threads);
         }
-        st.sockets += 1;
-        Ok(())
+        let id = self.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        st.sockets.insert(id, link);
+        Ok(id)
     }
 
     /// A socket is completely gone (closed and lingered).
-    pub fn unregister_socket(&self) {
+    pub fn unregister_socket(&self, id: u64) {
+        self.inproc_unbind_all(id);
         let mut st = self.state.lock();
-        st.sockets = st.sockets.saturating_sub(1);
-        if st.sockets == 0 {
+        st.sockets.remove(&id);
+        if st.sockets.is_empty() {
             self.all_closed.notify_all();
+        }
+    }
+
+    /// Binds an inproc name; returns the connects that were waiting for it.
+    pub fn inproc_bind(&self, name: &str, peer: InprocPeer) -> Result<Vec<PendingConnect>> {
+        let mut reg = self.inproc.lock();
+        if reg.bound.contains_key(name) {
+            return Err(Error::AddrInUse);
+        }
+        reg.bound.insert(name.to_owned(), peer);
+        Ok(reg.pending.remove(name).unwrap_or_default())
+    }
+
+    /// Unbinds an inproc name bound by `socket_id` (`ENOENT` otherwise).
+    pub fn inproc_unbind(&self, name: &str, socket_id: u64) -> Result<()> {
+        let mut reg = self.inproc.lock();
+        match reg.bound.get(name) {
+            Some(p) if p.socket_id == socket_id => {
+                reg.bound.remove(name);
+                Ok(())
+            }
+            _ => Err(Error::NoEnt),
+        }
+    }
+
+    fn inproc_unbind_all(&self, socket_id: u64) {
+        let mut reg = self.inproc.lock();
+        reg.bound.retain(|_, p| p.socket_id != socket_id);
+    }
+
+    /// Connects to an inproc name: `connect` gets the binder, if bound, and
+    /// returns a pending connect to park if not. Runs under the registry
+    /// lock, so a bind cannot slip in between.
+    pub fn inproc_connect(
+        &self,
+        name: &str,
+        connect: impl FnOnce(Option<&InprocPeer>) -> Option<PendingConnect>,
+    ) {
+        let mut reg = self.inproc.lock();
+        if let Some(pending) = connect(reg.bound.get(name)) {
+            reg.pending.entry(name.to_owned()).or_default().push(pending);
         }
     }
 
@@ -263,20 +351,32 @@ impl Context {
 
     /// `zmq_ctx_shutdown`: new sockets fail and blocking calls return `ETERM`.
     pub fn shutdown(&self) {
-        self.state.lock().terminating = true;
+        let links: Vec<_> = {
+            let mut st = self.state.lock();
+            if st.terminating {
+                return;
+            }
+            st.terminating = true;
+            st.sockets.values().cloned().collect()
+        };
+        for link in links {
+            link.stop();
+        }
     }
 
     /// `zmq_ctx_term`: shuts down, waits until every socket is closed and
     /// lingered, then stops the I/O threads.
     pub fn terminate(&self) {
+        self.shutdown();
         let threads = {
             let mut st = self.state.lock();
-            st.terminating = true;
-            while st.sockets > 0 {
+            while !st.sockets.is_empty() {
                 self.all_closed.wait(&mut st);
             }
             st.io_threads.take()
         };
+        // Connects that never found their binder go now.
+        drop(std::mem::take(&mut self.inproc.lock().pending));
         for mut t in threads.into_iter().flatten() {
             t.stop();
         }
@@ -313,7 +413,10 @@ mod tests {
         let mut o = CtxOptions::default();
         assert_eq!(set_int(&mut o, opt::IO_THREADS, -1), Err(Error::Inval));
         assert_eq!(set_int(&mut o, opt::MAX_SOCKETS, 0), Err(Error::Inval));
-        assert_eq!(set_int(&mut o, opt::THREAD_AFFINITY_CPU_REMOVE, 3), Err(Error::Inval));
+        assert_eq!(
+            set_int(&mut o, opt::THREAD_AFFINITY_CPU_REMOVE, 3),
+            Err(Error::Inval)
+        );
         assert_eq!(set_int(&mut o, 9999, 1), Err(Error::Inval));
         assert_eq!(o.set(opt::IO_THREADS, &[1, 0]), Err(Error::Inval));
         assert_eq!(get_int(&o, opt::THREAD_PRIORITY + 100), Err(Error::Inval));
@@ -329,19 +432,28 @@ mod tests {
         assert_eq!(o.get(opt::THREAD_NAME_PREFIX, &mut buf), Ok(3));
         assert_eq!(&buf[..3], b"app");
         assert_eq!(o.thread_config("IO/0").name, "app/ZMQbg/IO/0");
-        assert_eq!(o.set(opt::THREAD_NAME_PREFIX, &[b'x'; 17]), Err(Error::Inval));
+        assert_eq!(
+            o.set(opt::THREAD_NAME_PREFIX, &[b'x'; 17]),
+            Err(Error::Inval)
+        );
+    }
+
+    struct NoLink;
+    impl SocketLink for NoLink {
+        fn attach(&self, _pipe: Pipe) {}
+        fn stop(&self) {}
     }
 
     #[test]
     fn sockets_start_threads_and_term_waits() {
         let ctx = Context::new();
         assert!(ctx.with_io_threads(|t| t.len()).is_none());
-        ctx.register_socket().unwrap();
+        let id = ctx.register_socket(Arc::new(NoLink)).unwrap();
         assert_eq!(ctx.with_io_threads(|t| t.len()), Some(1));
         let c2 = ctx.clone();
-        let closer = std::thread::spawn(move || c2.unregister_socket());
+        let closer = std::thread::spawn(move || c2.unregister_socket(id));
         ctx.terminate();
         closer.join().unwrap();
-        assert_eq!(ctx.register_socket(), Err(Error::Term));
+        assert_eq!(ctx.register_socket(Arc::new(NoLink)).err(), Some(Error::Term));
     }
 }

@@ -127,7 +127,8 @@ impl From<io::Error> for Error {
     }
 }
 
-/// libzmq's message for one of its own error numbers, or `None` for a
+/// The text libzmq gives for an error number it words itself (its own errors
+/// and `EHOSTUNREACH`), or `None` for a
 /// system errno (whose text comes from the C library).
 pub fn zmq_error_text(n: i32) -> Option<&'static str> {
     Some(match n {
@@ -135,6 +136,7 @@ pub fn zmq_error_text(n: i32) -> Option<&'static str> {
         ENOCOMPATPROTO => "The protocol is not compatible with the socket type",
         ETERM => "Context was terminated",
         EMTHREAD => "No thread available",
+        libc::EHOSTUNREACH => "Host unreachable",
         _ => return None,
     })
 }
@@ -156,7 +158,14 @@ mod tests {
 
     #[test]
     fn errno_round_trips() {
-        for n in [libc::EAGAIN, libc::EINVAL, EFSM, ETERM, EMTHREAD, libc::EPIPE] {
+        for n in [
+            libc::EAGAIN,
+            libc::EINVAL,
+            EFSM,
+            ETERM,
+            EMTHREAD,
+            libc::EPIPE,
+        ] {
             assert_eq!(Error::from_errno(n).errno(), n);
         }
         assert_eq!(Error::from_errno(libc::EPIPE), Error::Os(libc::EPIPE));

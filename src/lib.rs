@@ -10,5 +10,7 @@ pub mod error;
 pub mod ffi;
 pub mod io;
 pub mod msg;
+pub mod pattern;
+pub mod pipe;
 
 pub use error::{Error, Result};

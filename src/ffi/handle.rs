@@ -33,7 +33,7 @@ pub(crate) fn into_handle<T: Handle>(value: T) -> *mut c_void {
 
 /// Whether `ptr` looks like a live handle of type `T`.
 fn check<T: Handle>(ptr: *const c_void) -> bool {
-    if ptr.is_null() || (ptr as usize) % std::mem::align_of::<Tagged<T>>() != 0 {
+    if ptr.is_null() || !(ptr as *const Tagged<T>).is_aligned() {
         return false;
     }
     // SAFETY: the pointer is non-null and aligned; C handed it to us as a

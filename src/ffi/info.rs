@@ -39,6 +39,7 @@ pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
         error::ENOCOMPATPROTO => Some(c"The protocol is not compatible with the socket type"),
         error::ETERM => Some(c"Context was terminated"),
         error::EMTHREAD => Some(c"No thread available"),
+        libc::EHOSTUNREACH => Some(c"Host unreachable"),
         _ => None,
     };
     debug_assert_eq!(

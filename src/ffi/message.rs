@@ -7,7 +7,7 @@ use libc::{c_int, size_t};
 
 use super::boundary::{call, fail};
 use crate::error::{Error, Result};
-use crate::msg::{FreeFn, Msg};
+use crate::msg::{FreeFn, Msg, GROUP_MAX_LENGTH};
 
 /// `zmq_msg_get`/`zmq_msg_set` property numbers (zmq.h).
 const ZMQ_MORE: c_int = 1;
@@ -177,8 +177,13 @@ pub extern "C" fn zmq_msg_gets(msg: *const Msg, property: *const c_char) -> *con
             return Err(Error::Inval);
         }
         // SAFETY: the caller passes a NUL-terminated string.
-        let name = unsafe { CStr::from_ptr(property) }.to_str().map_err(|_| Error::Inval)?;
-        let value = m.metadata().and_then(|md| md.get(name)).ok_or(Error::Inval)?;
+        let name = unsafe { CStr::from_ptr(property) }
+            .to_str()
+            .map_err(|_| Error::Inval)?;
+        let value = m
+            .metadata()
+            .and_then(|md| md.get(name))
+            .ok_or(Error::Inval)?;
         Ok(value.as_ptr())
     })
 }
@@ -203,8 +208,15 @@ pub extern "C" fn zmq_msg_set_group(msg: *mut Msg, group: *const c_char) -> c_in
         if group.is_null() {
             return Err(Error::Inval);
         }
-        // SAFETY: the caller passes a NUL-terminated string.
-        m.set_group(unsafe { CStr::from_ptr(group) }.to_bytes())?;
+        // As libzmq does, a longer name is cut to `GROUP_MAX_LENGTH` bytes;
+        // no byte past that is read.
+        // SAFETY: the caller passes a NUL-terminated string; `strnlen` reads
+        // at most `GROUP_MAX_LENGTH` bytes of it.
+        let name = unsafe {
+            let len = libc::strnlen(group, GROUP_MAX_LENGTH);
+            std::slice::from_raw_parts(group as *const u8, len)
+        };
+        m.set_group(name)?;
         Ok(0)
     })
 }

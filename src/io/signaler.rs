@@ -32,7 +32,11 @@ impl Signaler {
         loop {
             // SAFETY: writes 8 bytes from a live u64 to our own eventfd.
             let rc = unsafe {
-                libc::write(self.fd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8)
+                libc::write(
+                    self.fd.as_raw_fd(),
+                    &one as *const u64 as *const libc::c_void,
+                    8,
+                )
             };
             // EAGAIN means the counter is saturated: it is readable anyway.
             if rc >= 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
@@ -47,7 +51,11 @@ impl Signaler {
         loop {
             // SAFETY: reads 8 bytes into a live u64 from our own eventfd.
             let rc = unsafe {
-                libc::read(self.fd.as_raw_fd(), &mut value as *mut u64 as *mut libc::c_void, 8)
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    &mut value as *mut u64 as *mut libc::c_void,
+                    8,
+                )
             };
             if rc == 8 {
                 return true;
@@ -68,7 +76,8 @@ impl Signaler {
         };
         let ms = match timeout {
             None => -1,
-            Some(t) => t.as_millis().min(i32::MAX as u128) as i32,
+            // Rounded up: waking early would spin on a zero timeout.
+            Some(t) => t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32,
         };
         // SAFETY: polls one live pollfd.
         let rc = unsafe { libc::poll(&mut pfd, 1, ms) };

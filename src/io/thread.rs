@@ -46,7 +46,9 @@ impl ThreadConfig {
             let mut name: Vec<u8> = self.name.bytes().filter(|&b| b != 0).take(15).collect();
             name.push(0);
             // SAFETY: sets the calling thread's name from a NUL-terminated buffer.
-            unsafe { libc::pthread_setname_np(libc::pthread_self(), name.as_ptr() as *const libc::c_char) };
+            unsafe {
+                libc::pthread_setname_np(libc::pthread_self(), name.as_ptr() as *const libc::c_char)
+            };
         }
         if self.sched_policy >= 0 || self.priority >= 0 {
             let mut policy: libc::c_int = 0;
@@ -66,7 +68,11 @@ impl ThreadConfig {
                 libc::pthread_setschedparam(libc::pthread_self(), policy, &param);
                 if !realtime && self.priority >= 0 {
                     // Other policies take a nice value instead of a priority.
-                    libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, self.priority);
+                    libc::setpriority(
+                        libc::PRIO_PROCESS,
+                        libc::gettid() as libc::id_t,
+                        self.priority,
+                    );
                 }
             }
         }
@@ -115,7 +121,13 @@ impl IoThread {
             .name(config.name.clone())
             .spawn(move || {
                 config.apply();
-                run(Reactor { poll, stopping: false }, &mb);
+                run(
+                    Reactor {
+                        poll,
+                        stopping: false,
+                    },
+                    &mb,
+                );
             })
             .map_err(|_| Error::MThread)?;
         Ok(IoThread {

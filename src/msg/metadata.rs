@@ -45,7 +45,9 @@ impl Metadata {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &CStr)> {
-        self.properties.iter().map(|(n, v)| (n.as_str(), v.as_c_str()))
+        self.properties
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_c_str()))
     }
 }
 

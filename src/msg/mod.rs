@@ -504,7 +504,11 @@ mod tests {
         let mut raw = [0u64; 8];
         // SAFETY: test of the C contract: a zmq_msg_t moved by memcpy.
         let moved: Msg = unsafe {
-            std::ptr::copy_nonoverlapping(&msg as *const Msg as *const u8, raw.as_mut_ptr() as *mut u8, 64);
+            std::ptr::copy_nonoverlapping(
+                &msg as *const Msg as *const u8,
+                raw.as_mut_ptr() as *mut u8,
+                64,
+            );
             mem::forget(msg);
             std::ptr::read(raw.as_ptr() as *const Msg)
         };
@@ -558,7 +562,10 @@ mod tests {
         drop(m);
         assert_eq!(c.group(), &long[..]);
         let mut m = Msg::new();
-        assert_eq!(m.set_group(&[b'x'; GROUP_MAX_LENGTH + 1]), Err(Error::Inval));
+        assert_eq!(
+            m.set_group(&[b'x'; GROUP_MAX_LENGTH + 1]),
+            Err(Error::Inval)
+        );
     }
 
     #[test]

@@ -1,0 +1,84 @@
+# Builds libzmq.so.5 / libzmq.a from the Rust crate and runs the test suites.
+# `make demo` builds the library and runs the demo; `make check` runs every test.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+CARGO     ?= cargo
+CC        ?= cc
+
+SOVERSION := 5
+LIBVERSION := 5.2.5
+BUILD     := build
+LIB_OUT   := $(BUILD)/lib
+REF_LIBDIR := /usr/lib/x86_64-linux-gnu
+
+.PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
+        install uninstall clean
+
+all: lib
+
+# The library: cargo builds target/release/libzmq.{so,a}; we lay out the
+# versioned file and its symlinks as libzmq's own build does.
+lib:
+	$(CARGO) build --release --lib
+	@mkdir -p $(LIB_OUT)
+	@cp -f target/release/libzmq.so $(LIB_OUT)/libzmq.so.$(LIBVERSION)
+	@ln -sf libzmq.so.$(LIBVERSION) $(LIB_OUT)/libzmq.so.$(SOVERSION)
+	@ln -sf libzmq.so.$(SOVERSION) $(LIB_OUT)/libzmq.so
+	@cp -f target/release/libzmq.a $(LIB_OUT)/libzmq.a
+	@echo "built $(LIB_OUT)/libzmq.so.$(LIBVERSION) and $(LIB_OUT)/libzmq.a"
+
+# Until the pyzmq demo exists (issue #5): a program written for plain
+# libzmq, compiled against our header and linked with -lzmq against our library.
+demo: lib
+	@mkdir -p $(BUILD)/examples
+	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude examples/hello.c -L$(LIB_OUT) -lzmq -o $(BUILD)/examples/hello
+	LD_LIBRARY_PATH=$(LIB_OUT) $(BUILD)/examples/hello
+
+# Every test: Rust unit tests, lint, ABI checks, C tests, install check.
+# Ends with one line `N passed, N failed`.
+check: lib
+	@tools/check-all.sh
+
+check-abi: lib
+	@capi-tests/abi/check.sh $(LIB_OUT)/libzmq.so.$(SOVERSION)
+
+check-capi: lib
+	@capi-tests/run.sh
+
+# The same C test binaries against the reference libzmq (Debian's libzmq5).
+check-reference:
+	@capi-tests/run.sh --reference
+
+check-install: lib
+	@tools/install-check.sh
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+libzmq.pc: zmq.pc.in
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' -e 's|@includedir@|$(INCDIR)|' \
+	    -e 's|@version@|4.3.5|' $< > $@
+
+install: lib libzmq.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	install -m 0755 $(LIB_OUT)/libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)
+	ln -sf libzmq.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so
+	install -m 0644 $(LIB_OUT)/libzmq.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/zmq.h include/zmq_utils.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 libzmq.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	@rm -f libzmq.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION) \
+	      $(DESTDIR)$(LIBDIR)/libzmq.so $(DESTDIR)$(LIBDIR)/libzmq.a \
+	      $(DESTDIR)$(INCDIR)/zmq.h $(DESTDIR)$(INCDIR)/zmq_utils.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD) libzmq.pc

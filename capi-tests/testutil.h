@@ -1,0 +1,238 @@
+/* Shared assertion helpers for the C API tests in capi-tests/.
+ *
+ * Every test is a standalone program: on the first failed check it prints
+ * where it failed (file:line), the expression, and for calls that set errno
+ * the errno text, then exits with status 1. A test that returns from main
+ * with 0 has passed. Nothing here may hide a failure or retry a check.
+ */
+#ifndef CAPI_TESTUTIL_H
+#define CAPI_TESTUTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+static void tu_fail (const char *file, int line, const char *what,
+                     const char *detail)
+{
+    fprintf (stderr, "%s:%d: check failed: %s%s%s\n", file, line, what,
+             detail ? " -- " : "", detail ? detail : "");
+    fflush (stderr);
+    exit (1);
+}
+
+static void tu_fail_errno (const char *file, int line, const char *what,
+                           int err)
+{
+    char detail[256];
+    snprintf (detail, sizeof detail, "errno %d (%s)", err,
+              zmq_strerror (err));
+    tu_fail (file, line, what, detail);
+}
+
+/* Plain boolean check. */
+#define CHECK(expr)                                                            \
+    do {                                                                       \
+        if (!(expr))                                                           \
+            tu_fail (__FILE__, __LINE__, #expr, NULL);                         \
+    } while (0)
+
+/* A call returning int that must not return -1. Evaluates to the result. */
+static int tu_check_rc (int rc, const char *file, int line, const char *what)
+{
+    if (rc == -1)
+        tu_fail_errno (file, line, what, errno);
+    return rc;
+}
+#define CHECK_RC(call) tu_check_rc ((call), __FILE__, __LINE__, #call)
+
+/* A pointer-returning call that must not return NULL. Evaluates to it. */
+static void *tu_check_ptr (void *p, const char *file, int line,
+                           const char *what)
+{
+    if (p == NULL)
+        tu_fail_errno (file, line, what, errno);
+    return p;
+}
+#define CHECK_PTR(call) tu_check_ptr ((void *) (call), __FILE__, __LINE__, #call)
+
+/* A call returning int that must fail with -1 and the given errno.
+ * errno is cleared first so a stale value cannot satisfy the check. */
+static void tu_check_errno (int rc, int err, int expected, const char *file,
+                            int line, const char *what)
+{
+    char detail[256];
+    if (rc != -1) {
+        snprintf (detail, sizeof detail, "returned %d, expected -1", rc);
+        tu_fail (file, line, what, detail);
+    }
+    if (err != expected) {
+        snprintf (detail, sizeof detail, "errno %d (%s), expected %d (%s)",
+                  err, zmq_strerror (err), expected, zmq_strerror (expected));
+        tu_fail (file, line, what, detail);
+    }
+}
+#define CHECK_ERRNO(call, expected)                                            \
+    do {                                                                       \
+        errno = 0;                                                             \
+        int tu_rc_ = (int) (call);                                             \
+        int tu_err_ = errno;                                                   \
+        tu_check_errno (tu_rc_, tu_err_, (expected), __FILE__, __LINE__,       \
+                        #call);                                                \
+    } while (0)
+
+/* A pointer-returning call that must give NULL with the given errno. */
+#define CHECK_NULL_ERRNO(call, expected)                                       \
+    do {                                                                       \
+        errno = 0;                                                             \
+        const void *tu_p_ = (const void *) (call);                             \
+        int tu_err_ = errno;                                                   \
+        tu_check_errno (tu_p_ == NULL ? -1 : 0, tu_err_, (expected),           \
+                        __FILE__, __LINE__, #call);                            \
+    } while (0)
+
+/* Integer equality, printing both sides on failure. */
+static void tu_check_eq (long long got, long long want, const char *file,
+                         int line, const char *what)
+{
+    char detail[128];
+    if (got != want) {
+        snprintf (detail, sizeof detail, "got %lld, expected %lld", got,
+                  want);
+        tu_fail (file, line, what, detail);
+    }
+}
+#define CHECK_EQ(got, want)                                                    \
+    tu_check_eq ((long long) (got), (long long) (want), __FILE__, __LINE__,    \
+                 #got " == " #want)
+
+/* NUL-terminated string equality, printing both sides on failure. */
+static void tu_check_streq (const char *got, const char *want,
+                            const char *file, int line, const char *what)
+{
+    char detail[512];
+    if (got == NULL || strcmp (got, want) != 0) {
+        snprintf (detail, sizeof detail, "got \"%s\", expected \"%s\"",
+                  got ? got : "(null)", want);
+        tu_fail (file, line, what, detail);
+    }
+}
+#define CHECK_STREQ(got, want)                                                 \
+    tu_check_streq ((got), (want), __FILE__, __LINE__, #got " == " #want)
+
+/* Silence "unused function" warnings in tests that use only some helpers. */
+static inline void tu_use_all_helpers (void)
+{
+    (void) tu_check_rc;
+    (void) tu_check_ptr;
+    (void) tu_check_errno;
+    (void) tu_check_eq;
+    (void) tu_check_streq;
+}
+
+
+/* ---- Socket helpers (appended for the socket tests) ----------------------
+ * All report the caller's file:line. tu_socket() gives a socket whose
+ * blocking calls end after TU_TIMEOUT_MS and which does not linger, so a
+ * missing message shows up as a failed check rather than a hang. */
+#ifndef TU_TIMEOUT_MS
+#define TU_TIMEOUT_MS 3000
+#endif
+
+static inline void *tu_socket (void *ctx, int type, const char *file,
+                               int line)
+{
+    void *s = zmq_socket (ctx, type);
+    int timeout = TU_TIMEOUT_MS, zero = 0;
+    if (s == NULL)
+        tu_fail_errno (file, line, "zmq_socket", errno);
+    if (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout) != 0
+        || zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout) != 0
+        || zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero) != 0)
+        tu_fail_errno (file, line, "setting timeouts on a new socket", errno);
+    return s;
+}
+#define TU_SOCKET(ctx, type) tu_socket ((ctx), (type), __FILE__, __LINE__)
+
+static inline void tu_set_int (void *s, int option, int value,
+                               const char *file, int line, const char *what)
+{
+    if (zmq_setsockopt (s, option, &value, sizeof value) != 0)
+        tu_fail_errno (file, line, what, errno);
+}
+#define TU_SET_INT(s, option, value)                                           \
+    tu_set_int ((s), (option), (value), __FILE__, __LINE__,                    \
+                "zmq_setsockopt (" #s ", " #option ", " #value ")")
+
+/* Send one frame and check that the whole of it was accepted. */
+static inline void tu_send_bytes (void *s, const void *data, size_t len,
+                                  int flags, const char *file, int line)
+{
+    int rc = zmq_send (s, data, len, flags);
+    if (rc == -1)
+        tu_fail_errno (file, line, "zmq_send", errno);
+    if ((size_t) rc != len)
+        tu_fail (file, line, "zmq_send", "returned a short count");
+}
+#define SEND_BYTES(s, data, len, flags)                                        \
+    tu_send_bytes ((s), (data), (len), (flags), __FILE__, __LINE__)
+#define SEND_STR(s, str, flags)                                                \
+    tu_send_bytes ((s), (str), strlen (str), (flags), __FILE__, __LINE__)
+
+/* Receive one frame and check it holds exactly len bytes equal to data. */
+static inline void tu_recv_expect (void *s, const void *data, size_t len,
+                                   const char *file, int line)
+{
+    zmq_msg_t msg;
+    char detail[200];
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, s, 0) == -1)
+        tu_fail_errno (file, line, "zmq_msg_recv", errno);
+    if (zmq_msg_size (&msg) != len
+        || (len > 0 && memcmp (zmq_msg_data (&msg), data, len) != 0)) {
+        size_t n = zmq_msg_size (&msg), i, o = 0;
+        const unsigned char *p = (const unsigned char *) zmq_msg_data (&msg);
+        o += (size_t) snprintf (detail, sizeof detail, "got %zu bytes \"", n);
+        for (i = 0; i < n && o + 8 < sizeof detail; i++)
+            o += (size_t) snprintf (detail + o, sizeof detail - o,
+                                    p[i] >= 32 && p[i] < 127 ? "%c" : "\\x%02x",
+                                    p[i]);
+        snprintf (detail + o, sizeof detail - o, "\", expected %zu", len);
+        tu_fail (file, line, "received frame differs", detail);
+    }
+    zmq_msg_close (&msg);
+}
+#define RECV_BYTES(s, data, len)                                               \
+    tu_recv_expect ((s), (data), (len), __FILE__, __LINE__)
+#define RECV_STR(s, str)                                                       \
+    tu_recv_expect ((s), (str), strlen (str), __FILE__, __LINE__)
+
+/* ZMQ_RCVMORE of the last frame received on s. */
+static inline int tu_rcvmore (void *s)
+{
+    int more = 0;
+    size_t len = sizeof more;
+    if (zmq_getsockopt (s, ZMQ_RCVMORE, &more, &len) != 0)
+        tu_fail_errno (__FILE__, __LINE__, "zmq_getsockopt (ZMQ_RCVMORE)",
+                       errno);
+    return more;
+}
+
+/* 1 if s becomes readable within timeout_ms, else 0. */
+static inline int tu_poll_in (void *s, long timeout_ms)
+{
+    zmq_pollitem_t item;
+    int rc;
+    memset (&item, 0, sizeof item);
+    item.socket = s;
+    item.events = ZMQ_POLLIN;
+    rc = zmq_poll (&item, 1, timeout_ms);
+    if (rc == -1)
+        tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
+    return rc == 1 && (item.revents & ZMQ_POLLIN) != 0;
+}
+
+#endif

@@ -1,0 +1,13 @@
+//! Routing building blocks shared by the socket types: the pipe set, load
+//! balancing, fair queuing, fan-out, and subscription tries. They move
+//! messages between pipes; they never block and know nothing of transports.
+
+pub mod dist;
+pub mod fq;
+pub mod lb;
+mod pipes;
+
+pub use dist::Distributor;
+pub use fq::FairQueue;
+pub use lb::LoadBalancer;
+pub use pipes::PipeSet;
