@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -233,6 +234,86 @@ static inline int tu_poll_in (void *s, long timeout_ms)
     if (rc == -1)
         tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
     return rc == 1 && (item.revents & ZMQ_POLLIN) != 0;
+}
+
+
+/* ---- Helpers for the socket-pattern tests (issue #3) ---------------------
+ * Used by test_pair, test_pushpull, test_reqrep, test_router, test_conflate
+ * and test_immediate. Macros so that a failure names the caller's line. */
+
+/* s must have nothing to deliver right now: a non-blocking receive gives
+ * EAGAIN. */
+#define EXPECT_NOTHING(s)                                                      \
+    do {                                                                       \
+        char tu_nothing_[64];                                                  \
+        CHECK_ERRNO (zmq_recv ((s), tu_nothing_, sizeof tu_nothing_,          \
+                               ZMQ_DONTWAIT),                                  \
+                     EAGAIN);                                                  \
+    } while (0)
+
+/* The last frame received on s was (CHECK_MORE) or was not (CHECK_LAST)
+ * followed by more frames of the same message. */
+#define CHECK_MORE(s) CHECK_EQ (tu_rcvmore (s), 1)
+#define CHECK_LAST(s) CHECK_EQ (tu_rcvmore (s), 0)
+
+/* Receive one frame into buf (cap bytes) and return its size; a frame
+ * larger than cap fails the test rather than being silently truncated. */
+static inline size_t tu_recv_frame (void *s, void *buf, size_t cap,
+                                    const char *file, int line)
+{
+    int rc = zmq_recv (s, buf, cap, 0);
+    if (rc == -1)
+        tu_fail_errno (file, line, "zmq_recv", errno);
+    if ((size_t) rc > cap)
+        tu_fail (file, line, "zmq_recv", "frame larger than the buffer");
+    return (size_t) rc;
+}
+#define RECV_FRAME(s, buf, cap)                                                \
+    tu_recv_frame ((s), (buf), (cap), __FILE__, __LINE__)
+
+/* ZMQ_EVENTS of s (ZMQ_POLLIN and/or ZMQ_POLLOUT). */
+static inline int tu_events (void *s)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    if (zmq_getsockopt (s, ZMQ_EVENTS, &events, &len) != 0)
+        tu_fail_errno (__FILE__, __LINE__, "zmq_getsockopt (ZMQ_EVENTS)",
+                       errno);
+    return events;
+}
+
+/* 1 if s becomes writable within timeout_ms, else 0. */
+static inline int tu_poll_out (void *s, long timeout_ms)
+{
+    zmq_pollitem_t item;
+    int rc;
+    memset (&item, 0, sizeof item);
+    item.socket = s;
+    item.events = ZMQ_POLLOUT;
+    rc = zmq_poll (&item, 1, timeout_ms);
+    if (rc == -1)
+        tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
+    return rc == 1 && (item.revents & ZMQ_POLLOUT) != 0;
+}
+
+/* Milliseconds on a monotonic clock (libc only, so the helpers below do
+ * not depend on the library under test for timing). */
+static inline long long tu_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait (polling, at most TU_TIMEOUT_MS) until s stops being writable, as
+ * when its last peer has gone away. Returns 1 if it did, 0 on timeout. */
+static inline int tu_await_not_writable (void *s)
+{
+    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
+    while (tu_poll_out (s, 10))
+        if (tu_now_ms () > deadline)
+            return 0;
+    return 1;
 }
 
 #endif

@@ -339,7 +339,10 @@ impl Context {
     ) {
         let mut reg = self.inproc.lock();
         if let Some(pending) = connect(reg.bound.get(name)) {
-            reg.pending.entry(name.to_owned()).or_default().push(pending);
+            reg.pending
+                .entry(name.to_owned())
+                .or_default()
+                .push(pending);
         }
     }
 
@@ -454,6 +457,9 @@ mod tests {
         let closer = std::thread::spawn(move || c2.unregister_socket(id));
         ctx.terminate();
         closer.join().unwrap();
-        assert_eq!(ctx.register_socket(Arc::new(NoLink)).err(), Some(Error::Term));
+        assert_eq!(
+            ctx.register_socket(Arc::new(NoLink)).err(),
+            Some(Error::Term)
+        );
     }
 }

@@ -12,5 +12,10 @@ pub mod io;
 pub mod msg;
 pub mod pattern;
 pub mod pipe;
+pub mod poll;
+pub mod proxy;
+pub mod socket;
+pub mod timers;
+pub mod z85;
 
 pub use error::{Error, Result};

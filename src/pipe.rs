@@ -312,8 +312,13 @@ impl Pipe {
                 dropped = mem::take(&mut self.partial);
             } else {
                 if q.conflate {
+                    // Only the newest frame survives, as a one-frame message.
                     dropped.extend(q.frames.drain(..));
                     q.msgs = 0;
+                    let mut last = self.partial.pop().expect("flush of a complete message");
+                    last.reset_flags(crate::msg::flags::MORE);
+                    dropped.append(&mut self.partial);
+                    self.partial.push(last);
                 }
                 q.frames.extend(self.partial.drain(..));
                 q.msgs += 1;
@@ -419,7 +424,12 @@ mod tests {
     }
 
     fn setup(hwm: usize) -> (Pipe, Pipe, Arc<Log>, Arc<Log>) {
-        let (mut a, mut b) = pair([Flow { hwm, conflate: false }; 2]);
+        let (mut a, mut b) = pair(
+            [Flow {
+                hwm,
+                conflate: false,
+            }; 2],
+        );
         let (la, lb) = (Arc::new(Log::default()), Arc::new(Log::default()));
         a.set_waker(la.clone(), PipeKey(1));
         b.set_waker(lb.clone(), PipeKey(2));
@@ -492,7 +502,12 @@ mod tests {
 
     #[test]
     fn conflate_keeps_newest() {
-        let (mut a, mut b) = pair([Flow { hwm: 1, conflate: true }; 2]);
+        let (mut a, mut b) = pair(
+            [Flow {
+                hwm: 1,
+                conflate: true,
+            }; 2],
+        );
         for i in 0..5u8 {
             assert!(a.check_write());
             a.write(frame(&[i], false));
@@ -514,7 +529,12 @@ mod tests {
 
     #[test]
     fn cross_thread_stream() {
-        let (mut a, mut b) = pair([Flow { hwm: 10, conflate: false }; 2]);
+        let (mut a, mut b) = pair(
+            [Flow {
+                hwm: 10,
+                conflate: false,
+            }; 2],
+        );
         let writer = std::thread::spawn(move || {
             let mut i = 0u32;
             while i < 10_000 {

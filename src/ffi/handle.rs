@@ -54,6 +54,17 @@ pub(crate) fn borrow<'a, T: Handle>(ptr: *const c_void) -> Result<&'a T> {
     Ok(unsafe { &(*(ptr as *const Tagged<T>)).value })
 }
 
+/// Borrows the object behind a handle mutably (for handles C uses from one
+/// thread at a time, like pollers and timer sets).
+pub(crate) fn borrow_mut<'a, T: Handle>(ptr: *mut c_void) -> Result<&'a mut T> {
+    if !check::<T>(ptr) {
+        return Err(T::BAD_HANDLE);
+    }
+    // SAFETY: `check` verified the tag; the caller uses the handle from one
+    // thread at a time, as libzmq requires for these objects.
+    Ok(unsafe { &mut (*(ptr as *mut Tagged<T>)).value })
+}
+
 /// Destroys a handle, returning its object; the tag is overwritten first.
 pub(crate) fn take<T: Handle>(ptr: *mut c_void) -> Result<T> {
     if !check::<T>(ptr) {

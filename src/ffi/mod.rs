@@ -10,3 +10,8 @@ mod context;
 mod info;
 mod message;
 mod pending;
+mod poll;
+mod proxy;
+mod socket;
+mod timers;
+mod util;

@@ -38,7 +38,8 @@ impl Distributor {
 
     /// Whether every one of `keys` can take a new message (`ZMQ_XPUB_NODROP`).
     pub fn all_writable(&self, keys: &[PipeKey], pipes: &mut PipeSet) -> bool {
-        keys.iter().all(|&k| pipes.at(k).check_write() || pipes.at(k).is_peer_closed())
+        keys.iter()
+            .all(|&k| pipes.at(k).check_write() || pipes.at(k).is_peer_closed())
     }
 
     /// Sends a frame to every attached pipe.
@@ -51,7 +52,12 @@ impl Distributor {
     }
 
     /// Sends a frame; for a first frame, to the pipes `select` picks.
-    pub fn send_to(&mut self, msg: &mut Msg, pipes: &mut PipeSet, select: impl FnOnce(&mut Vec<PipeKey>)) {
+    pub fn send_to(
+        &mut self,
+        msg: &mut Msg,
+        pipes: &mut PipeSet,
+        select: impl FnOnce(&mut Vec<PipeKey>),
+    ) {
         if !self.more {
             self.targets.clear();
             select(&mut self.targets);

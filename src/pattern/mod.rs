@@ -6,6 +6,7 @@ pub mod dist;
 pub mod fq;
 pub mod lb;
 mod pipes;
+pub mod trie;
 
 pub use dist::Distributor;
 pub use fq::FairQueue;

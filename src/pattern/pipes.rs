@@ -69,7 +69,8 @@ impl PipeSet {
     /// The pipe behind a key that a routing block holds; its presence is
     /// an invariant (blocks forget a key before the socket removes it).
     pub fn at(&mut self, key: PipeKey) -> &mut Pipe {
-        self.get_mut(key).expect("routing block names a removed pipe")
+        self.get_mut(key)
+            .expect("routing block names a removed pipe")
     }
 
     pub fn remove(&mut self, key: PipeKey) -> Option<Pipe> {

@@ -1,0 +1,359 @@
+//! `zmq_socket`, `zmq_close`, options, endpoints, send and receive,
+//! monitoring: the C view of `Socket`.
+
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::Arc;
+
+use libc::{c_int, iovec, size_t};
+
+use super::boundary::call;
+use super::context::context;
+use super::handle::{borrow, into_handle, take, Handle};
+use super::message::{msg_mut, msg_write};
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::socket::{Socket, SNDMORE};
+
+/// What a socket handle points to.
+pub(crate) struct SocketHandle(pub(crate) Arc<Socket>);
+
+impl Handle for SocketHandle {
+    const TAG: u32 = 0xbadd_ecaf;
+    const BAD_HANDLE: Error = Error::NotSock;
+}
+
+/// The socket behind a handle (`ENOTSOCK` for anything else).
+pub(crate) fn socket<'a>(s: *mut c_void) -> Result<&'a Arc<Socket>> {
+    borrow::<SocketHandle>(s).map(|h| &h.0)
+}
+
+/// An endpoint string from C (`EINVAL` for NULL or non-UTF-8).
+fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
+    if addr.is_null() {
+        return Err(Error::Inval);
+    }
+    // SAFETY: the caller passes a NUL-terminated string.
+    unsafe { CStr::from_ptr(addr) }
+        .to_str()
+        .map_err(|_| Error::Inval)
+}
+
+/// A byte count as the `int` the C API returns (capped at `INT_MAX`).
+fn size_rc(n: usize) -> c_int {
+    n.min(c_int::MAX as usize) as c_int
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
+    call(|| {
+        let ctx = context(ctx)?;
+        Ok(into_handle(SocketHandle(Socket::new(ctx, kind)?)))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
+    call(|| {
+        take::<SocketHandle>(s)?.0.close();
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_setsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: size_t,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        let value: &[u8] = match optvallen {
+            0 => &[],
+            _ if optval.is_null() => return Err(Error::Inval),
+            // SAFETY: the caller passes `optvallen` readable bytes.
+            _ => unsafe { std::slice::from_raw_parts(optval as *const u8, optvallen) },
+        };
+        s.set_option(option, value)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut size_t,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        if optvallen.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: checked non-null; the caller passes a valid length.
+        let len = unsafe { *optvallen };
+        let out: &mut [u8] = match len {
+            0 => &mut [],
+            _ if optval.is_null() => return Err(Error::Fault),
+            // SAFETY: the caller passes `len` writable bytes.
+            _ => unsafe { std::slice::from_raw_parts_mut(optval as *mut u8, len) },
+        };
+        let written = s.get_option(option, out)?;
+        // SAFETY: checked non-null above.
+        unsafe { *optvallen = written };
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        s.bind(endpoint(addr)?)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        s.connect(endpoint(addr)?)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        s.unbind(endpoint(addr)?)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        s.disconnect(endpoint(addr)?)?;
+        Ok(0)
+    })
+}
+
+/// `len` bytes at `buf` as a slice (NULL allowed when `len` is 0).
+fn bytes_in<'a>(buf: *const c_void, len: size_t) -> Result<&'a [u8]> {
+    match len {
+        0 => Ok(&[]),
+        _ if buf.is_null() => Err(Error::Fault),
+        // SAFETY: the caller passes `len` readable bytes at `buf`.
+        _ => Ok(unsafe { std::slice::from_raw_parts(buf as *const u8, len) }),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: size_t, flags: c_int) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        let mut msg = Msg::from_slice(bytes_in(buf, len)?);
+        s.send(&mut msg, flags)?;
+        Ok(size_rc(len))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        bytes_in(buf, len)?;
+        // SAFETY: the caller promises the buffer stays valid and unchanged
+        // for as long as the library may use it (zmq_send_const contract).
+        let mut msg = unsafe { Msg::from_const(buf as *const u8, len) };
+        s.send(&mut msg, flags)?;
+        Ok(size_rc(len))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: size_t, flags: c_int) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        let msg = s.recv(flags)?;
+        let n = msg.size().min(len);
+        if n > 0 {
+            if buf.is_null() {
+                return Err(Error::Fault);
+            }
+            // SAFETY: the caller passes `len` writable bytes at `buf`; n <= len.
+            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), buf as *mut u8, n) };
+        }
+        Ok(size_rc(msg.size()))
+    })
+}
+
+fn msg_send(msg: *mut Msg, s: *mut c_void, flags: c_int) -> Result<c_int> {
+    let s = socket(s)?;
+    let m = msg_mut(msg)?;
+    let size = m.size();
+    s.send(m, flags)?;
+    Ok(size_rc(size))
+}
+
+fn msg_recv(msg: *mut Msg, s: *mut c_void, flags: c_int) -> Result<c_int> {
+    let s = socket(s)?;
+    msg_mut(msg)?;
+    let received = s.recv(flags)?;
+    let size = received.size();
+    // The old contents are released, then replaced.
+    msg_mut(msg)?.close();
+    msg_write(msg, received)?;
+    Ok(size_rc(size))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_msg_send(msg: *mut Msg, s: *mut c_void, flags: c_int) -> c_int {
+    call(|| msg_send(msg, s, flags))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_msg_recv(msg: *mut Msg, s: *mut c_void, flags: c_int) -> c_int {
+    call(|| msg_recv(msg, s, flags))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_sendmsg(s: *mut c_void, msg: *mut Msg, flags: c_int) -> c_int {
+    call(|| msg_send(msg, s, flags))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut Msg, flags: c_int) -> c_int {
+    call(|| msg_recv(msg, s, flags))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_sendiov(
+    s: *mut c_void,
+    iov: *mut iovec,
+    count: size_t,
+    flags: c_int,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        if count == 0 || iov.is_null() {
+            return Err(Error::Inval);
+        }
+        // SAFETY: the caller passes `count` iovecs.
+        let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut rc = 0;
+        for (i, part) in parts.iter().enumerate() {
+            let mut msg = Msg::from_slice(bytes_in(part.iov_base, part.iov_len)?);
+            // As in libzmq, parts are joined only if the caller asks (SNDMORE).
+            let f = if i + 1 == count {
+                flags & !SNDMORE
+            } else {
+                flags
+            };
+            s.send(&mut msg, f)?;
+            rc = size_rc(part.iov_len);
+        }
+        Ok(rc)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_recviov(
+    s: *mut c_void,
+    iov: *mut iovec,
+    count: *mut size_t,
+    flags: c_int,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        if count.is_null() || iov.is_null() {
+            return Err(Error::Inval);
+        }
+        // SAFETY: checked non-null; the caller passes `*count` iovecs.
+        let max = unsafe { *count };
+        if max == 0 {
+            return Err(Error::Inval);
+        }
+        // SAFETY: as above.
+        let parts = unsafe { std::slice::from_raw_parts_mut(iov, max) };
+        // SAFETY: checked non-null.
+        unsafe { *count = 0 };
+        let mut nread = 0;
+        for part in parts.iter_mut() {
+            let msg = s.recv(flags)?;
+            let n = msg.size();
+            // The caller frees each buffer with free(), as with libzmq.
+            // SAFETY: malloc of n (at least 1) bytes; checked for NULL.
+            let buf = unsafe { libc::malloc(n.max(1)) } as *mut u8;
+            if buf.is_null() {
+                return Err(Error::NoMem);
+            }
+            // SAFETY: `buf` has room for n bytes.
+            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), buf, n) };
+            part.iov_base = buf as *mut c_void;
+            part.iov_len = n;
+            nread += 1;
+            // SAFETY: checked non-null.
+            unsafe { *count += 1 };
+            if !msg.more() {
+                break;
+            }
+        }
+        Ok(nread)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor(s: *mut c_void, addr: *const c_char, events: c_int) -> c_int {
+    zmq_socket_monitor_versioned(s, addr, events as u32 as u64, 1, crate::socket::kind::PAIR)
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor_versioned(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    kind: c_int,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        let addr = if addr.is_null() {
+            None
+        } else {
+            Some(endpoint(addr)?)
+        };
+        s.monitor(addr, events, event_version, kind)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
+    call(|| {
+        socket(s)?.pipes_stats()?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_socket_get_peer_state(
+    s: *mut c_void,
+    routing_id: *const c_void,
+    routing_id_size: size_t,
+) -> c_int {
+    call(|| {
+        let s = socket(s)?;
+        let id = bytes_in(routing_id, routing_id_size)?;
+        s.peer_state(id)
+    })
+}

@@ -1,0 +1,246 @@
+//! Waiting for events on sockets and plain file descriptors (`zmq_poll`,
+//! `zmq_ppoll`, the DRAFT `zmq_poller_*`, and the proxy). A socket is
+//! watched through its `ZMQ_FD`; its real state is read from `ZMQ_EVENTS`
+//! (which processes its pending commands), so a wake-up without an event
+//! just loops.
+
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::socket::Socket;
+
+pub const POLLIN: i16 = 1;
+pub const POLLOUT: i16 = 2;
+pub const POLLERR: i16 = 4;
+pub const POLLPRI: i16 = 8;
+
+/// What an item watches.
+#[derive(Clone)]
+pub enum Target {
+    Socket(Arc<Socket>),
+    Fd(RawFd),
+}
+
+/// One watched object: what it is and which `ZMQ_POLL*` events matter.
+#[derive(Clone)]
+pub struct Item {
+    pub target: Target,
+    pub events: i16,
+}
+
+fn os_events(events: i16) -> i16 {
+    let mut e = 0;
+    if events & POLLIN != 0 {
+        e |= libc::POLLIN;
+    }
+    if events & POLLOUT != 0 {
+        e |= libc::POLLOUT;
+    }
+    if events & POLLPRI != 0 {
+        e |= libc::POLLPRI;
+    }
+    e
+}
+
+fn zmq_events(revents: i16, wanted: i16) -> i16 {
+    let mut e = 0;
+    if revents & libc::POLLIN != 0 {
+        e |= POLLIN;
+    }
+    if revents & libc::POLLOUT != 0 {
+        e |= POLLOUT;
+    }
+    if revents & libc::POLLPRI != 0 {
+        e |= POLLPRI;
+    }
+    if revents & !(libc::POLLIN | libc::POLLOUT | libc::POLLPRI) != 0 {
+        e |= POLLERR;
+    }
+    e & (wanted | POLLERR)
+}
+
+/// Waits until at least one item has one of its events, or the timeout
+/// (milliseconds; negative: for ever; 0: just look) passes. Fills
+/// `revents` (one per item) and returns how many items have events.
+/// A signal interrupts the wait (`EINTR`); with `sigmask`, the wait runs
+/// with that signal mask (`ppoll`).
+pub fn poll(
+    items: &[Item],
+    revents: &mut [i16],
+    timeout_ms: i64,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<usize> {
+    let deadline =
+        (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+    let mut fds: Vec<libc::pollfd> = items
+        .iter()
+        .map(|item| match &item.target {
+            Target::Socket(s) => libc::pollfd {
+                fd: s.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            Target::Fd(fd) => libc::pollfd {
+                fd: *fd,
+                events: os_events(item.events),
+                revents: 0,
+            },
+        })
+        .collect();
+    let mut first = true;
+    loop {
+        // Sleep only once the sockets were checked and found idle.
+        let wait_ms = if first || timeout_ms == 0 {
+            0
+        } else {
+            match deadline {
+                None => -1,
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
+                }
+            }
+        };
+        os_poll(&mut fds, wait_ms, sigmask)?;
+        let mut ready = 0;
+        for ((item, pfd), rev) in items.iter().zip(&fds).zip(revents.iter_mut()) {
+            *rev = match &item.target {
+                Target::Fd(_) => zmq_events(pfd.revents, item.events),
+                Target::Socket(s) => s.events()? as i16 & item.events,
+            };
+            if *rev != 0 {
+                ready += 1;
+            }
+        }
+        if ready > 0 || timeout_ms == 0 {
+            return Ok(ready);
+        }
+        if !first && deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(0);
+        }
+        first = false;
+    }
+}
+
+/// `poll(2)` or `ppoll(2)`; `EINTR` is reported, not retried.
+pub fn os_poll(
+    fds: &mut [libc::pollfd],
+    wait_ms: i32,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<usize> {
+    let rc = match sigmask {
+        // SAFETY: polls a live array of pollfds.
+        None => unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) },
+        Some(mask) => {
+            let ts = (wait_ms >= 0).then(|| libc::timespec {
+                tv_sec: (wait_ms / 1000) as libc::time_t,
+                tv_nsec: ((wait_ms % 1000) as libc::c_long) * 1_000_000,
+            });
+            let tsp = ts
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            // SAFETY: polls a live array with a valid (or NULL) timeout and mask.
+            unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tsp, mask) }
+        }
+    };
+    if rc < 0 {
+        return Err(Error::last_os_error());
+    }
+    Ok(rc as usize)
+}
+
+/// A set of items polled repeatedly (DRAFT `zmq_poller_*`).
+#[derive(Default)]
+pub struct Poller {
+    items: Vec<(Item, usize)>,
+}
+
+/// One event a poller reports: the item's index and its events.
+pub struct Event {
+    pub index: usize,
+    pub user_data: usize,
+    pub events: i16,
+}
+
+impl Poller {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn find(&self, target: &Target) -> Option<usize> {
+        self.items
+            .iter()
+            .position(|(i, _)| match (&i.target, target) {
+                (Target::Socket(a), Target::Socket(b)) => Arc::ptr_eq(a, b),
+                (Target::Fd(a), Target::Fd(b)) => a == b,
+                _ => false,
+            })
+    }
+
+    /// Adds an item; `EINVAL` if it is already there.
+    pub fn add(&mut self, target: Target, user_data: usize, events: i16) -> Result<()> {
+        if self.find(&target).is_some() {
+            return Err(Error::Inval);
+        }
+        self.items.push((Item { target, events }, user_data));
+        Ok(())
+    }
+
+    /// Changes an item's events; `EINVAL` if it is not there.
+    pub fn modify(&mut self, target: &Target, events: i16) -> Result<()> {
+        let i = self.find(target).ok_or(Error::Inval)?;
+        self.items[i].0.events = events;
+        Ok(())
+    }
+
+    /// Removes an item; `EINVAL` if it is not there.
+    pub fn remove(&mut self, target: &Target) -> Result<()> {
+        let i = self.find(target).ok_or(Error::Inval)?;
+        self.items.remove(i);
+        Ok(())
+    }
+
+    /// The target and user data of item `index`.
+    pub fn item(&self, index: usize) -> (&Target, usize) {
+        (&self.items[index].0.target, self.items[index].1)
+    }
+
+    /// Waits for events on up to `max` items (`EAGAIN` if none come in time).
+    pub fn wait(&self, max: usize, timeout_ms: i64) -> Result<Vec<Event>> {
+        if self.items.is_empty() {
+            // Nothing to wait for: sleep out the timeout, as libzmq does.
+            if timeout_ms != 0 {
+                let mut none: [libc::pollfd; 0] = [];
+                os_poll(
+                    &mut none,
+                    timeout_ms.clamp(-1, i32::MAX as i64) as i32,
+                    None,
+                )?;
+            }
+            return Err(Error::Again);
+        }
+        let items: Vec<Item> = self.items.iter().map(|(i, _)| i.clone()).collect();
+        let mut revents = vec![0i16; items.len()];
+        let n = poll(&items, &mut revents, timeout_ms, None)?;
+        if n == 0 {
+            return Err(Error::Again);
+        }
+        Ok(revents
+            .iter()
+            .enumerate()
+            .filter(|(_, &r)| r != 0)
+            .take(max)
+            .map(|(index, &events)| Event {
+                index,
+                user_data: self.items[index].1,
+                events,
+            })
+            .collect())
+    }
+}

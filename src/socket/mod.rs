@@ -1,0 +1,748 @@
+//! `Socket`: the machinery every socket type shares — options, the mailbox
+//! and its `ZMQ_FD` signaler, the pipes, endpoints, blocking with timeouts
+//! and signals, and context termination. The per-type routing logic sits
+//! behind the `Pattern` trait, one file per socket type.
+//!
+//! A socket's state is behind a mutex: classic sockets are used from one
+//! thread at a time, and the lock makes misuse safe instead of undefined.
+//! Blocking calls release the lock while they sleep on the mailbox fd.
+//! This module never touches raw C pointers.
+
+pub mod monitor;
+pub mod options;
+
+mod dealer;
+mod pair;
+#[path = "pub.rs"]
+mod publish;
+mod pull;
+mod push;
+mod rep;
+mod req;
+mod router;
+mod stream;
+mod sub;
+mod xpub;
+mod xsub;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::ctx::{Context, InprocPeer, PendingConnect, SocketLink};
+use crate::error::{Error, Result};
+use crate::io::Mailbox;
+use crate::msg::{flags, Msg};
+use crate::pattern::PipeSet;
+use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent, PipeKey, Waker};
+
+pub use monitor::Monitor;
+pub use options::Options;
+
+/// Socket type numbers (zmq.h).
+pub mod kind {
+    pub const PAIR: i32 = 0;
+    pub const PUB: i32 = 1;
+    pub const SUB: i32 = 2;
+    pub const REQ: i32 = 3;
+    pub const REP: i32 = 4;
+    pub const DEALER: i32 = 5;
+    pub const ROUTER: i32 = 6;
+    pub const PULL: i32 = 7;
+    pub const PUSH: i32 = 8;
+    pub const XPUB: i32 = 9;
+    pub const XSUB: i32 = 10;
+    pub const STREAM: i32 = 11;
+    // DRAFT types.
+    pub const SERVER: i32 = 12;
+    pub const CLIENT: i32 = 13;
+    pub const RADIO: i32 = 14;
+    pub const DISH: i32 = 15;
+    pub const GATHER: i32 = 16;
+    pub const SCATTER: i32 = 17;
+    pub const DGRAM: i32 = 18;
+    pub const PEER: i32 = 19;
+    pub const CHANNEL: i32 = 20;
+}
+
+/// Flags of `zmq_send`/`zmq_recv`.
+pub const DONTWAIT: i32 = 1;
+pub const SNDMORE: i32 = 2;
+
+/// `ZMQ_POLLIN`/`ZMQ_POLLOUT` as reported by `ZMQ_EVENTS`.
+pub const POLLIN: i32 = 1;
+pub const POLLOUT: i32 = 2;
+
+/// Read-only options the socket layer answers itself.
+mod ro {
+    pub const TYPE: i32 = 16;
+    pub const RCVMORE: i32 = 13;
+    pub const FD: i32 = 14;
+    pub const EVENTS: i32 = 15;
+    pub const LAST_ENDPOINT: i32 = 32;
+    pub const THREAD_SAFE: i32 = 81;
+}
+
+/// Commands a socket's mailbox carries.
+pub enum Command {
+    /// Something happened to one of its pipes.
+    Pipe(PipeKey, PipeEvent),
+    /// A new pipe from a peer (inproc connect, or a network session).
+    Attach(Pipe),
+    /// The context is terminating.
+    Stop,
+}
+
+/// Routes a socket's pipe events into its mailbox.
+struct MailboxWaker(Arc<Mailbox<Command>>);
+
+impl Waker for MailboxWaker {
+    fn wake(&self, key: PipeKey, event: PipeEvent) {
+        self.0.send(Command::Pipe(key, event));
+    }
+}
+
+impl SocketLink for MailboxWaker {
+    fn attach(&self, pipe: Pipe) {
+        self.0.send(Command::Attach(pipe));
+    }
+    fn stop(&self) {
+        self.0.send(Command::Stop);
+    }
+}
+
+/// What routing logic can touch while it works: the pipes and the options.
+pub struct Cx<'a> {
+    pub pipes: &'a mut PipeSet,
+    pub options: &'a Options,
+}
+
+/// The routing logic of one socket type (libzmq's `x*` methods).
+pub trait Pattern: Send {
+    /// A new pipe is attached (it may already hold messages).
+    fn attach(&mut self, key: PipeKey, cx: &mut Cx);
+    /// Sends one frame; on success the message is taken (left empty).
+    fn send(&mut self, msg: &mut Msg, cx: &mut Cx) -> Result<()>;
+    /// Receives one frame.
+    fn recv(&mut self, cx: &mut Cx) -> Result<Msg>;
+    fn has_in(&mut self, cx: &mut Cx) -> bool;
+    fn has_out(&mut self, cx: &mut Cx) -> bool;
+    fn read_activated(&mut self, key: PipeKey, cx: &mut Cx);
+    fn write_activated(&mut self, key: PipeKey, cx: &mut Cx);
+    /// The pipe is finished and about to be removed.
+    fn terminated(&mut self, key: PipeKey, cx: &mut Cx);
+    /// The peer of a connect-before-bind pipe attached (its routing id is known).
+    fn peer_attached(&mut self, _key: PipeKey, _cx: &mut Cx) {}
+    /// DRAFT `zmq_socket_get_peer_state`: `ZMQ_POLLOUT` if the peer named
+    /// by `id` can take a message (ROUTER only).
+    fn peer_state(&mut self, _id: &[u8], _cx: &mut Cx) -> Result<i32> {
+        Err(Error::NotSup)
+    }
+    /// Type-specific options; `Inval` for the ones the type does not own.
+    fn set_option(&mut self, _option: i32, _value: &[u8], _cx: &mut Cx) -> Result<()> {
+        Err(Error::Inval)
+    }
+    fn get_option(&self, _option: i32, _out: &mut [u8]) -> Result<usize> {
+        Err(Error::Inval)
+    }
+}
+
+fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
+    Ok(match kind {
+        kind::PAIR => Box::new(pair::Pair::default()),
+        kind::PUB => Box::new(publish::Pub::new_pub()),
+        kind::SUB => Box::new(sub::Sub::new(true)),
+        kind::REQ => Box::new(req::Req::default()),
+        kind::REP => Box::new(rep::Rep::new(options)),
+        kind::DEALER => Box::new(dealer::Dealer::default()),
+        kind::ROUTER => Box::new(router::Router::new(options)),
+        kind::PULL => Box::new(pull::Pull::default()),
+        kind::PUSH => Box::new(push::Push::default()),
+        kind::XPUB => Box::new(xpub::XPub::new(false)),
+        kind::XSUB => Box::new(xsub::XSub::new(false)),
+        kind::STREAM => Box::new(stream::Stream),
+        _ => return Err(Error::Inval),
+    })
+}
+
+/// Per-socket state, behind the socket's lock.
+struct State {
+    options: Options,
+    pattern: Box<dyn Pattern>,
+    pipes: PipeSet,
+    waker: Arc<MailboxWaker>,
+    /// The context is terminating: every call but close fails with `ETERM`.
+    terminated: bool,
+    rcvmore: bool,
+    last_endpoint: String,
+    /// Inproc names this socket bound.
+    bound: Vec<String>,
+    monitor: Option<Monitor>,
+}
+
+/// A socket.
+pub struct Socket {
+    kind: i32,
+    id: u64,
+    ctx: Arc<Context>,
+    mailbox: Arc<Mailbox<Command>>,
+    state: Mutex<State>,
+}
+
+/// The parts of an endpoint string.
+fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
+    let (proto, rest) = addr.split_once("://").ok_or(Error::Inval)?;
+    if proto.is_empty() {
+        return Err(Error::Inval);
+    }
+    match proto {
+        "inproc" => {
+            if rest.is_empty() {
+                return Err(Error::Inval);
+            }
+            Ok((proto, rest))
+        }
+        // Known transports that later issues implement.
+        "tcp" | "ipc" | "udp" | "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => {
+            Err(Error::NotSup)
+        }
+        _ => Err(Error::ProtoNoSupport),
+    }
+}
+
+impl Socket {
+    /// `zmq_socket`.
+    pub fn new(ctx: &Arc<Context>, kind: i32) -> Result<Arc<Socket>> {
+        if !(kind::PAIR..=kind::STREAM).contains(&kind) {
+            return Err(Error::Inval);
+        }
+        let mailbox = Arc::new(Mailbox::new()?);
+        let waker = Arc::new(MailboxWaker(mailbox.clone()));
+        let options = Options::new(kind, &ctx.options());
+        let pattern = new_pattern(kind, &options)?;
+        let id = ctx.register_socket(waker.clone())?;
+        Ok(Arc::new(Socket {
+            kind,
+            id,
+            ctx: ctx.clone(),
+            mailbox,
+            state: Mutex::new(State {
+                options,
+                pattern,
+                pipes: PipeSet::new(),
+                waker,
+                terminated: false,
+                rcvmore: false,
+                last_endpoint: String::new(),
+                bound: Vec::new(),
+                monitor: None,
+            }),
+        }))
+    }
+
+    pub fn kind(&self) -> i32 {
+        self.kind
+    }
+
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    /// Processes pending commands; fails with `ETERM` once terminated.
+    fn lock_ready(&self) -> Result<MutexGuard<'_, State>> {
+        let mut st = self.state.lock();
+        st.process_commands(&self.mailbox);
+        if st.terminated {
+            return Err(Error::Term);
+        }
+        Ok(st)
+    }
+
+    /// Sleeps (without the lock) until a command may have arrived or the
+    /// deadline passes, then processes commands.
+    fn wait(&self, st: &mut MutexGuard<'_, State>, deadline: Option<Instant>) -> Result<()> {
+        let timeout = match deadline {
+            None => None,
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return Err(Error::Again);
+                }
+                Some(d - now)
+            }
+        };
+        match MutexGuard::unlocked(st, || self.mailbox.wait(timeout)) {
+            Ok(()) | Err(Error::Again) => {}
+            Err(e) => return Err(e),
+        }
+        st.process_commands(&self.mailbox);
+        if st.terminated {
+            return Err(Error::Term);
+        }
+        Ok(())
+    }
+
+    fn deadline(timeout_ms: i32) -> Option<Instant> {
+        (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+    }
+
+    /// `zmq_msg_send`: sends one frame; on success `msg` is left empty.
+    pub fn send(&self, msg: &mut Msg, flags: i32) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        msg.reset_flags(flags::MORE | flags::COMMAND);
+        if flags & SNDMORE != 0 {
+            msg.set_flags(flags::MORE);
+        }
+        let timeout = if flags & DONTWAIT != 0 {
+            0
+        } else {
+            st.options.sndtimeo
+        };
+        let deadline = Self::deadline(timeout);
+        loop {
+            match st.with_pattern(|p, cx| p.send(msg, cx)) {
+                Err(Error::Again) if timeout != 0 => self.wait(&mut st, deadline)?,
+                r => return r,
+            }
+        }
+    }
+
+    /// `zmq_msg_recv`: receives one frame.
+    pub fn recv(&self, flags: i32) -> Result<Msg> {
+        let mut st = self.lock_ready()?;
+        let timeout = if flags & DONTWAIT != 0 {
+            0
+        } else {
+            st.options.rcvtimeo
+        };
+        let deadline = Self::deadline(timeout);
+        loop {
+            match st.with_pattern(|p, cx| p.recv(cx)) {
+                Ok(msg) => {
+                    st.rcvmore = msg.more();
+                    return Ok(msg);
+                }
+                Err(Error::Again) if timeout != 0 => self.wait(&mut st, deadline)?,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// `ZMQ_EVENTS`.
+    pub fn events(&self) -> Result<i32> {
+        let mut st = self.lock_ready()?;
+        Ok(st.events())
+    }
+
+    /// `ZMQ_FD`: readable whenever commands may be pending.
+    pub fn fd(&self) -> i32 {
+        self.mailbox.fd()
+    }
+
+    pub fn set_option(&self, option: i32, value: &[u8]) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        let st = &mut *st;
+        let mut cx = Cx {
+            pipes: &mut st.pipes,
+            options: &st.options,
+        };
+        match st.pattern.set_option(option, value, &mut cx) {
+            Err(Error::Inval) => {}
+            r => {
+                st.cleanup();
+                return r;
+            }
+        }
+        st.options.set(option, value)?;
+        st.apply_hwms(option);
+        Ok(())
+    }
+
+    pub fn get_option(&self, option: i32, out: &mut [u8]) -> Result<usize> {
+        let mut st = self.lock_ready()?;
+        let int = match option {
+            ro::TYPE => Some(self.kind),
+            ro::RCVMORE => Some(st.rcvmore as i32),
+            ro::FD => Some(self.mailbox.fd()),
+            ro::EVENTS => Some(st.events()),
+            ro::THREAD_SAFE => Some(0),
+            _ => None,
+        };
+        if let Some(v) = int {
+            if out.len() < 4 {
+                return Err(Error::Inval);
+            }
+            out[..4].copy_from_slice(&v.to_ne_bytes());
+            return Ok(4);
+        }
+        if option == ro::LAST_ENDPOINT {
+            return options::put_string(out, st.last_endpoint.as_bytes());
+        }
+        match st.pattern.get_option(option, out) {
+            Err(Error::Inval) => st.options.get(option, out),
+            r => r,
+        }
+    }
+
+    /// `zmq_bind`.
+    pub fn bind(&self, addr: &str) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        let (_, name) = parse_endpoint(addr)?;
+        let peer = st.inproc_peer(self.id);
+        let pending = self.ctx.inproc_bind(addr, peer)?;
+        st.bound.push(addr.to_owned());
+        st.last_endpoint = addr.to_owned();
+        let _ = name;
+        for PendingConnect { pipe, connector } in pending {
+            // The connector's HWMs joined with ours, now that both are known.
+            let own = &st.options;
+            pipe.set_hwms(
+                sum_hwm(own.rcvhwm, connector.sndhwm),
+                sum_hwm(own.sndhwm, connector.rcvhwm),
+            );
+            pipe.set_own_info(st.end_info());
+            let key = st.attach(pipe);
+            if let Some(p) = st.pipes.get(key) {
+                p.notify_attached();
+            }
+        }
+        st.cleanup();
+        Ok(())
+    }
+
+    /// `zmq_connect`.
+    pub fn connect(&self, addr: &str) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        parse_endpoint(addr)?;
+        let me = st.inproc_peer(self.id);
+        let conflate = st.options.conflate && conflates(self.kind);
+        let mut local: Option<Pipe> = None;
+        self.ctx.inproc_connect(addr, |binder| {
+            let (peer_snd, peer_rcv) = binder.map_or((-1, -1), |b| (b.sndhwm, b.rcvhwm));
+            let flows = [
+                Flow {
+                    hwm: if binder.is_some() {
+                        sum_hwm(me.sndhwm, peer_rcv)
+                    } else {
+                        hwm(me.sndhwm)
+                    },
+                    conflate,
+                },
+                Flow {
+                    hwm: if binder.is_some() {
+                        sum_hwm(me.rcvhwm, peer_snd)
+                    } else {
+                        hwm(me.rcvhwm)
+                    },
+                    conflate,
+                },
+            ];
+            let (ours, theirs) = pipe::pair(flows);
+            ours.set_own_info(EndInfo {
+                routing_id: me.routing_id.clone(),
+                sndhwm: me.sndhwm,
+                rcvhwm: me.rcvhwm,
+            });
+            local = Some(ours);
+            match binder {
+                Some(b) => {
+                    theirs.set_own_info(EndInfo {
+                        routing_id: b.routing_id.clone(),
+                        sndhwm: b.sndhwm,
+                        rcvhwm: b.rcvhwm,
+                    });
+                    b.link.attach(theirs);
+                    None
+                }
+                None => Some(PendingConnect {
+                    pipe: theirs,
+                    connector: me.clone(),
+                }),
+            }
+        });
+        let mut pipe = local.expect("connect made a pipe");
+        pipe.endpoint = Some(addr.to_owned());
+        if !st.options.connect_routing_id.is_empty() {
+            pipe.routing_id = Some(Bytes::from(std::mem::take(
+                &mut st.options.connect_routing_id,
+            )));
+        }
+        st.attach(pipe);
+        st.last_endpoint = addr.to_owned();
+        st.cleanup();
+        Ok(())
+    }
+
+    /// `zmq_unbind`.
+    pub fn unbind(&self, addr: &str) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        parse_endpoint(addr)?;
+        let Some(i) = st.bound.iter().position(|b| b == addr) else {
+            return Err(Error::NoEnt);
+        };
+        self.ctx.inproc_unbind(addr, self.id)?;
+        st.bound.remove(i);
+        Ok(())
+    }
+
+    /// `zmq_disconnect`.
+    pub fn disconnect(&self, addr: &str) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        parse_endpoint(addr)?;
+        let keys: Vec<_> = st
+            .pipes
+            .keys()
+            .into_iter()
+            .filter(|&k| st.pipes.get(k).and_then(|p| p.endpoint.as_deref()) == Some(addr))
+            .collect();
+        if keys.is_empty() {
+            return Err(Error::NoEnt);
+        }
+        for key in keys {
+            st.remove_pipe(key);
+        }
+        Ok(())
+    }
+
+    /// `zmq_socket_monitor`: events go to a PAIR connected to `addr`;
+    /// `None` stops monitoring.
+    pub fn monitor(&self, addr: Option<&str>, events: u64, version: i32, kind: i32) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        if let Some(mut old) = st.monitor.take() {
+            old.stop();
+        }
+        if let Some(addr) = addr {
+            st.monitor = Some(Monitor::start(&self.ctx, addr, events, version, kind)?);
+        }
+        Ok(())
+    }
+
+    /// DRAFT `zmq_socket_get_peer_state`.
+    pub fn peer_state(&self, id: &[u8]) -> Result<i32> {
+        let mut st = self.lock_ready()?;
+        st.with_pattern(|p, cx| p.peer_state(id, cx))
+    }
+
+    /// `zmq_socket_monitor_pipes_stats`: a `PIPES_STATS` event per pipe with
+    /// the messages queued each way. `EINVAL` without a monitor for it.
+    pub fn pipes_stats(&self) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        let st = &mut *st;
+        let Some(m) = st
+            .monitor
+            .as_ref()
+            .filter(|m| m.wants(monitor::event::PIPES_STATS))
+        else {
+            return Err(Error::Inval);
+        };
+        for key in st.pipes.keys() {
+            let p = st.pipes.at(key);
+            let (out, inb) = p.queued();
+            let ep = p.endpoint.clone().unwrap_or_default();
+            m.event(
+                monitor::event::PIPES_STATS,
+                &[out as u64, inb as u64],
+                &ep,
+                "",
+            );
+        }
+        Ok(())
+    }
+
+    /// `zmq_close`: closes every pipe (what was sent over inproc stays
+    /// readable by the peer) and leaves the context.
+    pub fn close(&self) {
+        let mut st = self.state.lock();
+        st.process_commands(&self.mailbox);
+        for addr in std::mem::take(&mut st.bound) {
+            let _ = self.ctx.inproc_unbind(&addr, self.id);
+        }
+        for key in st.pipes.keys() {
+            if let Some(mut p) = st.pipes.remove(key) {
+                p.close();
+            }
+        }
+        if let Some(mut m) = st.monitor.take() {
+            m.stop();
+        }
+        drop(st);
+        // Pipes that arrive after this are dropped with the mailbox.
+        while let Some(cmd) = self.mailbox.recv() {
+            drop(cmd);
+        }
+        self.ctx.unregister_socket(self.id);
+    }
+}
+
+/// The socket types whose pipes honour `ZMQ_CONFLATE`.
+fn conflates(kind: i32) -> bool {
+    matches!(
+        kind,
+        kind::DEALER | kind::PULL | kind::PUSH | kind::PUB | kind::SUB
+    )
+}
+
+/// A HWM option as a queue limit (0 or negative: none).
+fn hwm(v: i32) -> usize {
+    v.max(0) as usize
+}
+
+/// The limit of an inproc queue: the writer's SNDHWM plus the reader's
+/// RCVHWM; unlimited if either is unlimited.
+fn sum_hwm(a: i32, b: i32) -> usize {
+    if a <= 0 || b <= 0 {
+        0
+    } else {
+        (a as usize) + (b as usize)
+    }
+}
+
+impl State {
+    fn cx(&mut self) -> (&mut dyn Pattern, Cx<'_>) {
+        (
+            &mut *self.pattern,
+            Cx {
+                pipes: &mut self.pipes,
+                options: &self.options,
+            },
+        )
+    }
+
+    fn with_pattern<R>(&mut self, f: impl FnOnce(&mut dyn Pattern, &mut Cx) -> R) -> R {
+        let r = {
+            let (p, mut cx) = self.cx();
+            f(p, &mut cx)
+        };
+        self.cleanup();
+        r
+    }
+
+    fn inproc_peer(&self, id: u64) -> InprocPeer {
+        InprocPeer {
+            link: self.waker.clone(),
+            socket_id: id,
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+            routing_id: Bytes::copy_from_slice(&self.options.routing_id),
+        }
+    }
+
+    fn end_info(&self) -> EndInfo {
+        EndInfo {
+            routing_id: Bytes::copy_from_slice(&self.options.routing_id),
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+        }
+    }
+
+    fn events(&mut self) -> i32 {
+        let mut ev = 0;
+        if self.with_pattern(|p, cx| p.has_in(cx)) {
+            ev |= POLLIN;
+        }
+        if self.with_pattern(|p, cx| p.has_out(cx)) {
+            ev |= POLLOUT;
+        }
+        ev
+    }
+
+    /// Takes a pipe end into this socket.
+    fn attach(&mut self, mut pipe: Pipe) -> PipeKey {
+        let waker: Arc<dyn Waker> = self.waker.clone();
+        // The key is only known after insertion; register right after.
+        let endpoint = pipe.endpoint.take();
+        let key = self.pipes.insert(pipe);
+        let p = self.pipes.at(key);
+        p.endpoint = endpoint;
+        p.set_waker(waker, key);
+        let (pat, mut cx) = self.cx();
+        pat.attach(key, &mut cx);
+        key
+    }
+
+    fn process_commands(&mut self, mailbox: &Mailbox<Command>) {
+        while let Some(cmd) = mailbox.recv() {
+            match cmd {
+                Command::Pipe(key, event) => self.pipe_event(key, event),
+                Command::Attach(pipe) => {
+                    self.attach(pipe);
+                }
+                Command::Stop => self.terminated = true,
+            }
+        }
+        self.cleanup();
+    }
+
+    fn pipe_event(&mut self, key: PipeKey, event: PipeEvent) {
+        if self.pipes.get(key).is_none() {
+            return; // a late event for a removed pipe
+        }
+        let (pat, mut cx) = self.cx();
+        match event {
+            PipeEvent::Readable => pat.read_activated(key, &mut cx),
+            PipeEvent::Writable => pat.write_activated(key, &mut cx),
+            PipeEvent::PeerAttached => pat.peer_attached(key, &mut cx),
+            PipeEvent::PeerClosed => {
+                let p = cx.pipes.at(key);
+                if !p.check_read() && p.is_finished() {
+                    cx.pipes.mark_finished(key);
+                } else {
+                    // Let the routing logic read what is left; it finds
+                    // the pipe finished afterwards.
+                    pat.read_activated(key, &mut cx);
+                    pat.write_activated(key, &mut cx);
+                }
+            }
+        }
+    }
+
+    /// Removes the pipes the routing logic found finished.
+    fn cleanup(&mut self) {
+        while self.pipes.has_finished() {
+            for key in self.pipes.take_finished() {
+                self.remove_pipe(key);
+            }
+        }
+    }
+
+    fn remove_pipe(&mut self, key: PipeKey) {
+        if self.pipes.get(key).is_none() {
+            return;
+        }
+        {
+            let (pat, mut cx) = self.cx();
+            pat.terminated(key, &mut cx);
+        }
+        if let Some(mut p) = self.pipes.remove(key) {
+            p.close();
+        }
+    }
+
+    /// After a change of SNDHWM/RCVHWM, existing pipes follow (as libzmq
+    /// does since 4.2), keeping the share their peer contributed.
+    fn apply_hwms(&mut self, option: i32) {
+        if option != options::opt::SNDHWM && option != options::opt::RCVHWM {
+            return;
+        }
+        let (snd, rcv) = (self.options.sndhwm, self.options.rcvhwm);
+        for key in self.pipes.keys() {
+            let p = self.pipes.at(key);
+            let peer = p.peer_info();
+            let (peer_snd, peer_rcv) = (
+                peer.as_ref().map(|i| i.sndhwm),
+                peer.as_ref().map(|i| i.rcvhwm),
+            );
+            let inbound = match peer_snd {
+                Some(ps) => sum_hwm(rcv, ps),
+                None => hwm(rcv),
+            };
+            let outbound = match peer_rcv {
+                Some(pr) => sum_hwm(snd, pr),
+                None => hwm(snd),
+            };
+            p.set_hwms(inbound, outbound);
+        }
+    }
+}
