@@ -151,6 +151,14 @@ pub fn os_poll(
     Ok(rc as usize)
 }
 
+/// Only `ZMQ_POLLIN`, `ZMQ_POLLOUT`, `ZMQ_POLLERR` and `ZMQ_POLLPRI` exist.
+fn check_events(events: i16) -> Result<()> {
+    if events & !(POLLIN | POLLOUT | POLLERR | POLLPRI) != 0 {
+        return Err(Error::Inval);
+    }
+    Ok(())
+}
+
 /// A set of items polled repeatedly (DRAFT `zmq_poller_*`).
 #[derive(Default)]
 pub struct Poller {
@@ -183,8 +191,9 @@ impl Poller {
             })
     }
 
-    /// Adds an item; `EINVAL` if it is already there.
+    /// Adds an item; `EINVAL` if it is already there or for unknown events.
     pub fn add(&mut self, target: Target, user_data: usize, events: i16) -> Result<()> {
+        check_events(events)?;
         if self.find(&target).is_some() {
             return Err(Error::Inval);
         }
@@ -194,6 +203,7 @@ impl Poller {
 
     /// Changes an item's events; `EINVAL` if it is not there.
     pub fn modify(&mut self, target: &Target, events: i16) -> Result<()> {
+        check_events(events)?;
         let i = self.find(target).ok_or(Error::Inval)?;
         self.items[i].0.events = events;
         Ok(())
@@ -214,7 +224,11 @@ impl Poller {
     /// Waits for events on up to `max` items (`EAGAIN` if none come in time).
     pub fn wait(&self, max: usize, timeout_ms: i64) -> Result<Vec<Event>> {
         if self.items.is_empty() {
-            // Nothing to wait for: sleep out the timeout, as libzmq does.
+            // Nothing to wait for: waiting for ever is refused (`EFAULT`, as
+            // in libzmq); a finite timeout is slept out.
+            if timeout_ms < 0 {
+                return Err(Error::Fault);
+            }
             if timeout_ms != 0 {
                 let mut none: [libc::pollfd; 0] = [];
                 os_poll(

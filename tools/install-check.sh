@@ -22,7 +22,7 @@ C
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror "$prefix/version.c" -o "$prefix/version" $(pkg-config --cflags --libs libzmq)
 LD_LIBRARY_PATH="$prefix/lib" "$prefix/version"
-ldd "$prefix/version" | grep -q "$prefix/lib/libzmq.so.5" || { echo "did not bind to the installed library"; exit 1; }
+LD_LIBRARY_PATH="$prefix/lib" ldd "$prefix/version" | grep -q "$prefix/lib/libzmq.so.5" || { echo "did not bind to the installed library"; exit 1; }
 # static link too
 # shellcheck disable=SC2046
 cc "$prefix/version.c" -o "$prefix/version-static" -I"$prefix/include" "$prefix/lib/libzmq.a" $(pkg-config --libs-only-l --static libzmq | sed 's/-lzmq//')

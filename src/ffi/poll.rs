@@ -224,7 +224,21 @@ pub extern "C" fn zmq_poller_remove_fd(p: *mut c_void, fd: c_int) -> c_int {
 
 /// Writes up to `out.len()` events; returns how many.
 fn wait_into(h: &PollerHandle, out: &mut [PollerEvent], timeout: c_long) -> Result<c_int> {
-    let events = h.poller.wait(out.len(), timeout)?;
+    let events = match h.poller.wait(out.len(), timeout) {
+        Ok(e) => e,
+        Err(e) => {
+            // Nothing to report: the caller's events are cleared.
+            for slot in out.iter_mut() {
+                *slot = PollerEvent {
+                    socket: std::ptr::null_mut(),
+                    fd: -1,
+                    user_data: std::ptr::null_mut(),
+                    events: 0,
+                };
+            }
+            return Err(e);
+        }
+    };
     for (slot, ev) in out.iter_mut().zip(&events) {
         let (target, _) = h.poller.item(ev.index);
         *slot = match target {
@@ -235,7 +249,7 @@ fn wait_into(h: &PollerHandle, out: &mut [PollerEvent], timeout: c_long) -> Resu
                     .copied()
                     .find(|&raw| socket(raw).is_ok_and(|x| std::sync::Arc::ptr_eq(x, s)))
                     .unwrap_or(std::ptr::null_mut()),
-                fd: 0,
+                fd: -1,
                 user_data: ev.user_data as *mut c_void,
                 events: ev.events,
             },

@@ -12,7 +12,7 @@ use super::handle::{borrow, into_handle, take, Handle};
 use super::message::{msg_mut, msg_write};
 use crate::error::{Error, Result};
 use crate::msg::Msg;
-use crate::socket::{Socket, SNDMORE};
+use crate::socket::{options, Socket, SNDMORE};
 
 /// What a socket handle points to.
 pub(crate) struct SocketHandle(pub(crate) Arc<Socket>);
@@ -69,6 +69,10 @@ pub extern "C" fn zmq_setsockopt(
     call(|| {
         let s = socket(s)?;
         let value: &[u8] = match optvallen {
+            // For these, only (NULL, 0) clears; ("", 0) is refused.
+            0 if !optval.is_null() && options::clears_only_with_null(option) => {
+                return Err(Error::Inval)
+            }
             0 => &[],
             _ if optval.is_null() => return Err(Error::Inval),
             // SAFETY: the caller passes `optvallen` readable bytes.

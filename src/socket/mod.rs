@@ -362,8 +362,15 @@ impl Socket {
 
     pub fn get_option(&self, option: i32, out: &mut [u8]) -> Result<usize> {
         let mut st = self.lock_ready()?;
+        if option == ro::TYPE {
+            // As in libzmq, ZMQ_TYPE wants exactly an int.
+            if out.len() != 4 {
+                return Err(Error::Inval);
+            }
+            out.copy_from_slice(&self.kind.to_ne_bytes());
+            return Ok(4);
+        }
         let int = match option {
-            ro::TYPE => Some(self.kind),
             ro::RCVMORE => Some(st.rcvmore as i32),
             ro::FD => Some(self.mailbox.fd()),
             ro::EVENTS => Some(st.events()),
@@ -371,9 +378,11 @@ impl Socket {
             _ => None,
         };
         if let Some(v) = int {
+            // These take a buffer of at least an int; the rest is zeroed.
             if out.len() < 4 {
                 return Err(Error::Inval);
             }
+            out.fill(0);
             out[..4].copy_from_slice(&v.to_ne_bytes());
             return Ok(4);
         }

@@ -15,6 +15,7 @@ use crate::pipe::PipeKey;
 
 pub const ROUTER_MANDATORY: i32 = 33;
 pub const ROUTER_HANDOVER: i32 = 56;
+pub const ROUTER_RAW: i32 = 41;
 
 pub struct Router {
     fq: FairQueue,
@@ -31,6 +32,8 @@ pub struct Router {
     mandatory: bool,
     handover: bool,
     probe_router: bool,
+    /// `ZMQ_ROUTER_RAW` (deprecated; raw tcp peers, as STREAM).
+    raw: bool,
 }
 
 impl Router {
@@ -48,6 +51,7 @@ impl Router {
             mandatory: false,
             handover: false,
             probe_router: false,
+            raw: false,
         }
     }
 
@@ -217,6 +221,8 @@ impl Pattern for Router {
             ROUTER_MANDATORY => self.mandatory = bool_option(value)?,
             ROUTER_HANDOVER => self.handover = bool_option(value)?,
             PROBE_ROUTER => self.probe_router = bool_option(value)?,
+            // Raw mode concerns tcp peers (issue #4); stored until then.
+            ROUTER_RAW => self.raw = bool_option(value)?,
             _ => return Err(Error::Inval),
         }
         Ok(())

@@ -29,7 +29,9 @@ impl Pattern for Stream {
     }
 
     fn has_out(&mut self, _cx: &mut Cx) -> bool {
-        false
+        // Like ROUTER, STREAM can always take a message (it drops what has
+        // no peer).
+        true
     }
 
     fn read_activated(&mut self, _key: PipeKey, _cx: &mut Cx) {}
