@@ -17,6 +17,7 @@
 
 use std::collections::VecDeque;
 use std::mem;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -113,6 +114,9 @@ struct Shared {
     queues: [Mutex<Queue>; 2],
     /// What each end's owner published about itself, once known.
     info: Mutex<[Option<EndInfo>; 2]>,
+    /// Messages of `queues[s]` the reader took into its batch and has not
+    /// read yet (for statistics only).
+    in_batch: [AtomicUsize; 2],
 }
 
 /// What a pipe end's owner tells the peer about itself.
@@ -160,6 +164,7 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
             Mutex::new(Queue::new(flows[1].hwm, flows[1].conflate)),
         ],
         info: Mutex::new([None, None]),
+        in_batch: [AtomicUsize::new(0), AtomicUsize::new(0)],
     });
     let end = |side| Pipe {
         shared: shared.clone(),
@@ -237,14 +242,17 @@ impl Pipe {
     /// woken when one is). After `None`, `is_finished` tells whether the
     /// peer closed and everything it sent was read.
     pub fn read(&mut self) -> Option<Msg> {
-        if let Some(m) = self.batch.pop_front() {
-            return Some(m);
+        if self.batch.is_empty() {
+            if self.finished {
+                return None;
+            }
+            self.refill();
         }
-        if self.finished {
-            return None;
+        let m = self.batch.pop_front()?;
+        if !m.more() {
+            self.shared.in_batch[1 - self.side].fetch_sub(1, Ordering::Relaxed);
         }
-        self.refill();
-        self.batch.pop_front()
+        Some(m)
     }
 
     /// Moves every queued frame into the private batch.
@@ -258,6 +266,7 @@ impl Pipe {
             return;
         }
         mem::swap(&mut self.batch, &mut q.frames);
+        self.shared.in_batch[1 - self.side].fetch_add(q.msgs, Ordering::Relaxed);
         q.msgs = 0;
         if q.writer_waiting {
             q.writer_waiting = false;
@@ -350,8 +359,9 @@ impl Pipe {
     /// Number of messages queued toward the peer, and from it (for
     /// `zmq_socket_monitor_pipes_stats`).
     pub fn queued(&self) -> (usize, usize) {
-        let out = self.outbound().lock().msgs;
-        let inb = self.inbound().lock().msgs + self.batch.iter().filter(|m| !m.more()).count();
+        let batched = |s: usize| self.shared.in_batch[s].load(Ordering::Relaxed);
+        let out = self.outbound().lock().msgs + batched(self.side);
+        let inb = self.inbound().lock().msgs + batched(1 - self.side);
         (out, inb)
     }
 

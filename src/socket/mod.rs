@@ -546,6 +546,9 @@ impl Socket {
         else {
             return Err(Error::Inval);
         };
+        if st.pipes.is_empty() {
+            return Err(Error::Again);
+        }
         for key in st.pipes.keys() {
             let p = st.pipes.at(key);
             let (out, inb) = p.queued();

@@ -56,6 +56,10 @@ impl Monitor {
         if version != 1 && version != 2 {
             return Err(Error::Inval);
         }
+        // Version 1 events are 16-bit.
+        if version == 1 && events > 0xffff {
+            return Err(Error::Inval);
+        }
         if !matches!(kind, kind::PAIR | kind::PUB | kind::PUSH) {
             return Err(Error::Inval);
         }

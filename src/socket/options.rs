@@ -38,8 +38,10 @@
 //! part; without it they are `EINVAL`. This library has none of them, so
 //! (like a libzmq built without them) it refuses `GSSAPI_*` (no Kerberos
 //! mechanism), `WSS_*` (no wss transport), `VMCI_*` (no VMCI transport) and
-//! `NORM_*` (no NORM transport). The handling is written; turn one on in
-//! `BUILT` together with its `zmq_has` capability. CURVE is always built.
+//! `NORM_*` (no NORM transport), and, until the CURVE mechanism exists,
+//! `CURVE_*`: accepting a key and then talking in the clear would be worse
+//! than refusing it. The handling is written; turn one on in `BUILT`
+//! together with its `zmq_has` capability.
 //! DRAFT options are all accepted, as by a libzmq built with DRAFT.
 //!
 //! # Empty values
@@ -205,6 +207,7 @@ pub mod val {
 /// Optional parts of libzmq that decide whether their options exist.
 #[derive(Debug, Clone, Copy)]
 struct Builds {
+    curve: bool,
     gssapi: bool,
     wss: bool,
     vmci: bool,
@@ -213,6 +216,7 @@ struct Builds {
 
 /// What this library has (see "Build features" above).
 const BUILT: Builds = Builds {
+    curve: false,
     gssapi: false,
     wss: false,
     vmci: false,
@@ -623,6 +627,14 @@ impl Options {
             opt::IPC_FILTER_PID => id_filter(&mut self.ipc_pid_accept_filters, value)?,
 
             opt::PLAIN_SERVER => self.set_server(strict_bool(value)?, Mechanism::Plain),
+            opt::CURVE_SERVER
+            | opt::CURVE_PUBLICKEY
+            | opt::CURVE_SECRETKEY
+            | opt::CURVE_SERVERKEY
+                if !b.curve =>
+            {
+                return Err(Error::Inval)
+            }
             opt::CURVE_SERVER => self.set_server(strict_bool(value)?, Mechanism::Curve),
             opt::PLAIN_USERNAME | opt::PLAIN_PASSWORD if value.is_empty() => {
                 // Switches PLAIN off but keeps the credential.
@@ -836,6 +848,14 @@ impl Options {
             opt::TCP_KEEPALIVE_INTVL => self.tcp_keepalive_intvl,
             opt::MECHANISM => self.mechanism.number(),
             opt::PLAIN_SERVER => (self.as_server && self.mechanism == Mechanism::Plain) as i32,
+            opt::CURVE_SERVER
+            | opt::CURVE_PUBLICKEY
+            | opt::CURVE_SECRETKEY
+            | opt::CURVE_SERVERKEY
+                if !b.curve =>
+            {
+                return Err(Error::Inval)
+            }
             opt::CURVE_SERVER => (self.as_server && self.mechanism == Mechanism::Curve) as i32,
             opt::BUSY_POLL => {
                 // libzmq 4.3.5 stores the value and then reports EINVAL.
@@ -1182,6 +1202,7 @@ mod tests {
     use super::*;
 
     const ALL: Builds = Builds {
+        curve: true,
         gssapi: true,
         wss: true,
         vmci: true,
@@ -1192,17 +1213,29 @@ mod tests {
         Options::new(kind, &CtxOptions::default())
     }
 
+    #[test]
+    fn curve_refused_until_built() {
+        let mut o = dealer();
+        assert_eq!(
+            o.set(opt::CURVE_SERVER, &1i32.to_ne_bytes()),
+            Err(Error::Inval)
+        );
+        assert_eq!(o.set(opt::CURVE_PUBLICKEY, &[7u8; 32]), Err(Error::Inval));
+        let mut b = [0u8; 32];
+        assert_eq!(o.get(opt::CURVE_SECRETKEY, &mut b), Err(Error::Inval));
+    }
+
     fn dealer() -> Options {
         socket(kind::DEALER)
     }
 
     fn set_int(o: &mut Options, option: i32, v: i32) -> Result<()> {
-        o.set(option, &v.to_ne_bytes())
+        o.set_with(option, &v.to_ne_bytes(), ALL)
     }
 
     fn get_int(o: &Options, option: i32) -> Result<i32> {
         let mut b = [0u8; 4];
-        let n = o.get(option, &mut b)?;
+        let n = o.get_with(option, &mut b, ALL)?;
         assert_eq!(n, 4);
         Ok(i32::from_ne_bytes(b))
     }
@@ -1210,7 +1243,7 @@ mod tests {
     /// Reads an option into a buffer of `len` bytes: the bytes it reports.
     fn get_buf(o: &Options, option: i32, len: usize) -> Result<Vec<u8>> {
         let mut b = vec![0x55u8; len];
-        let n = o.get(option, &mut b)?;
+        let n = o.get_with(option, &mut b, ALL)?;
         assert!(b[n..].iter().all(|&c| c == 0), "rest not zeroed");
         b.truncate(n);
         Ok(b)
@@ -1285,9 +1318,9 @@ mod tests {
             assert_eq!(get_int(&o, option), Ok(want), "option {option}");
         }
         let mut b8 = [0u8; 8];
-        assert_eq!(o.get(opt::MAXMSGSIZE, &mut b8), Ok(8));
+        assert_eq!(o.get_with(opt::MAXMSGSIZE, &mut b8, ALL), Ok(8));
         assert_eq!(i64::from_ne_bytes(b8), -1);
-        assert_eq!(o.get(opt::AFFINITY, &mut b8), Ok(8));
+        assert_eq!(o.get_with(opt::AFFINITY, &mut b8, ALL), Ok(8));
         assert_eq!(u64::from_ne_bytes(b8), 0);
     }
 
@@ -1444,8 +1477,10 @@ mod tests {
     #[test]
     fn wide_integers_round_trip() {
         let mut o = dealer();
-        o.set(opt::MAXMSGSIZE, &(-5i64).to_ne_bytes()).unwrap();
-        o.set(opt::AFFINITY, &u64::MAX.to_ne_bytes()).unwrap();
+        o.set_with(opt::MAXMSGSIZE, &(-5i64).to_ne_bytes(), ALL)
+            .unwrap();
+        o.set_with(opt::AFFINITY, &u64::MAX.to_ne_bytes(), ALL)
+            .unwrap();
         assert_eq!(
             get_buf(&o, opt::MAXMSGSIZE, 8),
             Ok((-5i64).to_ne_bytes().to_vec())
@@ -1459,10 +1494,10 @@ mod tests {
     #[test]
     fn routing_id_is_binary() {
         let mut o = dealer();
-        assert_eq!(o.set(opt::ROUTING_ID, b""), Err(Error::Inval));
+        assert_eq!(o.set_with(opt::ROUTING_ID, b"", ALL), Err(Error::Inval));
         assert_eq!(o.set(opt::ROUTING_ID, &[7; 256]), Err(Error::Inval));
         o.set(opt::ROUTING_ID, &[7; 255]).unwrap();
-        o.set(opt::ROUTING_ID, b"\0ab").unwrap();
+        o.set_with(opt::ROUTING_ID, b"\0ab", ALL).unwrap();
         assert_eq!(get_buf(&o, opt::ROUTING_ID, 3), Ok(b"\0ab".to_vec()));
         assert_eq!(get_buf(&o, opt::ROUTING_ID, 10), Ok(b"\0ab".to_vec()));
         assert_eq!(get_buf(&o, opt::ROUTING_ID, 2), Err(Error::Inval));
@@ -1471,13 +1506,13 @@ mod tests {
     #[test]
     fn strings_read_back_with_nul() {
         let mut o = dealer();
-        o.set(opt::ZAP_DOMAIN, b"global").unwrap();
+        o.set_with(opt::ZAP_DOMAIN, b"global", ALL).unwrap();
         assert_eq!(get_buf(&o, opt::ZAP_DOMAIN, 6), Err(Error::Inval));
         assert_eq!(get_buf(&o, opt::ZAP_DOMAIN, 7), Ok(b"global\0".to_vec()));
         assert_eq!(get_buf(&o, opt::ZAP_DOMAIN, 64), Ok(b"global\0".to_vec()));
         assert_eq!(get_buf(&o, opt::ZAP_DOMAIN, 0), Err(Error::Inval));
         // No way to clear a ZAP domain; 255 bytes at most.
-        assert_eq!(o.set(opt::ZAP_DOMAIN, b""), Err(Error::Inval));
+        assert_eq!(o.set_with(opt::ZAP_DOMAIN, b"", ALL), Err(Error::Inval));
         assert_eq!(o.set(opt::ZAP_DOMAIN, &[b'd'; 256]), Err(Error::Inval));
         assert_eq!(o.zap_domain, b"global");
     }
@@ -1485,43 +1520,44 @@ mod tests {
     #[test]
     fn string_limits_and_clearing() {
         let mut o = dealer();
-        o.set(opt::BINDTODEVICE, b"0123456789abcdef").unwrap();
+        o.set_with(opt::BINDTODEVICE, b"0123456789abcdef", ALL)
+            .unwrap();
         assert_eq!(
-            o.set(opt::BINDTODEVICE, b"0123456789abcdefg"),
+            o.set_with(opt::BINDTODEVICE, b"0123456789abcdefg", ALL),
             Err(Error::Inval)
         );
         assert_eq!(
             get_buf(&o, opt::BINDTODEVICE, 17),
             Ok(b"0123456789abcdef\0".to_vec())
         );
-        o.set(opt::BINDTODEVICE, b"").unwrap();
+        o.set_with(opt::BINDTODEVICE, b"", ALL).unwrap();
         assert!(o.bound_device.is_empty());
         o.set(opt::SOCKS_PROXY, &[b'p'; 1000]).unwrap();
-        o.set(opt::SOCKS_PROXY, b"").unwrap();
+        o.set_with(opt::SOCKS_PROXY, b"", ALL).unwrap();
         assert!(o.socks_proxy_address.is_empty());
         assert_eq!(o.set(opt::SOCKS_USERNAME, &[b'u'; 256]), Err(Error::Inval));
-        o.set(opt::SOCKS_USERNAME, b"me").unwrap();
-        o.set(opt::SOCKS_PASSWORD, b"pw").unwrap();
+        o.set_with(opt::SOCKS_USERNAME, b"me", ALL).unwrap();
+        o.set_with(opt::SOCKS_PASSWORD, b"pw", ALL).unwrap();
         assert_eq!(get_buf(&o, opt::SOCKS_PASSWORD, 3), Ok(b"pw\0".to_vec()));
-        o.set(opt::SOCKS_USERNAME, b"").unwrap();
+        o.set_with(opt::SOCKS_USERNAME, b"", ALL).unwrap();
         assert!(o.socks_proxy_username.is_empty());
     }
 
     #[test]
     fn plain_switches_mechanism() {
         let mut o = dealer();
-        o.set(opt::PLAIN_USERNAME, b"admin").unwrap();
+        o.set_with(opt::PLAIN_USERNAME, b"admin", ALL).unwrap();
         assert_eq!((o.mechanism, o.as_server), (Mechanism::Plain, false));
         assert_eq!(get_int(&o, opt::MECHANISM), Ok(1));
         // Empty switches back to NULL but keeps the name.
-        o.set(opt::PLAIN_USERNAME, b"").unwrap();
+        o.set_with(opt::PLAIN_USERNAME, b"", ALL).unwrap();
         assert_eq!(get_int(&o, opt::MECHANISM), Ok(0));
         assert_eq!(get_buf(&o, opt::PLAIN_USERNAME, 8), Ok(b"admin\0".to_vec()));
         assert_eq!(o.set(opt::PLAIN_PASSWORD, &[b'p'; 256]), Err(Error::Inval));
         set_int(&mut o, opt::PLAIN_SERVER, 1).unwrap();
         assert_eq!(get_int(&o, opt::PLAIN_SERVER), Ok(1));
         assert_eq!(get_int(&o, opt::CURVE_SERVER), Ok(0));
-        o.set(opt::PLAIN_PASSWORD, b"secret").unwrap();
+        o.set_with(opt::PLAIN_PASSWORD, b"secret", ALL).unwrap();
         assert_eq!(get_int(&o, opt::PLAIN_SERVER), Ok(0));
         assert_eq!(set_int(&mut o, opt::PLAIN_SERVER, 2), Err(Error::Inval));
         set_int(&mut o, opt::PLAIN_SERVER, 0).unwrap();
@@ -1537,16 +1573,16 @@ mod tests {
         with_nul.push(0);
 
         let mut o = dealer();
-        o.set(opt::CURVE_SECRETKEY, &key).unwrap();
+        o.set_with(opt::CURVE_SECRETKEY, &key, ALL).unwrap();
         assert_eq!(o.mechanism, Mechanism::Curve);
         assert_eq!(get_buf(&o, opt::CURVE_SECRETKEY, 32), Ok(key.to_vec()));
         assert_eq!(get_buf(&o, opt::CURVE_SECRETKEY, 41), Ok(with_nul.clone()));
 
         let mut o = dealer();
-        o.set(opt::CURVE_PUBLICKEY, &z85_text).unwrap();
+        o.set_with(opt::CURVE_PUBLICKEY, &z85_text, ALL).unwrap();
         assert_eq!(o.curve_public_key, key);
         set_int(&mut o, opt::CURVE_SERVER, 1).unwrap();
-        o.set(opt::CURVE_SERVERKEY, &with_nul).unwrap();
+        o.set_with(opt::CURVE_SERVERKEY, &with_nul, ALL).unwrap();
         assert_eq!(o.curve_server_key, key);
         assert_eq!((o.mechanism, o.as_server), (Mechanism::Curve, false));
 
@@ -1559,7 +1595,10 @@ mod tests {
             &with_nul[..39],
             b"\"0000000000000000000000000000000000000000",
         ] {
-            assert_eq!(o.set(opt::CURVE_PUBLICKEY, value), Err(Error::Inval));
+            assert_eq!(
+                o.set_with(opt::CURVE_PUBLICKEY, value, ALL),
+                Err(Error::Inval)
+            );
         }
         assert_eq!(o, dealer());
     }
@@ -1592,7 +1631,7 @@ mod tests {
         ] {
             let want = if ok { Ok(()) } else { Err(Error::Inval) };
             assert_eq!(
-                o.set(opt::METADATA, value),
+                o.set_with(opt::METADATA, value, ALL),
                 want,
                 "{:?}",
                 String::from_utf8_lossy(value)
@@ -1601,7 +1640,7 @@ mod tests {
         let mut long_key = b"X-".to_vec();
         long_key.extend([b'k'; 254]);
         long_key.extend(b":v");
-        assert_eq!(o.set(opt::METADATA, &long_key), Err(Error::Inval));
+        assert_eq!(o.set_with(opt::METADATA, &long_key, ALL), Err(Error::Inval));
         assert_eq!(o.app_metadata.len(), 3);
         assert_eq!(o.app_metadata[&b"X-ab"[..]], b"c");
         assert_eq!(o.app_metadata[&b"X-c"[..]], b"d:e");
@@ -1699,9 +1738,14 @@ mod tests {
     #[test]
     fn accept_filter_option() {
         let mut o = dealer();
-        o.set(opt::TCP_ACCEPT_FILTER, b"127.0.0.1").unwrap();
-        o.set(opt::TCP_ACCEPT_FILTER, b"10.0.0.0/8").unwrap();
-        assert_eq!(o.set(opt::TCP_ACCEPT_FILTER, b"::1"), Err(Error::Inval));
+        o.set_with(opt::TCP_ACCEPT_FILTER, b"127.0.0.1", ALL)
+            .unwrap();
+        o.set_with(opt::TCP_ACCEPT_FILTER, b"10.0.0.0/8", ALL)
+            .unwrap();
+        assert_eq!(
+            o.set_with(opt::TCP_ACCEPT_FILTER, b"::1", ALL),
+            Err(Error::Inval)
+        );
         assert_eq!(
             o.set(opt::TCP_ACCEPT_FILTER, &[b'1'; 256]),
             Err(Error::Inval)
@@ -1709,9 +1753,9 @@ mod tests {
         assert_eq!(o.tcp_accept_filters.len(), 2);
         // The family follows IPV6 at the time of setting.
         set_int(&mut o, opt::IPV6, 1).unwrap();
-        o.set(opt::TCP_ACCEPT_FILTER, b"::1").unwrap();
+        o.set_with(opt::TCP_ACCEPT_FILTER, b"::1", ALL).unwrap();
         assert_eq!(o.tcp_accept_filters.len(), 3);
-        o.set(opt::TCP_ACCEPT_FILTER, b"").unwrap();
+        o.set_with(opt::TCP_ACCEPT_FILTER, b"", ALL).unwrap();
         assert!(o.tcp_accept_filters.is_empty());
         assert_eq!(get_buf(&o, opt::TCP_ACCEPT_FILTER, 64), Err(Error::Inval));
     }
@@ -1719,14 +1763,18 @@ mod tests {
     #[test]
     fn ipc_filters() {
         let mut o = dealer();
-        o.set(opt::IPC_FILTER_UID, &1000u32.to_ne_bytes()).unwrap();
-        o.set(opt::IPC_FILTER_UID, &1000u32.to_ne_bytes()).unwrap();
-        o.set(opt::IPC_FILTER_GID, &5u32.to_ne_bytes()).unwrap();
-        o.set(opt::IPC_FILTER_PID, &42i32.to_ne_bytes()).unwrap();
+        o.set_with(opt::IPC_FILTER_UID, &1000u32.to_ne_bytes(), ALL)
+            .unwrap();
+        o.set_with(opt::IPC_FILTER_UID, &1000u32.to_ne_bytes(), ALL)
+            .unwrap();
+        o.set_with(opt::IPC_FILTER_GID, &5u32.to_ne_bytes(), ALL)
+            .unwrap();
+        o.set_with(opt::IPC_FILTER_PID, &42i32.to_ne_bytes(), ALL)
+            .unwrap();
         assert_eq!(o.ipc_uid_accept_filters, BTreeSet::from([1000]));
         assert_eq!(o.ipc_gid_accept_filters, BTreeSet::from([5]));
         assert_eq!(o.ipc_pid_accept_filters, BTreeSet::from([42]));
-        o.set(opt::IPC_FILTER_UID, b"").unwrap();
+        o.set_with(opt::IPC_FILTER_UID, b"", ALL).unwrap();
         assert!(o.ipc_uid_accept_filters.is_empty());
         assert_eq!(o.set(opt::IPC_FILTER_PID, &[0; 2]), Err(Error::Inval));
         assert_eq!(get_int(&o, opt::IPC_FILTER_GID), Err(Error::Inval));
@@ -1736,11 +1784,11 @@ mod tests {
     fn engine_messages_are_write_only_binary() {
         let mut o = dealer();
         for option in [opt::HELLO_MSG, opt::DISCONNECT_MSG, opt::HICCUP_MSG] {
-            o.set(option, b"\0hi").unwrap();
+            o.set_with(option, b"\0hi", ALL).unwrap();
             assert_eq!(get_buf(&o, option, 16), Err(Error::Inval));
         }
         assert_eq!(o.hello_msg, b"\0hi");
-        o.set(opt::HICCUP_MSG, b"").unwrap();
+        o.set_with(opt::HICCUP_MSG, b"", ALL).unwrap();
         assert!(o.hiccup_msg.is_empty());
     }
 
@@ -1750,7 +1798,7 @@ mod tests {
         set_int(&mut o, opt::BUSY_POLL, -3).unwrap();
         assert_eq!(o.busy_poll, -3);
         let mut b = [0u8; 4];
-        assert_eq!(o.get(opt::BUSY_POLL, &mut b), Err(Error::Inval));
+        assert_eq!(o.get_with(opt::BUSY_POLL, &mut b, ALL), Err(Error::Inval));
         assert_eq!(i32::from_ne_bytes(b), -3);
     }
 
@@ -1764,8 +1812,15 @@ mod tests {
         ] {
             let mut o = socket(kind);
             let want = if ok { Ok(()) } else { Err(Error::Inval) };
-            assert_eq!(o.set(opt::CONNECT_ROUTING_ID, b"peer"), want, "type {kind}");
-            assert_eq!(o.set(opt::CONNECT_ROUTING_ID, b""), Err(Error::Inval));
+            assert_eq!(
+                o.set_with(opt::CONNECT_ROUTING_ID, b"peer", ALL),
+                want,
+                "type {kind}"
+            );
+            assert_eq!(
+                o.set_with(opt::CONNECT_ROUTING_ID, b"", ALL),
+                Err(Error::Inval)
+            );
             assert_eq!(get_buf(&o, opt::CONNECT_ROUTING_ID, 8), Err(Error::Inval));
         }
         let mut r = socket(kind::ROUTER);
@@ -1838,16 +1893,21 @@ mod tests {
     #[test]
     fn optional_builds_are_refused() {
         let mut o = dealer();
+        let one = 1i32.to_ne_bytes();
+        let mut b = [0u8; 4];
         assert_eq!(o.set(opt::GSSAPI_PRINCIPAL, b"p"), Err(Error::Inval));
-        assert_eq!(set_int(&mut o, opt::GSSAPI_SERVER, 1), Err(Error::Inval));
-        assert_eq!(get_int(&o, opt::GSSAPI_PLAINTEXT), Err(Error::Inval));
+        assert_eq!(o.set(opt::GSSAPI_SERVER, &one), Err(Error::Inval));
+        assert_eq!(o.get(opt::GSSAPI_PLAINTEXT, &mut b), Err(Error::Inval));
         assert_eq!(o.set(opt::WSS_HOSTNAME, b"h"), Err(Error::Inval));
         assert_eq!(
             o.set(opt::VMCI_BUFFER_SIZE, &1u64.to_ne_bytes()),
             Err(Error::Inval)
         );
-        assert_eq!(set_int(&mut o, opt::NORM_MODE, 0), Err(Error::Inval));
-        assert_eq!(get_int(&o, opt::NORM_MODE), Err(Error::Inval));
+        assert_eq!(
+            o.set(opt::NORM_MODE, &0i32.to_ne_bytes()),
+            Err(Error::Inval)
+        );
+        assert_eq!(o.get(opt::NORM_MODE, &mut b), Err(Error::Inval));
         assert_eq!(o, dealer());
     }
 
