@@ -17,7 +17,6 @@
 
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -56,7 +55,9 @@ type Registration = Option<(Arc<dyn Waker>, PipeKey)>;
 struct Queue {
     /// Frames of complete messages, oldest first.
     frames: VecDeque<Msg>,
-    /// Number of complete messages in `frames`.
+    /// Complete messages written and not yet acknowledged as read: those in
+    /// `frames` plus those the reader took into its batch (it acknowledges
+    /// them every `lwm` reads, as libzmq's reader grants credit).
     msgs: usize,
     /// Most messages queued at once; 0 for no limit.
     hwm: usize,
@@ -114,9 +115,6 @@ struct Shared {
     queues: [Mutex<Queue>; 2],
     /// What each end's owner published about itself, once known.
     info: Mutex<[Option<EndInfo>; 2]>,
-    /// Messages of `queues[s]` the reader took into its batch and has not
-    /// read yet (for statistics only).
-    in_batch: [AtomicUsize; 2],
 }
 
 /// What a pipe end's owner tells the peer about itself.
@@ -145,6 +143,11 @@ pub struct Pipe {
     batch: VecDeque<Msg>,
     /// Frames of the message being written (not yet visible).
     partial: Vec<Msg>,
+    /// Messages read and not yet acknowledged to the writer.
+    unacked: usize,
+    /// Acknowledge every this many reads: half the inbound limit, rounded
+    /// up (libzmq's low-water mark); no limit, only on refill.
+    lwm: usize,
     /// The inbound queue is closed and drained: the pipe is finished.
     finished: bool,
     /// The peer's end is closed: nothing can be written.
@@ -164,13 +167,14 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
             Mutex::new(Queue::new(flows[1].hwm, flows[1].conflate)),
         ],
         info: Mutex::new([None, None]),
-        in_batch: [AtomicUsize::new(0), AtomicUsize::new(0)],
     });
     let end = |side| Pipe {
         shared: shared.clone(),
         side,
         batch: VecDeque::new(),
         partial: Vec::new(),
+        unacked: 0,
+        lwm: usize::MAX,
         finished: false,
         peer_closed: false,
         routing_id: None,
@@ -250,14 +254,40 @@ impl Pipe {
         }
         let m = self.batch.pop_front()?;
         if !m.more() {
-            self.shared.in_batch[1 - self.side].fetch_sub(1, Ordering::Relaxed);
+            self.unacked += 1;
+            if self.unacked >= self.lwm {
+                self.acknowledge();
+            }
         }
         Some(m)
+    }
+
+    /// Tells the writer how many messages were read, waking it if that
+    /// makes room. Done every `lwm` messages (half the limit, as libzmq's
+    /// reader does), not per message.
+    fn acknowledge(&mut self) {
+        let mut q = self.shared.queues[1 - self.side].lock();
+        Self::ack_locked(&mut q, &mut self.unacked);
+    }
+
+    fn ack_locked(q: &mut Queue, unacked: &mut usize) {
+        q.msgs = q.msgs.saturating_sub(*unacked);
+        *unacked = 0;
+        if q.writer_waiting && !q.is_full() {
+            q.writer_waiting = false;
+            q.wake_writer(PipeEvent::Writable);
+        }
     }
 
     /// Moves every queued frame into the private batch.
     fn refill(&mut self) {
         let mut q = self.shared.queues[1 - self.side].lock();
+        // Everything taken before has been read by now.
+        Self::ack_locked(&mut q, &mut self.unacked);
+        self.lwm = match q.hwm {
+            0 => usize::MAX,
+            h => h.div_ceil(2),
+        };
         if q.frames.is_empty() {
             q.reader_waiting = true;
             if q.writer_closed {
@@ -266,12 +296,6 @@ impl Pipe {
             return;
         }
         mem::swap(&mut self.batch, &mut q.frames);
-        self.shared.in_batch[1 - self.side].fetch_add(q.msgs, Ordering::Relaxed);
-        q.msgs = 0;
-        if q.writer_waiting {
-            q.writer_waiting = false;
-            q.wake_writer(PipeEvent::Writable);
-        }
     }
 
     /// The peer closed and every message it sent has been read.
@@ -359,9 +383,8 @@ impl Pipe {
     /// Number of messages queued toward the peer, and from it (for
     /// `zmq_socket_monitor_pipes_stats`).
     pub fn queued(&self) -> (usize, usize) {
-        let batched = |s: usize| self.shared.in_batch[s].load(Ordering::Relaxed);
-        let out = self.outbound().lock().msgs + batched(self.side);
-        let inb = self.inbound().lock().msgs + batched(1 - self.side);
+        let out = self.outbound().lock().msgs;
+        let inb = self.inbound().lock().msgs.saturating_sub(self.unacked);
         (out, inb)
     }
 
@@ -483,7 +506,11 @@ mod tests {
         }
         assert!(!a.check_write());
         assert!(la.take().is_empty());
-        assert!(b.read().is_some());
+        // Credit comes back every lwm = 2 messages, not per message.
+        assert!(b.read().is_some() && b.read().is_some());
+        assert!(la.take().is_empty());
+        assert!(!a.check_write());
+        assert!(b.read().is_some() && b.read().is_some());
         assert_eq!(la.take(), vec![(PipeKey(1), PipeEvent::Writable)]);
         assert!(a.check_write());
     }

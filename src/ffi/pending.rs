@@ -3,7 +3,7 @@
 //! would fall back to another libzmq), and fails with `ENOTSUP` until its
 //! issue lands; the README's status table lists them.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::c_char;
 
 use libc::c_int;
 
@@ -24,11 +24,6 @@ macro_rules! not_yet {
 }
 
 not_yet! {
-    // DRAFT socket types and peers (no issue yet).
-    "no issue yet" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int;
-    "no issue yet" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int;
-    "no issue yet" fn zmq_connect_peer(s: *mut c_void, addr: *const c_char) -> u32;
-    "no issue yet" fn zmq_disconnect_peer(s: *mut c_void, routing_id: u32) -> c_int;
     // CURVE (no issue yet).
     "no issue yet" fn zmq_curve_keypair(z85_public_key: *mut c_char, z85_secret_key: *mut c_char) -> c_int;
     "no issue yet" fn zmq_curve_public(z85_public_key: *mut c_char, z85_secret_key: *const c_char) -> c_int;

@@ -361,3 +361,42 @@ pub extern "C" fn zmq_socket_get_peer_state(
         s.peer_state(id)
     })
 }
+
+// DRAFT group and peer calls belong to socket types not implemented yet
+// (RADIO/DISH, PEER): the handle is checked (`ENOTSOCK`), then `ENOTSUP`.
+
+#[no_mangle]
+pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
+    call(|| {
+        socket(s)?;
+        let _ = group;
+        Err(Error::NotSup)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
+    call(|| {
+        socket(s)?;
+        let _ = group;
+        Err(Error::NotSup)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_connect_peer(s: *mut c_void, addr: *const c_char) -> u32 {
+    call(|| {
+        socket(s)?;
+        let _ = addr;
+        Err(Error::NotSup)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_disconnect_peer(s: *mut c_void, routing_id: u32) -> c_int {
+    call(|| {
+        socket(s)?;
+        let _ = routing_id;
+        Err(Error::NotSup)
+    })
+}
