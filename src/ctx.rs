@@ -227,8 +227,26 @@ struct CtxState {
     terminating: bool,
     /// I/O threads, started with the first socket.
     io_threads: Option<Vec<IoThread>>,
-    /// Sockets created and not yet fully closed (linger included).
+    /// Sockets created and not yet closed.
     sockets: HashMap<u64, Arc<dyn SocketLink>>,
+    /// Network sessions still alive (a closed socket's sessions linger).
+    sessions: usize,
+    /// Round-robin choice of I/O thread for new endpoints.
+    next_io: usize,
+}
+
+/// Held by a network session for as long as it lives, so `zmq_ctx_term`
+/// waits for lingering sessions to flush.
+pub struct SessionGuard(Arc<Context>);
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        let mut st = self.0.state.lock();
+        st.sessions -= 1;
+        if st.sessions == 0 && st.sockets.is_empty() {
+            self.0.all_closed.notify_all();
+        }
+    }
 }
 
 /// A ZeroMQ context.
@@ -297,7 +315,7 @@ impl Context {
         self.inproc_unbind_all(id);
         let mut st = self.state.lock();
         st.sockets.remove(&id);
-        if st.sockets.is_empty() {
+        if st.sockets.is_empty() && st.sessions == 0 {
             self.all_closed.notify_all();
         }
     }
@@ -346,6 +364,26 @@ impl Context {
         }
     }
 
+    /// Runs a task on one of the I/O threads (round robin); `EMTHREAD` when
+    /// the context has none (`ZMQ_IO_THREADS` 0).
+    pub fn io_execute(&self, task: crate::io::IoTask) -> Result<()> {
+        let mut st = self.state.lock();
+        let n = st.io_threads.as_ref().map_or(0, Vec::len);
+        if n == 0 {
+            return Err(Error::MThread);
+        }
+        let i = st.next_io % n;
+        st.next_io = st.next_io.wrapping_add(1);
+        st.io_threads.as_ref().expect("checked above")[i].execute(task);
+        Ok(())
+    }
+
+    /// Accounts for a new network session until the guard drops.
+    pub fn session_guard(self: &Arc<Self>) -> SessionGuard {
+        self.state.lock().sessions += 1;
+        SessionGuard(self.clone())
+    }
+
     /// Runs `f` with the I/O threads, if started.
     pub fn with_io_threads<R>(&self, f: impl FnOnce(&[IoThread]) -> R) -> Option<R> {
         let st = self.state.lock();
@@ -373,7 +411,7 @@ impl Context {
         self.shutdown();
         let threads = {
             let mut st = self.state.lock();
-            while !st.sockets.is_empty() {
+            while !st.sockets.is_empty() || st.sessions > 0 {
                 self.all_closed.wait(&mut st);
             }
             st.io_threads.take()

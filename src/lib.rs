@@ -16,6 +16,7 @@ pub mod poll;
 pub mod proxy;
 pub mod socket;
 pub mod timers;
+pub mod transport;
 pub mod z85;
 
 pub use error::{Error, Result};

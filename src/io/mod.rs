@@ -7,4 +7,4 @@ pub mod thread;
 
 pub use mailbox::Mailbox;
 pub use signaler::Signaler;
-pub use thread::{IoCommand, IoTask, IoThread, Reactor, ThreadConfig};
+pub use thread::{Handler, IoCommand, IoTask, IoThread, Reactor, ThreadConfig};

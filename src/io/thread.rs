@@ -1,27 +1,51 @@
-//! `IoThread`: one background thread running a mio `Poll` loop that serves
-//! its mailbox. Engines, listeners and connecters are registered on it by
-//! later layers; here it starts with the context's thread options applied
-//! (name, scheduling policy and priority, CPU affinity) and stops cleanly.
+//! `IoThread`: one background thread running a mio `Poll` loop. It serves
+//! its mailbox (tasks sent by sockets), drives the handlers registered on it
+//! (listeners, connecters, engines), fires their timers, and routes pipe
+//! events to them. Thread options from the context (name, scheduling policy
+//! and priority, CPU affinity) are applied when it starts.
+//!
+//! mio is edge-triggered: a handler told its source is ready must work until
+//! `WouldBlock`, or remember that it can go on.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 
 use super::mailbox::Mailbox;
 use crate::error::{Error, Result};
+use crate::pipe::{PipeEvent, PipeKey, Waker};
 
-const MAILBOX: Token = Token(0);
+const MAILBOX: Token = Token(usize::MAX);
 
 /// Work sent to an I/O thread: a closure run on it with its reactor.
 pub type IoTask = Box<dyn FnOnce(&mut Reactor) + Send>;
 
 pub enum IoCommand {
     Run(IoTask),
+    /// A pipe owned by handler `token` has news.
+    Pipe(Token, PipeEvent),
     Stop,
+}
+
+/// Something the I/O thread drives. Every callback gets the reactor and
+/// the handler's own token.
+pub trait Handler: Send {
+    /// The handler was added (register sources, start timers here).
+    fn start(&mut self, r: &mut Reactor, token: Token);
+    /// A registered source is ready.
+    fn ready(&mut self, r: &mut Reactor, token: Token, readable: bool, writable: bool);
+    /// A pipe this handler owns has news.
+    fn pipe(&mut self, _r: &mut Reactor, _token: Token, _event: PipeEvent) {}
+    /// A timer set with `Reactor::set_timer` fired.
+    fn timer(&mut self, _r: &mut Reactor, _token: Token, _id: u64) {}
+    /// The handler is being removed (deregister, close, report).
+    fn stop(&mut self, _r: &mut Reactor, _token: Token) {}
 }
 
 /// Scheduling settings for background threads (`zmq_ctx_set` thread options).
@@ -91,15 +115,116 @@ impl ThreadConfig {
     }
 }
 
-/// The state an I/O thread's tasks run against.
+/// Routes a pipe's events to the handler owning it, through the mailbox.
+struct IoWaker(Arc<Mailbox<IoCommand>>);
+
+impl Waker for IoWaker {
+    fn wake(&self, key: PipeKey, event: PipeEvent) {
+        self.0.send(IoCommand::Pipe(Token(key.0 as usize), event));
+    }
+}
+
+/// The state an I/O thread's handlers and tasks run against.
 pub struct Reactor {
     poll: Poll,
+    waker: Arc<IoWaker>,
+    handlers: Vec<Option<Box<dyn Handler>>>,
+    free: Vec<usize>,
+    /// (when, token, timer id, handler generation)
+    timers: BinaryHeap<Reverse<(Instant, usize, u64, u64)>>,
+    generations: Vec<u64>,
+    /// Handlers that asked to be removed during a callback.
+    removing: Vec<Token>,
     stopping: bool,
 }
 
 impl Reactor {
-    pub fn registry(&self) -> &mio::Registry {
+    pub fn registry(&self) -> &Registry {
         self.poll.registry()
+    }
+
+    /// Adds a handler and starts it; returns its token.
+    pub fn add(&mut self, handler: Box<dyn Handler>) -> Token {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.handlers.push(None);
+                self.generations.push(0);
+                self.handlers.len() - 1
+            }
+        };
+        self.generations[index] += 1;
+        self.handlers[index] = Some(handler);
+        let token = Token(index);
+        self.with_handler(token, |h, r| h.start(r, token));
+        token
+    }
+
+    /// Removes a handler (after its current callback, if inside one).
+    pub fn remove(&mut self, token: Token) {
+        self.removing.push(token);
+    }
+
+    /// Whether a handler is still there.
+    pub fn contains(&self, token: Token) -> bool {
+        self.handlers.get(token.0).is_some_and(|h| h.is_some())
+    }
+
+    /// Fires `Handler::timer(id)` after `after`. Timers die with their handler.
+    pub fn set_timer(&mut self, token: Token, after: Duration, id: u64) {
+        let generation = self.generations[token.0];
+        self.timers
+            .push(Reverse((Instant::now() + after, token.0, id, generation)));
+    }
+
+    /// The waker and key a pipe owned by handler `token` should use.
+    pub fn pipe_waker(&self, token: Token) -> (Arc<dyn Waker>, PipeKey) {
+        (self.waker.clone(), PipeKey(token.0 as u64))
+    }
+
+    /// Runs `f` on handler `token` with the reactor, if it exists.
+    fn with_handler(&mut self, token: Token, f: impl FnOnce(&mut dyn Handler, &mut Reactor)) {
+        let Some(mut h) = self.handlers.get_mut(token.0).and_then(Option::take) else {
+            return;
+        };
+        f(h.as_mut(), self);
+        self.handlers[token.0] = Some(h);
+        self.reap();
+    }
+
+    fn reap(&mut self) {
+        while let Some(token) = self.removing.pop() {
+            if let Some(mut h) = self.handlers.get_mut(token.0).and_then(Option::take) {
+                h.stop(self, token);
+                self.generations[token.0] += 1;
+                self.free.push(token.0);
+            }
+        }
+    }
+
+    /// Milliseconds until the next timer, firing the due ones.
+    fn run_timers(&mut self) -> Option<Duration> {
+        loop {
+            let Reverse((when, index, id, generation)) = self.timers.peek().copied()?;
+            let now = Instant::now();
+            if when > now {
+                return Some(when - now);
+            }
+            self.timers.pop();
+            if self.generations.get(index) == Some(&generation) {
+                let token = Token(index);
+                self.with_handler(token, |h, r| h.timer(r, token, id));
+            }
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for i in 0..self.handlers.len() {
+            if self.handlers[i].is_some() {
+                self.remove(Token(i));
+            }
+        }
+        self.reap();
     }
 }
 
@@ -121,13 +246,17 @@ impl IoThread {
             .name(config.name.clone())
             .spawn(move || {
                 config.apply();
-                run(
-                    Reactor {
-                        poll,
-                        stopping: false,
-                    },
-                    &mb,
-                );
+                let reactor = Reactor {
+                    poll,
+                    waker: Arc::new(IoWaker(mb.clone())),
+                    handlers: Vec::new(),
+                    free: Vec::new(),
+                    timers: BinaryHeap::new(),
+                    generations: Vec::new(),
+                    removing: Vec::new(),
+                    stopping: false,
+                };
+                run(reactor, &mb);
             })
             .map_err(|_| Error::MThread)?;
         Ok(IoThread {
@@ -141,7 +270,7 @@ impl IoThread {
         self.mailbox.send(IoCommand::Run(task));
     }
 
-    /// Stops the thread and waits for it.
+    /// Stops the thread (every handler is stopped) and waits for it.
     pub fn stop(&mut self) {
         if let Some(join) = self.join.take() {
             self.mailbox.send(IoCommand::Stop);
@@ -156,35 +285,50 @@ impl Drop for IoThread {
     }
 }
 
-fn run(mut reactor: Reactor, mailbox: &Mailbox<IoCommand>) {
+fn run(mut r: Reactor, mailbox: &Mailbox<IoCommand>) {
     let mut events = Events::with_capacity(256);
     let mut cmds = VecDeque::new();
-    while !reactor.stopping {
-        if let Err(e) = reactor.poll.poll(&mut events, None) {
+    while !r.stopping {
+        let timeout = r.run_timers();
+        if let Err(e) = r.poll.poll(&mut events, timeout) {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
-            return;
+            break;
         }
         for event in events.iter() {
-            if event.token() == MAILBOX {
-                // Edge-triggered: serve until the mailbox is seen empty,
-                // which also makes its fd unreadable again.
-                loop {
-                    mailbox.recv_all(&mut cmds);
-                    if cmds.is_empty() {
-                        break;
+            let token = event.token();
+            if token == MAILBOX {
+                continue;
+            }
+            let (readable, writable) = (
+                event.is_readable() || event.is_read_closed() || event.is_error(),
+                event.is_writable() || event.is_write_closed() || event.is_error(),
+            );
+            r.with_handler(token, |h, r| h.ready(r, token, readable, writable));
+        }
+        // The mailbox is served after the sources, and until it is seen
+        // empty (which also makes its fd unreadable again: edge-triggered).
+        loop {
+            mailbox.recv_all(&mut cmds);
+            if cmds.is_empty() {
+                break;
+            }
+            for cmd in cmds.drain(..) {
+                match cmd {
+                    IoCommand::Run(task) => {
+                        task(&mut r);
+                        r.reap();
                     }
-                    for cmd in cmds.drain(..) {
-                        match cmd {
-                            IoCommand::Run(task) => task(&mut reactor),
-                            IoCommand::Stop => reactor.stopping = true,
-                        }
+                    IoCommand::Pipe(token, event) => {
+                        r.with_handler(token, |h, r| h.pipe(r, token, event))
                     }
+                    IoCommand::Stop => r.stopping = true,
                 }
             }
         }
     }
+    r.stop_all();
 }
 
 #[cfg(test)]
@@ -214,6 +358,36 @@ mod tests {
             assert_eq!(got, i);
             assert_eq!(name.as_deref(), Some("ZMQbg/IO/0"));
         }
+        t.stop();
+    }
+
+    struct Ticker(mpsc::Sender<u64>);
+    impl Handler for Ticker {
+        fn start(&mut self, r: &mut Reactor, token: Token) {
+            r.set_timer(token, Duration::from_millis(5), 1);
+            r.set_timer(token, Duration::from_millis(1), 2);
+        }
+        fn ready(&mut self, _r: &mut Reactor, _t: Token, _rd: bool, _wr: bool) {}
+        fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
+            self.0.send(id).unwrap();
+            if id == 1 {
+                r.remove(token);
+            }
+        }
+        fn stop(&mut self, _r: &mut Reactor, _t: Token) {
+            self.0.send(99).unwrap();
+        }
+    }
+
+    #[test]
+    fn timers_fire_in_order_and_handlers_stop() {
+        let mut t = IoThread::start(ThreadConfig::default()).unwrap();
+        let (tx, rx) = mpsc::channel();
+        t.execute(Box::new(move |r| {
+            r.add(Box::new(Ticker(tx)));
+        }));
+        let got: Vec<u64> = (0..3).map(|_| rx.recv().unwrap()).collect();
+        assert_eq!(got, vec![2, 1, 99]);
         t.stop();
     }
 }
