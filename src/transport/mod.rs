@@ -1,1 +1,6 @@
+//! Transports: endpoint addresses and the OS sockets behind tcp:// and
+//! ipc://. No ZMTP and no socket semantics here.
+
 pub mod address;
+pub mod ipc;
+pub mod tcp;
