@@ -18,5 +18,6 @@ pub mod socket;
 pub mod timers;
 pub mod transport;
 pub mod z85;
+pub mod zmtp;
 
 pub use error::{Error, Result};

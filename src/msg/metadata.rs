@@ -26,18 +26,24 @@ impl Metadata {
     }
 
     /// The value of a property. Names match case-insensitively, as ZMTP
-    /// property names do (RFC 37 §3.4); `Identity` is the old name of
-    /// `Routing-Id`.
+    /// property names do (RFC 37 §3.4); `Identity` and `Routing-Id` name the
+    /// same thing, the exact name being tried first.
     pub fn get(&self, name: &str) -> Option<&CStr> {
-        let name = if name.eq_ignore_ascii_case("Identity") {
-            "Routing-Id"
-        } else {
-            name
+        let find = |name: &str| {
+            self.properties
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_c_str())
         };
-        self.properties
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_c_str())
+        find(name).or_else(|| {
+            if name.eq_ignore_ascii_case("Identity") {
+                find("Routing-Id")
+            } else if name.eq_ignore_ascii_case("Routing-Id") {
+                find("Identity")
+            } else {
+                None
+            }
+        })
     }
 
     pub fn is_empty(&self) -> bool {

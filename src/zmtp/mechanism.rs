@@ -1,0 +1,205 @@
+//! Security mechanisms (RFC 23/37 §"Authentication and Confidentiality"):
+//! the `Mechanism` trait that NULL (`null.rs`), and later PLAIN and CURVE,
+//! implement, the hooks a mechanism uses to ask a ZAP handler (RFC 27) for
+//! a verdict, and the metadata rules every mechanism shares.
+//!
+//! A mechanism only sees command bodies: the handshake frames them, and
+//! after the handshake `Traffic` passes every message through `encode` and
+//! `decode` (CURVE boxes messages there; NULL and PLAIN leave them alone).
+//! It never sends ZAP frames itself: it hands out a `ZapRequest` and takes
+//! back a `ZapReply` that the engine's ZAP client has already validated.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::command::Properties;
+use super::greeting::MechanismName;
+use super::protocol_error as code;
+use super::{socket_type, FailureEvent, HandshakeError};
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+
+/// Where a mechanism stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MechanismStatus {
+    /// Commands still to send or receive (or a ZAP reply to wait for).
+    Handshaking,
+    /// Both sides are done: traffic may flow.
+    Ready,
+    /// The handshake failed; commands already handed out (an ERROR)
+    /// should still be flushed before the connection closes.
+    Failed(HandshakeError),
+}
+
+/// What a mechanism asks a ZAP handler. The engine adds the version,
+/// request id, domain, peer address and routing id frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZapRequest {
+    pub mechanism: MechanismName,
+    /// Mechanism-specific credential frames (none for NULL, user name and
+    /// password for PLAIN, the client's public key for CURVE).
+    pub credentials: Vec<Bytes>,
+}
+
+/// A ZAP handler's verdict, already checked by the ZAP client (version,
+/// request id, a status code of 200, 300, 400 or 500, metadata syntax).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZapReply {
+    pub status_code: u32,
+    pub user_id: Bytes,
+    pub metadata: Properties,
+}
+
+/// A security mechanism, driven by the handshake.
+pub trait Mechanism: Send + fmt::Debug {
+    /// The name announced in the greeting.
+    fn name(&self) -> MechanismName;
+
+    /// The body of the next command to send, if one is ready now.
+    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError>;
+
+    /// Takes the body of a command received during the handshake.
+    fn process_handshake_command(
+        &mut self,
+        body: &Bytes,
+    ) -> std::result::Result<(), HandshakeError>;
+
+    fn status(&self) -> MechanismStatus;
+
+    /// A request for the ZAP handler, once, when the mechanism needs one.
+    fn zap_request(&mut self) -> Option<ZapRequest> {
+        None
+    }
+
+    /// Takes the ZAP handler's reply to `zap_request`.
+    fn process_zap_reply(&mut self, _reply: ZapReply) -> std::result::Result<(), HandshakeError> {
+        Err(HandshakeError::silent(
+            Error::Fsm,
+            "ZAP reply without a request",
+        ))
+    }
+
+    /// The properties the peer sent (its READY metadata for NULL).
+    fn peer_properties(&self) -> &Properties;
+
+    /// Properties from the ZAP handler (`User-Id` and its metadata).
+    fn zap_properties(&self) -> &Properties;
+
+    /// The user id a ZAP handler gave the peer, if any.
+    fn user_id(&self) -> Option<&Bytes> {
+        None
+    }
+
+    /// Transforms an outgoing message after the handshake.
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
+        Ok(msg)
+    }
+
+    /// Transforms an incoming frame after the handshake.
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
+        Ok(msg)
+    }
+}
+
+/// The properties every mechanism announces (libzmq's basic properties):
+/// `Socket-Type`, `Identity` for REQ, DEALER and ROUTER, then the
+/// application's `ZMQ_METADATA` properties.
+pub fn basic_properties(
+    socket_type: i32,
+    routing_id: &Bytes,
+    metadata: &[(String, Bytes)],
+) -> Result<Properties> {
+    let name = socket_type::name(socket_type).ok_or(Error::Inval)?;
+    let mut props = Properties::new();
+    props.push("Socket-Type", Bytes::from_static(name.as_bytes()))?;
+    if socket_type::sends_identity(socket_type) {
+        props.push("Identity", routing_id.clone())?;
+    }
+    for (name, value) in metadata {
+        props.push(name, value.clone())?;
+    }
+    Ok(props)
+}
+
+/// Whether every `Socket-Type` the peer announced suits `ours`. A peer
+/// announcing none is accepted, as libzmq does.
+pub fn peer_socket_type_ok(ours: i32, peer: &Properties) -> bool {
+    peer.iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Socket-Type"))
+        .all(|(_, v)| socket_type::is_compatible(ours, v))
+}
+
+/// The auth event for an ERROR reason: libzmq raises one only when the
+/// reason is a ZAP status code "300", "400" or "500".
+pub fn error_reason_event(reason: &[u8]) -> Option<FailureEvent> {
+    match reason {
+        [d @ b'3'..=b'5', b'0', b'0'] => Some(FailureEvent::Auth((d - b'0') as u32 * 100)),
+        _ => None,
+    }
+}
+
+/// The failure for a received ERROR command body (its data part).
+pub fn peer_error(data: &Bytes) -> HandshakeError {
+    let malformed = HandshakeError::protocol(code::ZMTP_MALFORMED_COMMAND_ERROR, "malformed ERROR");
+    let Some(&len) = data.first() else {
+        return malformed;
+    };
+    let Some(reason) = data.get(1..1 + len as usize) else {
+        return malformed;
+    };
+    HandshakeError {
+        error: super::eproto(),
+        event: error_reason_event(reason),
+        reason: "peer sent ERROR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+
+    fn b(s: &'static [u8]) -> Bytes {
+        Bytes::from_static(s)
+    }
+
+    #[test]
+    fn basic_properties_fixtures() {
+        let cases: &[(i32, &[u8])] = &[
+            (
+                socket_type::DEALER,
+                b"\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x02id",
+            ),
+            (
+                socket_type::ROUTER,
+                b"\x0bSocket-Type\x00\x00\x00\x06ROUTER\x08Identity\x00\x00\x00\x02id",
+            ),
+            (
+                socket_type::REQ,
+                b"\x0bSocket-Type\x00\x00\x00\x03REQ\x08Identity\x00\x00\x00\x02id",
+            ),
+            (socket_type::PUB, b"\x0bSocket-Type\x00\x00\x00\x03PUB"),
+            (socket_type::REP, b"\x0bSocket-Type\x00\x00\x00\x03REP"),
+        ];
+        for &(t, expected) in cases {
+            let props = basic_properties(t, &b(b"id"), &[]).unwrap();
+            let mut out = BytesMut::new();
+            props.emit(&mut out);
+            assert_eq!(&out[..], expected, "type {t}");
+        }
+        let app = [("X-Hello".to_owned(), b(b"World"))];
+        let props = basic_properties(socket_type::PUSH, &Bytes::new(), &app).unwrap();
+        assert_eq!(props.get("x-hello").unwrap(), &b"World"[..]);
+        assert_eq!(basic_properties(99, &Bytes::new(), &[]), Err(Error::Inval));
+    }
+
+    #[test]
+    fn error_reason_events() {
+        assert_eq!(error_reason_event(b"500"), Some(FailureEvent::Auth(500)));
+        assert_eq!(error_reason_event(b"200"), None);
+        assert_eq!(error_reason_event(b"600"), None);
+        assert_eq!(error_reason_event(b"4000"), None);
+        assert_eq!(error_reason_event(b"410"), None);
+    }
+}

@@ -1,0 +1,592 @@
+//! Scenario tests: two handshakes talking in memory, byte fixtures of older
+//! peers, and hostile input.
+
+use bytes::{Bytes, BytesMut};
+
+use super::command::{Command, Properties};
+use super::mechanism::ZapReply;
+use super::protocol_error as code;
+use super::socket_type::*;
+use super::{Config, Established, FailureEvent, Handshake, HandshakeError, MechanismKind, Version};
+use crate::error::Error;
+use crate::msg::Msg;
+
+type Outcome = Result<Established, HandshakeError>;
+
+/// One side of an in-memory connection.
+struct Side {
+    hs: Handshake,
+    input: BytesMut,
+    done: Option<Outcome>,
+}
+
+impl Side {
+    fn new(config: Config) -> Side {
+        Side {
+            hs: Handshake::new(config).unwrap(),
+            input: BytesMut::new(),
+            done: None,
+        }
+    }
+
+    fn step(&mut self) {
+        if self.done.is_none() {
+            match self.hs.handle_input(&mut self.input) {
+                Ok(Some(est)) => self.done = Some(Ok(est)),
+                Ok(None) => {}
+                Err(e) => self.done = Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Runs two handshakes against each other, moving at most `chunk` bytes
+/// per direction per round, until both finish or nothing moves.
+fn connect(a: Config, b: Config, chunk: usize) -> (Side, Side) {
+    let (mut a, mut b) = (Side::new(a), Side::new(b));
+    let (mut a_wire, mut b_wire) = (BytesMut::new(), BytesMut::new());
+    for _ in 0..10_000 {
+        a.hs.poll_transmit(&mut a_wire);
+        b.hs.poll_transmit(&mut b_wire);
+        if a_wire.is_empty() && b_wire.is_empty() && a.done.is_some() && b.done.is_some() {
+            break;
+        }
+        let n = a_wire.len().min(chunk);
+        b.input.extend_from_slice(&a_wire.split_to(n));
+        let n = b_wire.len().min(chunk);
+        a.input.extend_from_slice(&b_wire.split_to(n));
+        a.step();
+        b.step();
+        if a_wire.is_empty() && b_wire.is_empty() && a.input.is_empty() && b.input.is_empty() {
+            a.hs.poll_transmit(&mut a_wire);
+            b.hs.poll_transmit(&mut b_wire);
+            if a_wire.is_empty() && b_wire.is_empty() {
+                break;
+            }
+        }
+    }
+    (a, b)
+}
+
+fn established(side: Side) -> Established {
+    match side.done {
+        Some(Ok(est)) => est,
+        other => panic!("not established: {:?}", other.map(|o| o.err())),
+    }
+}
+
+fn failure(side: &Side) -> HandshakeError {
+    match &side.done {
+        Some(Err(e)) => *e,
+        _ => panic!("did not fail"),
+    }
+}
+
+fn config(socket_type: i32, routing_id: &'static [u8]) -> Config {
+    let mut c = Config::new(socket_type);
+    c.routing_id = Bytes::from_static(routing_id);
+    c
+}
+
+/// Our full greeting as a NULL client with an empty routing id.
+fn greeting(minor: u8) -> Vec<u8> {
+    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, minor];
+    g.extend_from_slice(b"NULL");
+    g.resize(64, 0);
+    g
+}
+
+/// Feeds `peer` to a handshake with `config`, `step` bytes at a time;
+/// returns the outcome, everything we sent, and the unconsumed input.
+fn against_bytes(config: Config, peer: &[u8], step: usize) -> (Option<Outcome>, Vec<u8>, BytesMut) {
+    let mut hs = Handshake::new(config).unwrap();
+    let mut out = BytesMut::new();
+    let mut input = BytesMut::new();
+    hs.poll_transmit(&mut out);
+    let mut outcome = None;
+    for chunk in peer.chunks(step) {
+        input.extend_from_slice(chunk);
+        match hs.handle_input(&mut input) {
+            Ok(None) => {}
+            Ok(Some(est)) => outcome = Some(Ok(est)),
+            Err(e) => outcome = Some(Err(e)),
+        }
+        hs.poll_transmit(&mut out);
+        if outcome.is_some() {
+            break;
+        }
+    }
+    (outcome, out.to_vec(), input)
+}
+
+#[test]
+fn dealer_to_router_exact_bytes() {
+    // RFC 37 worked example: DEALER with an empty identity.
+    let ready: &[u8] =
+        b"\x04\x29\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00";
+    let peer_ready: &[u8] = b"\x04\x1c\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER";
+    let mut peer = greeting(1);
+    peer.extend_from_slice(peer_ready);
+    peer.extend_from_slice(b"\x00\x02hi");
+    for step in [1, 5, 64, peer.len()] {
+        let (outcome, out, mut rest) = against_bytes(config(DEALER, b""), &peer, step);
+        let mut expected = greeting(1);
+        expected.extend_from_slice(ready);
+        assert_eq!(out, expected, "step {step}");
+        let mut est = outcome.unwrap().unwrap();
+        assert_eq!(est.peer_version, Version::Zmtp31);
+        assert_eq!(est.peer_socket_type, Some(ROUTER));
+        assert_eq!(est.peer_routing_id, None);
+        assert_eq!(
+            est.metadata.get("Socket-Type").unwrap().to_bytes(),
+            b"ROUTER"
+        );
+        // What follows READY in the same chunk is traffic, left in place.
+        if step == peer.len() {
+            let m = est.traffic.decode(&mut rest).unwrap().unwrap();
+            assert_eq!(m.data(), b"hi");
+        }
+    }
+}
+
+#[test]
+fn compatible_pairs_establish_any_split() {
+    let pairs = [
+        (REQ, REP),
+        (REQ, ROUTER),
+        (DEALER, REP),
+        (DEALER, ROUTER),
+        (DEALER, DEALER),
+        (ROUTER, ROUTER),
+        (PUB, SUB),
+        (XPUB, XSUB),
+        (PUSH, PULL),
+        (PAIR, PAIR),
+        (CLIENT, SERVER),
+        (RADIO, DISH),
+        (SCATTER, GATHER),
+        (PEER, PEER),
+        (CHANNEL, CHANNEL),
+        (DGRAM, DGRAM),
+    ];
+    for (ta, tb) in pairs {
+        for chunk in [1, 3, 11, 4096] {
+            let (a, b) = connect(config(ta, b"alpha"), config(tb, b"beta"), chunk);
+            let (a, b) = (established(a), established(b));
+            assert_eq!(a.peer_socket_type, Some(tb), "{ta}-{tb} chunk {chunk}");
+            assert_eq!(b.peer_socket_type, Some(ta));
+            assert_eq!(a.peer_version, Version::Zmtp31);
+            let id_of =
+                |t: i32, id: &'static [u8]| sends_identity(t).then(|| Bytes::from_static(id));
+            assert_eq!(a.peer_routing_id, id_of(tb, b"beta"));
+            assert_eq!(b.peer_routing_id, id_of(ta, b"alpha"));
+        }
+    }
+}
+
+#[test]
+fn incompatible_pairs_fail_without_event() {
+    for (ta, tb) in [
+        (PUSH, PUSH),
+        (REQ, REQ),
+        (PUB, PUB),
+        (REQ, DEALER),
+        (PAIR, DEALER),
+        (CLIENT, CLIENT),
+    ] {
+        let (a, b) = connect(config(ta, b""), config(tb, b""), 4096);
+        let (ea, eb) = (failure(&a), failure(&b));
+        assert_eq!((ea.error, ea.event), (Error::Inval, None), "{ta}-{tb}");
+        assert_eq!((eb.error, eb.event), (Error::Inval, None));
+    }
+}
+
+#[test]
+fn application_metadata_reaches_the_peer() {
+    let mut a = config(DEALER, b"");
+    a.metadata = vec![
+        ("X-Color".into(), Bytes::from_static(b"blue")),
+        ("X-Empty".into(), Bytes::new()),
+    ];
+    let (a, b) = connect(a, config(ROUTER, b""), 7);
+    let b = established(b);
+    assert_eq!(b.metadata.get("x-color").unwrap().to_bytes(), b"blue");
+    assert_eq!(b.metadata.get("X-Empty").unwrap().to_bytes(), b"");
+    assert_eq!(b.metadata.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
+    established(a);
+}
+
+#[test]
+fn pub_sub_traffic_after_handshake() {
+    let (p, s) = connect(config(PUB, b""), config(SUB, b""), 4096);
+    let (mut p, mut s) = (established(p), established(s));
+    let mut wire = BytesMut::new();
+    s.traffic
+        .encode_subscription(true, b"news", &mut wire)
+        .unwrap();
+    let sub = p.traffic.decode(&mut wire).unwrap().unwrap();
+    assert!(sub.is_command());
+    assert_eq!(
+        Command::parse(&sub.to_bytes()).unwrap(),
+        Command::Subscribe(Bytes::from_static(b"news"))
+    );
+    let mut m = Msg::from_slice(b"news");
+    m.set_more(true);
+    p.traffic.encode(m, &mut wire).unwrap();
+    p.traffic
+        .encode(Msg::from_slice(&[1u8; 100]), &mut wire)
+        .unwrap();
+    let got = s.traffic.decode(&mut wire).unwrap().unwrap();
+    assert!(got.more());
+    assert_eq!(s.traffic.decode(&mut wire).unwrap().unwrap().size(), 100);
+}
+
+#[test]
+fn zmtp30_peer_gets_30_subscriptions() {
+    let mut peer = greeting(0);
+    peer.extend_from_slice(b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03PUB");
+    let (outcome, out, _) = against_bytes(config(SUB, b""), &peer, 1);
+    assert_eq!(out[11], 1, "we still announce 3.1");
+    let mut est = outcome.unwrap().unwrap();
+    assert_eq!(est.peer_version, Version::Zmtp30);
+    let mut wire = BytesMut::new();
+    est.traffic
+        .encode_subscription(true, b"A", &mut wire)
+        .unwrap();
+    assert_eq!(&wire[..], b"\x00\x02\x01A");
+}
+
+#[test]
+fn zmtp20_peer_fixture() {
+    // A libzmq 3.x DEALER with identity "A": signature, revision 1, socket
+    // type 5, identity frame, then a message "hi".
+    let peer = b"\xff\x00\x00\x00\x00\x00\x00\x00\x02\x7f\x01\x05\x00\x01A\x00\x02hi";
+    for step in [1, 2, 12, peer.len()] {
+        let (outcome, out, mut rest) = against_bytes(config(ROUTER, b"R"), peer, step);
+        // Signature with id length 1 + 1, major 3, socket type 6, identity frame.
+        assert_eq!(
+            out, b"\xff\x00\x00\x00\x00\x00\x00\x00\x02\x7f\x03\x06\x00\x01R",
+            "step {step}"
+        );
+        let mut est = outcome.unwrap().unwrap();
+        assert_eq!(est.peer_version, Version::Zmtp20);
+        assert_eq!(est.peer_socket_type, Some(DEALER));
+        assert_eq!(est.peer_routing_id.as_deref(), Some(&b"A"[..]));
+        assert!(est.metadata.is_empty());
+        assert!(!est.subscribe_all);
+        if step == peer.len() {
+            assert_eq!(
+                est.traffic.decode(&mut rest).unwrap().unwrap().data(),
+                b"hi"
+            );
+        }
+    }
+}
+
+#[test]
+fn revision0_peer_uses_zmtp10_framing() {
+    // Signature, revision 0, socket type, then ZMTP 1.0 frames.
+    let peer = b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x00\x02\x01\x00\x03\x00hi";
+    let (outcome, out, mut rest) = against_bytes(config(PUB, b"P"), peer, 1);
+    assert_eq!(
+        out,
+        b"\xff\x00\x00\x00\x00\x00\x00\x00\x02\x7f\x03\x01\x02\x00P"
+    );
+    let est = outcome.unwrap().unwrap();
+    assert_eq!(est.peer_version, Version::Zmtp10);
+    assert_eq!(est.peer_routing_id.as_deref(), Some(&b""[..]));
+    assert!(
+        !est.subscribe_all,
+        "only unversioned peers get the phantom subscription"
+    );
+    let mut t = est.traffic;
+    rest.extend_from_slice(b"\x03\x00hi");
+    assert_eq!(t.decode(&mut rest).unwrap().unwrap().data(), b"hi");
+}
+
+#[test]
+fn unversioned_zmtp10_peer_fixture() {
+    // A libzmq 2.x SUB: identity frame "B" (length 2, flags 0), message "hi".
+    let peer = b"\x02\x00B\x03\x00hi";
+    for step in [1, 3, peer.len()] {
+        let (outcome, out, mut rest) = against_bytes(config(PUB, b"pp"), peer, step);
+        // Our signature doubles as the identity frame header; then its body.
+        assert_eq!(
+            out, b"\xff\x00\x00\x00\x00\x00\x00\x00\x03\x7fpp",
+            "step {step}"
+        );
+        let mut est = outcome.unwrap().unwrap();
+        assert_eq!(est.peer_version, Version::Zmtp10);
+        assert_eq!(est.peer_routing_id.as_deref(), Some(&b"B"[..]));
+        assert_eq!(est.peer_socket_type, None);
+        assert!(est.subscribe_all);
+        if step == peer.len() {
+            assert_eq!(
+                est.traffic.decode(&mut rest).unwrap().unwrap().data(),
+                b"hi"
+            );
+        }
+    }
+    // Only publishers need the phantom subscription.
+    let (outcome, _, _) = against_bytes(config(PULL, b""), peer, 1);
+    assert!(!outcome.unwrap().unwrap().subscribe_all);
+}
+
+#[test]
+fn old_peers_are_refused_with_zap() {
+    let mut c = config(ROUTER, b"");
+    c.zap = true;
+    for peer in [
+        &b"\x01\x00"[..],
+        b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x01\x05\x00\x00",
+    ] {
+        let (outcome, _, _) = against_bytes(c.clone(), peer, 1);
+        let e = outcome.unwrap().unwrap_err();
+        assert_eq!(e.event, None);
+    }
+}
+
+#[test]
+fn mechanism_mismatch() {
+    let mut peer = greeting(1);
+    peer[12..17].copy_from_slice(b"PLAIN");
+    let (outcome, out, _) = against_bytes(config(DEALER, b""), &peer, 1);
+    let e = outcome.unwrap().unwrap_err();
+    assert_eq!(
+        e.event,
+        Some(FailureEvent::Protocol(code::ZMTP_MECHANISM_MISMATCH))
+    );
+    assert_eq!(out.len(), 64, "no READY after a mismatch");
+}
+
+/// The peer's greeting followed by `frames`; the outcome against a DEALER.
+fn after_greeting(frames: &[u8], max_msg_size: i64) -> HandshakeError {
+    let mut peer = greeting(1);
+    peer.extend_from_slice(frames);
+    let mut c = config(DEALER, b"");
+    c.max_msg_size = max_msg_size;
+    for step in [1, peer.len()] {
+        let (outcome, _, _) = against_bytes(c.clone(), &peer, step);
+        let e = outcome.expect("finished").expect_err("failed");
+        if step == peer.len() {
+            return e;
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn hostile_frames_during_handshake() {
+    let eproto = Error::Os(libc::EPROTO);
+    let unexpected = Some(FailureEvent::Protocol(code::ZMTP_UNEXPECTED_COMMAND));
+    // (frames after the greeting, max size, errno, event)
+    let cases: &[(&[u8], i64, Error, Option<FailureEvent>)] = &[
+        // Declared length 2^63: refused before any body arrives.
+        (
+            b"\x06\x80\x00\x00\x00\x00\x00\x00\x00",
+            -1,
+            Error::MsgSize,
+            None,
+        ),
+        // READY over ZMQ_MAXMSGSIZE.
+        (
+            b"\x04\x1c\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER",
+            10,
+            Error::MsgSize,
+            None,
+        ),
+        // Reserved flag bits.
+        (b"\x14\x06\x05READY", -1, eproto, None),
+        // A message frame instead of a command.
+        (b"\x00\x06\x05READY", -1, eproto, unexpected),
+        // Unknown or empty commands.
+        (b"\x04\x06\x05HELLO", -1, eproto, unexpected),
+        (b"\x04\x00", -1, eproto, unexpected),
+        (b"\x04\x01\x07", -1, eproto, unexpected),
+        // Truncated metadata, bad property names.
+        (b"\x04\x0a\x05READY\x0bSoc", -1, eproto, None),
+        (b"\x04\x0b\x05READY\x00\x00\x00\x00\x00", -1, eproto, None),
+        (
+            b"\x04\x0e\x05READY\x03a b\x00\x00\x00\x00",
+            -1,
+            eproto,
+            None,
+        ),
+        // Incompatible socket type.
+        (
+            b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03PUB",
+            -1,
+            Error::Inval,
+            None,
+        ),
+        // ERROR commands.
+        (
+            b"\x04\x0a\x05ERROR\x03400",
+            -1,
+            eproto,
+            Some(FailureEvent::Auth(400)),
+        ),
+        (b"\x04\x09\x05ERROR\x02no", -1, eproto, None),
+        (
+            b"\x04\x06\x05ERROR",
+            -1,
+            eproto,
+            Some(FailureEvent::Protocol(code::ZMTP_MALFORMED_COMMAND_ERROR)),
+        ),
+    ];
+    for &(frames, max, errno, event) in cases {
+        let e = after_greeting(frames, max);
+        assert_eq!(
+            (e.error, e.event),
+            (errno, event),
+            "{frames:?}: {}",
+            e.reason
+        );
+    }
+}
+
+#[test]
+fn failure_is_sticky() {
+    let mut peer = greeting(1);
+    peer.extend_from_slice(b"\x04\x06\x05HELLO");
+    let mut hs = Handshake::new(config(DEALER, b"")).unwrap();
+    let mut input = BytesMut::from(&peer[..]);
+    let e = hs.handle_input(&mut input).unwrap_err();
+    input.extend_from_slice(b"\x04\x06\x05READY");
+    assert_eq!(hs.handle_input(&mut input).unwrap_err(), e);
+}
+
+#[test]
+fn config_validation() {
+    let mut c = config(DEALER, b"");
+    c.mechanism = MechanismKind::Plain;
+    assert_eq!(Handshake::new(c.clone()).unwrap_err(), Error::NotSup);
+    c.mechanism = MechanismKind::Curve;
+    assert_eq!(Handshake::new(c).unwrap_err(), Error::NotSup);
+    assert_eq!(
+        Handshake::new(config(STREAM, b"")).unwrap_err(),
+        Error::Inval
+    );
+    assert_eq!(Handshake::new(config(42, b"")).unwrap_err(), Error::Inval);
+    let mut c = config(DEALER, b"");
+    c.routing_id = Bytes::from(vec![1u8; 256]);
+    assert_eq!(Handshake::new(c).unwrap_err(), Error::Inval);
+    let mut c = config(DEALER, b"");
+    c.metadata = vec![(String::new(), Bytes::new())];
+    assert_eq!(Handshake::new(c).unwrap_err(), Error::Inval);
+}
+
+fn zap_pair(status: u32) -> (Side, Side, Option<Outcome>) {
+    let mut server = config(ROUTER, b"");
+    server.zap = true;
+    let (mut c, mut s) = (Side::new(config(DEALER, b"d")), Side::new(server));
+    let mut wire = BytesMut::new();
+    // Greetings cross, the client's READY reaches the server.
+    for _ in 0..4 {
+        c.hs.poll_transmit(&mut s.input);
+        s.hs.poll_transmit(&mut c.input);
+        c.step();
+        s.step();
+    }
+    assert!(s.done.is_none(), "server waits for ZAP");
+    let req = s.hs.poll_zap_request().expect("a ZAP request");
+    assert_eq!(req.mechanism.as_bytes(), b"NULL");
+    assert!(s.hs.poll_zap_request().is_none());
+    let mut meta = Properties::new();
+    meta.push("X-Zap", Bytes::from_static(b"yes")).unwrap();
+    let reply = ZapReply {
+        status_code: status,
+        user_id: Bytes::from_static(b"bob"),
+        metadata: meta,
+    };
+    let outcome = match s.hs.handle_zap_reply(reply) {
+        Ok(Some(est)) => Some(Ok(est)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    };
+    s.hs.poll_transmit(&mut wire);
+    c.input.extend_from_slice(&wire);
+    c.step();
+    (c, s, outcome)
+}
+
+#[test]
+fn zap_accepts_peer() {
+    let (c, _s, outcome) = zap_pair(200);
+    let est = outcome.unwrap().unwrap();
+    assert_eq!(est.user_id.as_deref(), Some(&b"bob"[..]));
+    assert_eq!(est.metadata.get("User-Id").unwrap().to_bytes(), b"bob");
+    assert_eq!(est.metadata.get("X-Zap").unwrap().to_bytes(), b"yes");
+    assert_eq!(est.peer_routing_id.as_deref(), Some(&b"d"[..]));
+    established(c);
+}
+
+#[test]
+fn zap_refusal_sends_error() {
+    for status in [400, 500] {
+        let (c, _s, outcome) = zap_pair(status);
+        let e = outcome.unwrap().unwrap_err();
+        assert_eq!(e.event, Some(FailureEvent::Auth(status)));
+        assert_eq!(
+            failure(&c).event,
+            Some(FailureEvent::Auth(status)),
+            "client saw ERROR"
+        );
+    }
+    let (c, _s, outcome) = zap_pair(300);
+    assert_eq!(
+        outcome.unwrap().unwrap_err().event,
+        Some(FailureEvent::Auth(300))
+    );
+    assert!(c.done.is_none(), "300 closes without ERROR");
+}
+
+/// A small deterministic generator, so the noise test needs no crate.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn random_input_never_panics() {
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let prefixes: [Vec<u8>; 3] = [Vec::new(), greeting(1), {
+        let mut g = greeting(1);
+        g.extend_from_slice(b"\x04\x29\x05READY");
+        g
+    }];
+    for round in 0..3000 {
+        let mut peer = prefixes[round % 3].clone();
+        let noise = rng.below(200);
+        peer.extend((0..noise).map(|_| rng.next() as u8));
+        let mut c = config(DEALER, b"");
+        c.max_msg_size = [-1, 0, 64][rng.below(3)];
+        let mut hs = Handshake::new(c).unwrap();
+        let mut input = BytesMut::new();
+        let mut at = 0;
+        while at < peer.len() {
+            let n = 1 + rng.below(peer.len() - at);
+            input.extend_from_slice(&peer[at..at + n]);
+            at += n;
+            match hs.handle_input(&mut input) {
+                Ok(None) => {}
+                Ok(Some(_)) | Err(_) => break,
+            }
+        }
+        // Whatever is left must decode or fail cleanly as traffic too.
+        let mut t = super::Traffic::new(Version::Zmtp31, 64, None);
+        while let Ok(Some(m)) = t.decode(&mut input) {
+            let _ = Command::parse(&m.to_bytes());
+        }
+    }
+}
