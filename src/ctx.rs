@@ -364,9 +364,10 @@ impl Context {
         }
     }
 
-    /// Runs a task on one of the I/O threads (round robin); `EMTHREAD` when
-    /// the context has none (`ZMQ_IO_THREADS` 0).
-    pub fn io_execute(&self, task: crate::io::IoTask) -> Result<()> {
+    /// Runs a task on one of the I/O threads (round robin) and returns that
+    /// thread's index; `EMTHREAD` when the context has none
+    /// (`ZMQ_IO_THREADS` 0).
+    pub fn io_execute(&self, task: crate::io::IoTask) -> Result<usize> {
         let mut st = self.state.lock();
         let n = st.io_threads.as_ref().map_or(0, Vec::len);
         if n == 0 {
@@ -375,7 +376,15 @@ impl Context {
         let i = st.next_io % n;
         st.next_io = st.next_io.wrapping_add(1);
         st.io_threads.as_ref().expect("checked above")[i].execute(task);
-        Ok(())
+        Ok(i)
+    }
+
+    /// Runs a task on I/O thread `index` (one `io_execute` returned).
+    pub fn io_execute_on(&self, index: usize, task: crate::io::IoTask) {
+        let st = self.state.lock();
+        if let Some(t) = st.io_threads.as_ref().and_then(|t| t.get(index)) {
+            t.execute(task);
+        }
     }
 
     /// Accounts for a new network session until the guard drops.

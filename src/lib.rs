@@ -6,6 +6,7 @@
 //! sans-IO `zmtp` protocol. See ARCHITECTURE.md in the shared folder.
 
 pub mod ctx;
+pub mod engine;
 pub mod error;
 pub mod ffi;
 pub mod io;

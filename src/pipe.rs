@@ -39,9 +39,12 @@ pub enum PipeEvent {
     /// The peer closed its end: nothing more can be written; what it sent
     /// before remains readable.
     PeerClosed,
-    /// The peer attached its end (a connect-before-bind completed): its
-    /// routing id is now known.
+    /// The peer attached its end (a connect-before-bind completed, or a
+    /// network handshake finished): its routing id is now known.
     PeerAttached,
+    /// The peer's connection was re-established (a network reconnect): a
+    /// subscriber re-sends its subscriptions.
+    Hiccup,
 }
 
 /// How a pipe end reaches its owner (a socket's or session's mailbox).
@@ -220,6 +223,12 @@ impl Pipe {
     /// Tells the peer's owner that this end is now attached.
     pub fn notify_attached(&self) {
         self.inbound().lock().wake_writer(PipeEvent::PeerAttached);
+    }
+
+    /// Tells the peer's owner that the connection behind this end was
+    /// re-established.
+    pub fn notify_hiccup(&self) {
+        self.inbound().lock().wake_writer(PipeEvent::Hiccup);
     }
 
     /// Changes the high-water marks (inbound, outbound), e.g. once a

@@ -165,6 +165,11 @@ impl Reactor {
         self.removing.push(token);
     }
 
+    /// Calls `Handler::timer(id)` on a handler now (a note from a socket).
+    pub fn poke(&mut self, token: Token, id: u64) {
+        self.with_handler(token, |h, r| h.timer(r, token, id));
+    }
+
     /// Whether a handler is still there.
     pub fn contains(&self, token: Token) -> bool {
         self.handlers.get(token.0).is_some_and(|h| h.is_some())

@@ -25,6 +25,7 @@ mod sub;
 mod xpub;
 mod xsub;
 
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,11 +33,15 @@ use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::ctx::{Context, InprocPeer, PendingConnect, SocketLink};
+use crate::engine::listener::{Listener, Source};
+use crate::engine::session::{self, MonitorSlot, Session, SessionContext, Target};
 use crate::error::{Error, Result};
 use crate::io::Mailbox;
 use crate::msg::{flags, Msg};
 use crate::pattern::PipeSet;
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent, PipeKey, Waker};
+use crate::transport::address::{self, IpcAddress, TcpAddress};
+use crate::transport::{ipc, tcp};
 
 pub use monitor::Monitor;
 pub use options::Options;
@@ -135,6 +140,8 @@ pub trait Pattern: Send {
     fn terminated(&mut self, key: PipeKey, cx: &mut Cx);
     /// The peer of a connect-before-bind pipe attached (its routing id is known).
     fn peer_attached(&mut self, _key: PipeKey, _cx: &mut Cx) {}
+    /// The pipe's network connection was re-established.
+    fn hiccuped(&mut self, _key: PipeKey, _cx: &mut Cx) {}
     /// DRAFT `zmq_socket_get_peer_state`: `ZMQ_POLLOUT` if the peer named
     /// by `id` can take a message (ROUTER only).
     fn peer_state(&mut self, _id: &[u8], _cx: &mut Cx) -> Result<i32> {
@@ -179,7 +186,21 @@ struct State {
     last_endpoint: String,
     /// Inproc names this socket bound.
     bound: Vec<String>,
-    monitor: Option<Monitor>,
+    /// Network endpoints: listeners and connecting sessions.
+    endpoints: Vec<NetEndpoint>,
+    monitor: MonitorSlot,
+    /// `ZMQ_LINGER`, shared with this socket's network sessions.
+    linger: Arc<AtomicI32>,
+}
+
+/// A tcp/ipc endpoint: its I/O-thread handler, found by the endpoint
+/// string as given or as resolved (`ZMQ_LAST_ENDPOINT`).
+struct NetEndpoint {
+    given: String,
+    resolved: String,
+    bind: bool,
+    io: usize,
+    token: Arc<Mutex<Option<mio::Token>>>,
 }
 
 /// A socket.
@@ -204,10 +225,9 @@ fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
             }
             Ok((proto, rest))
         }
-        // Known transports that later issues implement.
-        "tcp" | "ipc" | "udp" | "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => {
-            Err(Error::NotSup)
-        }
+        "tcp" | "ipc" => Ok((proto, rest)),
+        // Known transports this library does not implement.
+        "udp" | "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => Err(Error::NotSup),
         _ => Err(Error::ProtoNoSupport),
     }
 }
@@ -222,6 +242,7 @@ impl Socket {
         let waker = Arc::new(MailboxWaker(mailbox.clone()));
         let options = Options::new(kind, &ctx.options());
         let pattern = new_pattern(kind, &options)?;
+        let linger = Arc::new(AtomicI32::new(options.linger));
         let id = ctx.register_socket(waker.clone())?;
         Ok(Arc::new(Socket {
             kind,
@@ -237,7 +258,9 @@ impl Socket {
                 rcvmore: false,
                 last_endpoint: String::new(),
                 bound: Vec::new(),
-                monitor: None,
+                endpoints: Vec::new(),
+                monitor: Arc::new(Mutex::new(None)),
+                linger,
             }),
         }))
     }
@@ -357,6 +380,7 @@ impl Socket {
         }
         st.options.set(option, value)?;
         st.apply_hwms(option);
+        st.linger.store(st.options.linger, Ordering::Relaxed);
         Ok(())
     }
 
@@ -398,12 +422,14 @@ impl Socket {
     /// `zmq_bind`.
     pub fn bind(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
-        let (_, name) = parse_endpoint(addr)?;
+        let (proto, rest) = parse_endpoint(addr)?;
+        if proto != "inproc" {
+            return self.bind_net(&mut st, addr, proto, rest);
+        }
         let peer = st.inproc_peer(self.id);
         let pending = self.ctx.inproc_bind(addr, peer)?;
         st.bound.push(addr.to_owned());
         st.last_endpoint = addr.to_owned();
-        let _ = name;
         for PendingConnect { pipe, connector } in pending {
             // The connector's HWMs joined with ours, now that both are known.
             let own = &st.options;
@@ -424,7 +450,10 @@ impl Socket {
     /// `zmq_connect`.
     pub fn connect(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
-        parse_endpoint(addr)?;
+        let (proto, rest) = parse_endpoint(addr)?;
+        if proto != "inproc" {
+            return self.connect_net(&mut st, addr, proto, rest);
+        }
         let me = st.inproc_peer(self.id);
         let conflate = st.options.conflate && conflates(self.kind);
         let mut local: Option<Pipe> = None;
@@ -487,7 +516,10 @@ impl Socket {
     /// `zmq_unbind`.
     pub fn unbind(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
-        parse_endpoint(addr)?;
+        let (proto, _) = parse_endpoint(addr)?;
+        if proto != "inproc" {
+            return self.stop_endpoints(&mut st, addr, true);
+        }
         let Some(i) = st.bound.iter().position(|b| b == addr) else {
             return Err(Error::NoEnt);
         };
@@ -499,14 +531,17 @@ impl Socket {
     /// `zmq_disconnect`.
     pub fn disconnect(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
-        parse_endpoint(addr)?;
+        let (proto, _) = parse_endpoint(addr)?;
+        if proto != "inproc" {
+            self.stop_endpoints(&mut st, addr, false)?;
+        }
         let keys: Vec<_> = st
             .pipes
             .keys()
             .into_iter()
             .filter(|&k| st.pipes.get(k).and_then(|p| p.endpoint.as_deref()) == Some(addr))
             .collect();
-        if keys.is_empty() {
+        if keys.is_empty() && proto == "inproc" {
             return Err(Error::NoEnt);
         }
         for key in keys {
@@ -518,12 +553,14 @@ impl Socket {
     /// `zmq_socket_monitor`: events go to a PAIR connected to `addr`;
     /// `None` stops monitoring.
     pub fn monitor(&self, addr: Option<&str>, events: u64, version: i32, kind: i32) -> Result<()> {
-        let mut st = self.lock_ready()?;
-        if let Some(mut old) = st.monitor.take() {
+        let st = self.lock_ready()?;
+        let old = st.monitor.lock().take();
+        if let Some(mut old) = old {
             old.stop();
         }
         if let Some(addr) = addr {
-            st.monitor = Some(Monitor::start(&self.ctx, addr, events, version, kind)?);
+            let m = Monitor::start(&self.ctx, addr, events, version, kind)?;
+            *st.monitor.lock() = Some(m);
         }
         Ok(())
     }
@@ -539,8 +576,9 @@ impl Socket {
     pub fn pipes_stats(&self) -> Result<()> {
         let mut st = self.lock_ready()?;
         let st = &mut *st;
-        let Some(m) = st
-            .monitor
+        let slot = st.monitor.clone();
+        let guard = slot.lock();
+        let Some(m) = guard
             .as_ref()
             .filter(|m| m.wants(monitor::event::PIPES_STATS))
         else {
@@ -563,6 +601,139 @@ impl Socket {
         Ok(())
     }
 
+    fn session_context(&self, st: &State, endpoint: &str) -> SessionContext {
+        SessionContext {
+            socket: st.waker.clone(),
+            options: st.options.clone(),
+            linger: st.linger.clone(),
+            monitor: st.monitor.clone(),
+            endpoint: endpoint.to_owned(),
+        }
+    }
+
+    fn event(st: &State, ev: u64, value: u64, endpoint: &str) {
+        if let Some(m) = st.monitor.lock().as_ref() {
+            m.event(ev, &[value], endpoint, "");
+        }
+    }
+
+    /// Binds a tcp or ipc endpoint: the listener is made here (so errors
+    /// and the real address are known at once) and runs on an I/O thread.
+    fn bind_net(&self, st: &mut State, addr: &str, proto: &str, rest: &str) -> Result<()> {
+        let bound = match proto {
+            "tcp" => TcpAddress::for_bind(rest)
+                .resolve(st.options.ipv6)
+                .and_then(|res| tcp::listen(&res.address, &session::tcp_tuning(&st.options)))
+                .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
+            _ => ipc::listen(rest).map(|l| {
+                let ep = l.address.endpoint_string();
+                (Source::Ipc(l), ep)
+            }),
+        };
+        let (source, resolved) = match bound {
+            Ok(b) => b,
+            Err(e) => {
+                Self::event(st, monitor::event::BIND_FAILED, e.errno() as u64, addr);
+                return Err(e);
+            }
+        };
+        let cx = self.session_context(st, &resolved);
+        let token = Arc::new(Mutex::new(None));
+        let cell = token.clone();
+        let ctx = self.ctx.clone();
+        let io = self.ctx.io_execute(Box::new(move |r| {
+            *cell.lock() = Some(r.add(Box::new(Listener::new(source, cx, ctx))));
+        }))?;
+        st.endpoints.push(NetEndpoint {
+            given: addr.to_owned(),
+            resolved: resolved.clone(),
+            bind: true,
+            io,
+            token,
+        });
+        st.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// Connects a tcp or ipc endpoint: a session on an I/O thread connects
+    /// (and reconnects) in the background. Unless `ZMQ_IMMEDIATE`, its pipe
+    /// is attached now, so messages queue until the connection is up.
+    fn connect_net(&self, st: &mut State, addr: &str, proto: &str, rest: &str) -> Result<()> {
+        let target = match proto {
+            "tcp" => Target::Tcp(TcpAddress::for_connect(rest)?),
+            _ => {
+                if IpcAddress::is_wildcard(rest) {
+                    return Err(Error::Inval);
+                }
+                Target::Ipc(IpcAddress::parse(rest)?)
+            }
+        };
+        let pipe = if st.options.immediate {
+            None
+        } else {
+            let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
+            socket_end.endpoint = Some(addr.to_owned());
+            if !st.options.connect_routing_id.is_empty() {
+                socket_end.routing_id = Some(Bytes::from(std::mem::take(
+                    &mut st.options.connect_routing_id,
+                )));
+            }
+            socket_end.set_own_info(st.end_info());
+            st.attach(socket_end);
+            Some(session_end)
+        };
+        let cx = self.session_context(st, addr);
+        let guard = self.ctx.session_guard();
+        let token = Arc::new(Mutex::new(None));
+        let cell = token.clone();
+        let io = self.ctx.io_execute(Box::new(move |r| {
+            *cell.lock() = Some(r.add(Box::new(Session::connecting(cx, target, pipe, guard))));
+        }))?;
+        st.endpoints.push(NetEndpoint {
+            given: addr.to_owned(),
+            resolved: addr.to_owned(),
+            bind: false,
+            io,
+            token,
+        });
+        st.last_endpoint = addr.to_owned();
+        st.cleanup();
+        Ok(())
+    }
+
+    /// Stops the listeners (`bind`) or connecting sessions named `addr`.
+    fn stop_endpoints(&self, st: &mut State, addr: &str, bind: bool) -> Result<()> {
+        let (stop, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.endpoints)
+            .into_iter()
+            .partition(|e| e.bind == bind && (e.given == addr || e.resolved == addr));
+        st.endpoints = keep;
+        if stop.is_empty() {
+            return Err(Error::NoEnt);
+        }
+        for ep in &stop {
+            self.stop_endpoint(ep, !bind);
+        }
+        Ok(())
+    }
+
+    /// Removes an endpoint's handler on its I/O thread. A connecting
+    /// session told the socket closed lingers first; one disconnected goes.
+    fn stop_endpoint(&self, ep: &NetEndpoint, linger: bool) {
+        let token = ep.token.clone();
+        self.ctx.io_execute_on(
+            ep.io,
+            Box::new(move |r| {
+                if let Some(t) = *token.lock() {
+                    if linger {
+                        r.poke(t, session::NOTE_SOCKET_CLOSED);
+                    } else {
+                        r.remove(t);
+                    }
+                }
+            }),
+        );
+    }
+
     /// `zmq_close`: closes every pipe (what was sent over inproc stays
     /// readable by the peer) and leaves the context.
     pub fn close(&self) {
@@ -576,7 +747,11 @@ impl Socket {
                 p.close();
             }
         }
-        if let Some(mut m) = st.monitor.take() {
+        for ep in std::mem::take(&mut st.endpoints) {
+            self.stop_endpoint(&ep, !ep.bind);
+        }
+        let monitor = st.monitor.lock().take();
+        if let Some(mut m) = monitor {
             m.stop();
         }
         drop(st);
@@ -696,6 +871,7 @@ impl State {
             PipeEvent::Readable => pat.read_activated(key, &mut cx),
             PipeEvent::Writable => pat.write_activated(key, &mut cx),
             PipeEvent::PeerAttached => pat.peer_attached(key, &mut cx),
+            PipeEvent::Hiccup => pat.hiccuped(key, &mut cx),
             PipeEvent::PeerClosed => {
                 let p = cx.pipes.at(key);
                 if !p.check_read() && p.is_finished() {

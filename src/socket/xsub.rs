@@ -160,6 +160,13 @@ impl Pattern for XSub {
 
     fn write_activated(&mut self, _key: PipeKey, _cx: &mut Cx) {}
 
+    fn hiccuped(&mut self, key: PipeKey, cx: &mut Cx) {
+        // A reconnected publisher knows nothing of us: subscribe again.
+        let p = cx.pipes.at(key);
+        self.subscriptions
+            .for_each(|topic| p.write(subscription(true, topic)));
+    }
+
     fn terminated(&mut self, key: PipeKey, _cx: &mut Cx) {
         self.fq.terminated(key);
         self.dist.terminated(key);

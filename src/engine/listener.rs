@@ -1,0 +1,118 @@
+//! `Listener`: an I/O-thread handler that accepts tcp or ipc connections
+//! and starts a session for each (its sessions end with it: `zmq_unbind`
+//! closes the connections it accepted, as in libzmq).
+
+use mio::Token;
+
+use super::session::{tcp_tuning, Session, SessionContext, NOTE_SOCKET_CLOSED};
+use super::stream::Stream;
+use crate::ctx::Context;
+use crate::io::{Handler, Reactor};
+use crate::socket::monitor::event;
+use crate::transport::{ipc, tcp};
+
+pub enum Source {
+    Tcp(mio::net::TcpListener),
+    Ipc(ipc::IpcListener),
+}
+
+pub struct Listener {
+    source: Source,
+    cx: SessionContext,
+    ctx: std::sync::Arc<Context>,
+    sessions: Vec<Token>,
+}
+
+impl Listener {
+    pub fn new(source: Source, cx: SessionContext, ctx: std::sync::Arc<Context>) -> Listener {
+        Listener {
+            source,
+            cx,
+            ctx,
+            sessions: Vec::new(),
+        }
+    }
+
+    fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match &self.source {
+            Source::Tcp(l) => l.as_raw_fd(),
+            Source::Ipc(l) => l.listener.as_raw_fd(),
+        }
+    }
+
+    fn accept(&mut self) -> Option<std::io::Result<(Stream, String)>> {
+        let r = match &mut self.source {
+            Source::Tcp(l) => l
+                .accept()
+                .map(|(s, a)| (Stream::Tcp(s), a.ip().to_string())),
+            Source::Ipc(l) => l
+                .listener
+                .accept()
+                .map(|(s, _)| (Stream::Ipc(s), String::new())),
+        };
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+            r => Some(r),
+        }
+    }
+}
+
+impl Handler for Listener {
+    fn start(&mut self, r: &mut Reactor, token: Token) {
+        let res = match &mut self.source {
+            Source::Tcp(l) => r.registry().register(l, token, mio::Interest::READABLE),
+            Source::Ipc(l) => {
+                r.registry()
+                    .register(&mut l.listener, token, mio::Interest::READABLE)
+            }
+        };
+        if res.is_err() {
+            r.remove(token);
+            return;
+        }
+        self.cx.event(event::LISTENING, self.fd() as u64);
+    }
+
+    fn ready(&mut self, r: &mut Reactor, _token: Token, _readable: bool, _writable: bool) {
+        // Sessions that ended are forgotten.
+        self.sessions.retain(|&t| r.contains(t));
+        while let Some(res) = self.accept() {
+            match res {
+                Ok((stream, peer)) => {
+                    if let Stream::Tcp(_) = &stream {
+                        tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
+                    }
+                    self.cx.event(event::ACCEPTED, stream.fd() as u64);
+                    let guard = self.ctx.session_guard();
+                    if let Some(s) = Session::accepted(self.cx.clone(), stream, peer, guard) {
+                        let t = r.add(Box::new(s));
+                        self.sessions.push(t);
+                    }
+                }
+                Err(e) => {
+                    self.cx
+                        .event(event::ACCEPT_FAILED, e.raw_os_error().unwrap_or(0) as u64);
+                    break;
+                }
+            }
+        }
+    }
+
+    fn stop(&mut self, r: &mut Reactor, _token: Token) {
+        let fd = self.fd();
+        match &mut self.source {
+            Source::Tcp(l) => {
+                let _ = r.registry().deregister(l);
+            }
+            Source::Ipc(l) => {
+                let _ = r.registry().deregister(&mut l.listener);
+            }
+        }
+        // Accepted sessions linger to flush what the socket gave them.
+        for t in self.sessions.drain(..) {
+            r.poke(t, NOTE_SOCKET_CLOSED);
+        }
+        self.cx.event(event::CLOSED, fd as u64);
+    }
+}

@@ -1,0 +1,349 @@
+//! Engines drive a ZMTP session over a non-blocking stream: the handshake
+//! from `zmtp`, then frames between the stream and the session's pipe.
+//! Reads are large and decoded in place (bodies are slices of the read
+//! buffer); writes batch every queued message into one buffer.
+//!
+//! `Session` (an I/O-thread handler) owns an engine and a pipe end;
+//! `Listener` accepts connections and starts accepted sessions.
+
+pub mod listener;
+pub mod session;
+pub mod stream;
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{Error, Result};
+use crate::msg::{Metadata, Msg};
+use crate::pipe::Pipe;
+use crate::socket::kind;
+use crate::zmtp::{self, Command, Established, Handshake, HandshakeError, Traffic, Version};
+use stream::{ReadOutcome, Stream};
+
+/// Read this much at a time.
+const READ_CHUNK: usize = 64 * 1024;
+/// Stop encoding into the write buffer past this size.
+const WRITE_BATCH: usize = 256 * 1024;
+
+/// What `Engine::drive` reports.
+pub enum Progress {
+    /// Nothing special: wait for readiness or pipe events.
+    Idle,
+    /// The handshake just completed.
+    Established(Box<PeerInfo>),
+}
+
+/// Why an engine stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The peer closed, or the connection failed.
+    Disconnected,
+    /// The handshake failed (with the monitor event to raise, if any).
+    Handshake(HandshakeError),
+    /// A protocol error after the handshake (bad frame, oversized message).
+    Protocol(Error),
+}
+
+/// What the handshake told us about the peer.
+pub struct PeerInfo {
+    pub version: Version,
+    pub socket_type: Option<i32>,
+    pub routing_id: Option<Bytes>,
+    pub subscribe_all: bool,
+}
+
+enum State {
+    Handshaking(Box<Handshake>),
+    Active(Traffic),
+}
+
+pub struct Engine {
+    pub stream: Stream,
+    state: State,
+    socket_type: i32,
+    inbuf: BytesMut,
+    outbuf: BytesMut,
+    /// Properties every received message carries (`zmq_msg_gets`).
+    metadata: Option<Arc<Metadata>>,
+    /// Extra properties the transport adds (`Peer-Address`).
+    peer_address: String,
+    /// A decoded message waiting for room in the pipe.
+    stalled: Option<Msg>,
+    /// Inside a multipart message, inbound / outbound.
+    in_more: bool,
+    out_more: bool,
+    /// The stream would block on write: wait for writability.
+    write_blocked: bool,
+    /// Commands to send before pipe traffic (PONG, PING).
+    commands: Vec<Command>,
+    /// A PING or any frame arrived since the last heartbeat check.
+    pub received_since_check: bool,
+}
+
+/// Whether a frame from a SUB/XSUB is a subscription to convert into a
+/// SUBSCRIBE/CANCEL command.
+fn is_subscription(socket_type: i32, msg: &Msg) -> bool {
+    matches!(socket_type, kind::SUB | kind::XSUB)
+        && !msg.more()
+        && matches!(msg.data().first(), Some(0) | Some(1))
+}
+
+impl Engine {
+    pub fn new(stream: Stream, config: zmtp::Config, peer_address: String) -> Result<Engine> {
+        let socket_type = config.socket_type;
+        Ok(Engine {
+            stream,
+            state: State::Handshaking(Box::new(Handshake::new(config)?)),
+            socket_type,
+            inbuf: BytesMut::with_capacity(READ_CHUNK),
+            outbuf: BytesMut::with_capacity(READ_CHUNK),
+            metadata: None,
+            peer_address,
+            stalled: None,
+            in_more: false,
+            out_more: false,
+            write_blocked: false,
+            commands: Vec::new(),
+            received_since_check: false,
+        })
+    }
+
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, State::Active(_))
+    }
+
+    /// Queues a PING (heartbeat) with the given TTL in deciseconds.
+    pub fn send_ping(&mut self, ttl_deciseconds: u16) {
+        if matches!(&self.state, State::Active(t) if t.version() >= Version::Zmtp30) {
+            self.commands.push(Traffic::ping(ttl_deciseconds));
+        }
+    }
+
+    /// Whether everything queued has been written to the stream.
+    pub fn is_flushed(&self) -> bool {
+        self.outbuf.is_empty() && self.commands.is_empty()
+    }
+
+    /// Moves data both ways until nothing more can move now. `pipe` is the
+    /// session's pipe end, if it has one yet.
+    pub fn drive(
+        &mut self,
+        pipe: Option<&mut Pipe>,
+        src_fd: i32,
+    ) -> std::result::Result<Progress, Failure> {
+        let mut progress = Progress::Idle;
+        if let State::Handshaking(_) = self.state {
+            if let Some(info) = self.handshake(src_fd)? {
+                progress = Progress::Established(Box::new(info));
+            } else {
+                return Ok(progress);
+            }
+        }
+        if let Some(pipe) = pipe {
+            self.pump_in(pipe)?;
+            self.pump_out(Some(pipe))?;
+        } else {
+            self.pump_out(None)?;
+        }
+        Ok(progress)
+    }
+
+    /// Writes queued bytes; `Disconnected` on a write error.
+    fn flush(&mut self) -> std::result::Result<(), Failure> {
+        while !self.outbuf.is_empty() {
+            match self.stream.write_some(&self.outbuf) {
+                Ok(0) => {
+                    self.write_blocked = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    let _ = self.outbuf.split_to(n);
+                }
+                Err(_) => return Err(Failure::Disconnected),
+            }
+        }
+        self.write_blocked = false;
+        Ok(())
+    }
+
+    /// Reads into the input buffer; `Ok(false)` when nothing more now.
+    fn fill(&mut self) -> std::result::Result<bool, Failure> {
+        match self.stream.read_into(&mut self.inbuf, READ_CHUNK) {
+            Ok(ReadOutcome::Data(_)) => Ok(true),
+            Ok(ReadOutcome::WouldBlock) => Ok(false),
+            Ok(ReadOutcome::Eof) | Err(_) => Err(Failure::Disconnected),
+        }
+    }
+
+    fn handshake(&mut self, src_fd: i32) -> std::result::Result<Option<PeerInfo>, Failure> {
+        loop {
+            let State::Handshaking(hs) = &mut self.state else {
+                return Ok(None);
+            };
+            hs.poll_transmit(&mut self.outbuf);
+            self.flush()?;
+            let State::Handshaking(hs) = &mut self.state else {
+                return Ok(None);
+            };
+            match hs.handle_input(&mut self.inbuf) {
+                Ok(Some(est)) => {
+                    // Anything the handshake still queued (our READY) goes first.
+                    hs.poll_transmit(&mut self.outbuf);
+                    return Ok(Some(self.establish(est, src_fd)));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    hs.poll_transmit(&mut self.outbuf);
+                    let _ = self.flush();
+                    return Err(Failure::Handshake(e));
+                }
+            }
+            let before = self.outbuf.len();
+            if let State::Handshaking(hs) = &mut self.state {
+                hs.poll_transmit(&mut self.outbuf);
+            }
+            let wrote_more = self.outbuf.len() > before;
+            if !self.fill()? && !wrote_more {
+                self.flush()?;
+                return Ok(None);
+            }
+        }
+    }
+
+    fn establish(&mut self, est: Established, src_fd: i32) -> PeerInfo {
+        let Established {
+            peer_version,
+            peer_socket_type,
+            peer_routing_id,
+            mut metadata,
+            subscribe_all,
+            traffic,
+            ..
+        } = est;
+        if !self.peer_address.is_empty() {
+            metadata.insert("Peer-Address", self.peer_address.as_bytes());
+        }
+        metadata.insert("__fd", src_fd.to_string().as_bytes());
+        self.metadata = Some(Arc::new(metadata));
+        self.state = State::Active(traffic);
+        PeerInfo {
+            version: peer_version,
+            socket_type: peer_socket_type,
+            routing_id: peer_routing_id,
+            subscribe_all,
+        }
+    }
+
+    /// Stream → pipe, until the stream is dry or the pipe is full.
+    fn pump_in(&mut self, pipe: &mut Pipe) -> std::result::Result<(), Failure> {
+        loop {
+            if let Some(msg) = self.stalled.take() {
+                if !self.in_more && !pipe.check_write() {
+                    self.stalled = Some(msg);
+                    return Ok(()); // resumed by the pipe's Writable event
+                }
+                self.in_more = msg.more();
+                pipe.write(msg);
+            }
+            let State::Active(traffic) = &mut self.state else {
+                return Ok(());
+            };
+            match traffic.decode(&mut self.inbuf) {
+                Ok(Some(msg)) => {
+                    self.received_since_check = true;
+                    if let Some(m) = self.on_frame(msg)? {
+                        self.stalled = Some(m);
+                    }
+                }
+                Ok(None) => {
+                    if !self.fill()? {
+                        return Ok(());
+                    }
+                }
+                Err(e) => return Err(Failure::Protocol(e)),
+            }
+        }
+    }
+
+    /// A decoded frame: commands are handled here; messages (and
+    /// subscriptions turned into messages) are returned for the pipe.
+    fn on_frame(&mut self, mut msg: Msg) -> std::result::Result<Option<Msg>, Failure> {
+        if msg.is_command() {
+            let body = msg.to_bytes();
+            return Ok(match Command::parse(&body) {
+                Ok(Command::Subscribe(topic)) => Some(subscription(true, &topic)),
+                Ok(Command::Cancel(topic)) => Some(subscription(false, &topic)),
+                Ok(Command::Ping { context, .. }) => {
+                    self.commands.push(Command::pong_for(&context));
+                    None
+                }
+                // PONG, ERROR and unknown commands carry nothing for the socket.
+                _ => None,
+            });
+        }
+        if let Some(md) = &self.metadata {
+            msg.set_metadata(md.clone());
+        }
+        Ok(Some(msg))
+    }
+
+    /// Pipe → stream, batching many messages per write.
+    fn pump_out(&mut self, mut pipe: Option<&mut Pipe>) -> std::result::Result<(), Failure> {
+        loop {
+            let more_waiting = {
+                let State::Active(traffic) = &mut self.state else {
+                    return self.flush();
+                };
+                for c in self.commands.drain(..) {
+                    traffic
+                        .encode_command(&c, &mut self.outbuf)
+                        .map_err(Failure::Protocol)?;
+                }
+                let mut more_waiting = false;
+                while let Some(p) = pipe.as_deref_mut() {
+                    if self.outbuf.len() >= WRITE_BATCH {
+                        more_waiting = true;
+                        break;
+                    }
+                    let Some(msg) = p.read() else { break };
+                    let first = !self.out_more;
+                    self.out_more = msg.more();
+                    if first && is_subscription(self.socket_type, &msg) {
+                        let d = msg.data();
+                        traffic
+                            .encode_subscription(d[0] == 1, &d[1..], &mut self.outbuf)
+                            .map_err(Failure::Protocol)?;
+                    } else {
+                        traffic
+                            .encode(msg, &mut self.outbuf)
+                            .map_err(Failure::Protocol)?;
+                    }
+                }
+                more_waiting
+            };
+            self.flush()?;
+            if self.write_blocked || !more_waiting {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether the engine waits for the stream to become writable.
+    pub fn write_blocked(&self) -> bool {
+        self.write_blocked
+    }
+
+    /// Whether input is stopped until the pipe has room.
+    pub fn input_stalled(&self) -> bool {
+        self.stalled.is_some()
+    }
+}
+
+/// The message form of a subscription, as XPUB reads it.
+fn subscription(subscribe: bool, topic: &[u8]) -> Msg {
+    let mut data = Vec::with_capacity(topic.len() + 1);
+    data.push(subscribe as u8);
+    data.extend_from_slice(topic);
+    Msg::from_slice(&data)
+}

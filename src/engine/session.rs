@@ -1,0 +1,539 @@
+//! `Session`: an I/O-thread handler that owns one connection's engine and
+//! the pipe end toward the socket. Connecting sessions outlive their
+//! connections: they reconnect (with `ZMQ_RECONNECT_IVL` and exponential
+//! backoff to `ZMQ_RECONNECT_IVL_MAX`) and keep their pipe, so messages
+//! queue across reconnects. Accepted sessions end with their connection.
+//! When the socket closes, a session lingers to flush what it was given.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use mio::Token;
+use parking_lot::Mutex;
+
+use super::stream::Stream;
+use super::{Engine, Failure, PeerInfo, Progress};
+use crate::ctx::{SessionGuard, SocketLink};
+use crate::io::{Handler, Reactor};
+use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
+use crate::socket::monitor::{event, Monitor};
+use crate::socket::options::Options;
+use crate::transport::address::{IpcAddress, TcpAddress};
+use crate::transport::{ipc, tcp};
+use crate::zmtp::{self, FailureEvent};
+
+/// The socket's monitor, shared with its sessions and listeners.
+pub type MonitorSlot = Arc<Mutex<Option<Monitor>>>;
+
+/// Timer ids.
+const TIMER_RECONNECT: u64 = 1;
+const TIMER_HANDSHAKE: u64 = 2;
+const TIMER_LINGER: u64 = 3;
+const TIMER_HEARTBEAT: u64 = 4;
+const TIMER_HEARTBEAT_TIMEOUT: u64 = 5;
+/// Not a timer: the socket closed (sent with `Reactor::poke`).
+pub const NOTE_SOCKET_CLOSED: u64 = 100;
+
+/// Where a connecting session connects.
+#[derive(Clone)]
+pub enum Target {
+    Tcp(TcpAddress),
+    Ipc(IpcAddress),
+}
+
+/// What a session shares with its socket.
+#[derive(Clone)]
+pub struct SessionContext {
+    pub socket: Arc<dyn SocketLink>,
+    pub options: Options,
+    /// The socket's current `ZMQ_LINGER` (it may change after connect).
+    pub linger: Arc<AtomicI32>,
+    pub monitor: MonitorSlot,
+    /// The endpoint as the user gave it (monitor events name it).
+    pub endpoint: String,
+}
+
+impl SessionContext {
+    pub fn event(&self, ev: u64, value: u64) {
+        if let Some(m) = self.monitor.lock().as_ref() {
+            m.event(ev, &[value], &self.endpoint, "");
+        }
+    }
+}
+
+enum Conn {
+    /// Not connected (connecting sessions between attempts).
+    Idle,
+    /// A connect in progress.
+    Connecting(Stream),
+    /// Connected: handshaking or exchanging messages.
+    Engine(Box<Engine>),
+}
+
+pub struct Session {
+    cx: SessionContext,
+    /// `Some` for connecting sessions.
+    target: Option<Target>,
+    pipe: Option<Pipe>,
+    conn: Conn,
+    current_ivl: Duration,
+    /// The socket closed: flush and go.
+    lingering: bool,
+    linger_deadline: Option<Instant>,
+    _guard: SessionGuard,
+    fd: i32,
+    /// A connection was established before (the next one is a reconnect).
+    connected_before: bool,
+}
+
+fn tuning(o: &Options) -> tcp::TcpTuning {
+    tcp::TcpTuning {
+        sndbuf: o.sndbuf,
+        rcvbuf: o.rcvbuf,
+        tos: o.tos,
+        backlog: o.backlog,
+        keepalive: o.tcp_keepalive,
+        keepalive_cnt: o.tcp_keepalive_cnt,
+        keepalive_idle: o.tcp_keepalive_idle,
+        keepalive_intvl: o.tcp_keepalive_intvl,
+        maxrt: o.tcp_maxrt,
+        bind_to_device: (!o.bound_device.is_empty())
+            .then(|| String::from_utf8_lossy(&o.bound_device).into_owned()),
+    }
+}
+
+pub fn tcp_tuning(o: &Options) -> tcp::TcpTuning {
+    tuning(o)
+}
+
+/// The socket side's flows of a session pipe: its own HWMs (no sum over
+/// the network, unlike inproc).
+pub fn session_flows(o: &Options) -> [Flow; 2] {
+    let conflate = o.conflate
+        && matches!(
+            o.socket_type,
+            crate::socket::kind::DEALER
+                | crate::socket::kind::PULL
+                | crate::socket::kind::PUSH
+                | crate::socket::kind::PUB
+                | crate::socket::kind::SUB
+        );
+    [
+        // [0]: socket → session
+        Flow {
+            hwm: o.sndhwm.max(0) as usize,
+            conflate,
+        },
+        // [1]: session → socket
+        Flow {
+            hwm: o.rcvhwm.max(0) as usize,
+            conflate,
+        },
+    ]
+}
+
+impl Session {
+    /// A connecting session; `pipe` is its end of a pipe the socket already
+    /// attached (absent with `ZMQ_IMMEDIATE`).
+    pub fn connecting(
+        cx: SessionContext,
+        target: Target,
+        pipe: Option<Pipe>,
+        guard: SessionGuard,
+    ) -> Session {
+        let ivl = Duration::from_millis(cx.options.reconnect_ivl.max(0) as u64);
+        Session {
+            cx,
+            target: Some(target),
+            pipe,
+            conn: Conn::Idle,
+            current_ivl: ivl,
+            lingering: false,
+            linger_deadline: None,
+            _guard: guard,
+            fd: -1,
+            connected_before: false,
+        }
+    }
+
+    /// A session for an accepted connection.
+    pub fn accepted(
+        cx: SessionContext,
+        stream: Stream,
+        peer: String,
+        guard: SessionGuard,
+    ) -> Option<Session> {
+        let fd = stream.fd();
+        let engine = Engine::new(stream, handshake_config(&cx.options), peer).ok()?;
+        Some(Session {
+            cx,
+            target: None,
+            pipe: None,
+            conn: Conn::Engine(Box::new(engine)),
+            current_ivl: Duration::ZERO,
+            lingering: false,
+            linger_deadline: None,
+            _guard: guard,
+            fd,
+            connected_before: false,
+        })
+    }
+
+    fn start_connect(&mut self, r: &mut Reactor, token: Token) {
+        let Some(target) = self.target.clone() else {
+            return;
+        };
+        let result = match &target {
+            Target::Tcp(addr) => addr.resolve(self.cx.options.ipv6).and_then(|res| {
+                tcp::connect(res.source.as_ref(), &res.address, &tuning(&self.cx.options))
+                    .map(Stream::Tcp)
+            }),
+            Target::Ipc(addr) => ipc::connect(addr).map(Stream::Ipc),
+        };
+        match result {
+            Ok(mut stream) => {
+                if stream.register(r.registry(), token).is_err() {
+                    self.schedule_reconnect(r, token);
+                    return;
+                }
+                self.fd = stream.fd();
+                self.cx
+                    .event(event::CONNECT_DELAYED, libc::EINPROGRESS as u64);
+                self.conn = Conn::Connecting(stream);
+            }
+            Err(_) => self.schedule_reconnect(r, token),
+        }
+    }
+
+    fn schedule_reconnect(&mut self, r: &mut Reactor, token: Token) {
+        self.conn = Conn::Idle;
+        if self.lingering {
+            // Nothing can be delivered any more.
+            r.remove(token);
+            return;
+        }
+        let o = &self.cx.options;
+        if o.reconnect_ivl < 0 {
+            return; // reconnection disabled
+        }
+        let ivl = self.current_ivl;
+        self.cx
+            .event(event::CONNECT_RETRIED, ivl.as_millis() as u64);
+        r.set_timer(token, ivl, TIMER_RECONNECT);
+        if o.reconnect_ivl_max > 0 {
+            let max = Duration::from_millis(o.reconnect_ivl_max as u64);
+            self.current_ivl = (self.current_ivl * 2).min(max).max(ivl);
+        }
+    }
+
+    fn on_connected(&mut self, r: &mut Reactor, token: Token, stream: Stream) {
+        let peer = match &stream {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            Stream::Ipc(_) => String::new(),
+        };
+        if let Stream::Tcp(_) = &stream {
+            tcp::tune_connection(stream.fd(), &tuning(&self.cx.options));
+        }
+        self.fd = stream.fd();
+        self.cx.event(event::CONNECTED, self.fd as u64);
+        match Engine::new(stream, handshake_config(&self.cx.options), peer) {
+            Ok(engine) => {
+                self.conn = Conn::Engine(Box::new(engine));
+                self.start_engine(r, token);
+            }
+            Err(_) => self.schedule_reconnect(r, token),
+        }
+    }
+
+    fn start_engine(&mut self, r: &mut Reactor, token: Token) {
+        let ivl = self.cx.options.handshake_ivl;
+        if ivl > 0 {
+            r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
+        }
+        self.drive(r, token);
+    }
+
+    /// Runs the engine; handles establishment and failures.
+    fn drive(&mut self, r: &mut Reactor, token: Token) {
+        let Conn::Engine(engine) = &mut self.conn else {
+            return;
+        };
+        match engine.drive(self.pipe.as_mut(), self.fd) {
+            Ok(Progress::Idle) => {}
+            Ok(Progress::Established(info)) => {
+                self.established(r, token, *info);
+                // Move what queued meanwhile.
+                if let Conn::Engine(engine) = &mut self.conn {
+                    if let Err(f) = engine.drive(self.pipe.as_mut(), self.fd) {
+                        self.failed(r, token, f);
+                        return;
+                    }
+                }
+            }
+            Err(f) => {
+                self.failed(r, token, f);
+                return;
+            }
+        }
+        self.check_linger_done(r, token);
+    }
+
+    fn established(&mut self, r: &mut Reactor, token: Token, info: PeerInfo) {
+        self.current_ivl = Duration::from_millis(self.cx.options.reconnect_ivl.max(0) as u64);
+        self.cx.event(event::HANDSHAKE_SUCCEEDED, 0);
+        let reconnect = std::mem::replace(&mut self.connected_before, true);
+        let _ = reconnect;
+        let peer_info = EndInfo {
+            routing_id: info.routing_id.clone().unwrap_or_default(),
+            sndhwm: -1,
+            rcvhwm: -1,
+        };
+        match &mut self.pipe {
+            Some(pipe) => {
+                // A reconnect or a connect's first connection: the socket
+                // learns the peer's identity now.
+                pipe.set_own_info(peer_info);
+                pipe.notify_attached();
+                if self.connected_before {
+                    pipe.notify_hiccup();
+                }
+            }
+            None => {
+                let [to_session, to_socket] = session_flows(&self.cx.options);
+                let (socket_end, mut session_end) = pipe::pair([to_session, to_socket]);
+                session_end.set_own_info(peer_info);
+                let (waker, key) = r.pipe_waker(token);
+                session_end.set_waker(waker, key);
+                let mut socket_end = socket_end;
+                socket_end.endpoint = Some(self.cx.endpoint.clone());
+                socket_end.set_own_info(EndInfo {
+                    routing_id: Bytes::copy_from_slice(&self.cx.options.routing_id),
+                    sndhwm: -1,
+                    rcvhwm: -1,
+                });
+                self.cx.socket.attach(socket_end);
+                self.pipe = Some(session_end);
+            }
+        }
+        if info.subscribe_all {
+            if let Some(p) = &mut self.pipe {
+                if p.check_write() {
+                    p.write(crate::msg::Msg::from_slice(&[1]));
+                }
+            }
+        }
+        let hb = self.cx.options.heartbeat_interval;
+        if hb > 0 {
+            r.set_timer(token, Duration::from_millis(hb as u64), TIMER_HEARTBEAT);
+        }
+    }
+
+    fn failed(&mut self, r: &mut Reactor, token: Token, f: Failure) {
+        if let Failure::Handshake(e) = &f {
+            match e.event {
+                Some(FailureEvent::Protocol(code)) => {
+                    self.cx.event(event::HANDSHAKE_FAILED_PROTOCOL, code as u64)
+                }
+                Some(FailureEvent::Auth(code)) => {
+                    self.cx.event(event::HANDSHAKE_FAILED_AUTH, code as u64)
+                }
+                None => {}
+            }
+        }
+        self.close_connection(r);
+        self.cx.event(event::DISCONNECTED, self.fd as u64);
+        if self.target.is_some() && !self.lingering {
+            if self.cx.options.immediate {
+                // Nothing may queue for a peer that is not there.
+                if let Some(mut p) = self.pipe.take() {
+                    p.close();
+                }
+            }
+            self.schedule_reconnect(r, token);
+        } else {
+            r.remove(token);
+        }
+    }
+
+    fn close_connection(&mut self, r: &mut Reactor) {
+        match std::mem::replace(&mut self.conn, Conn::Idle) {
+            Conn::Engine(mut e) => e.stream.deregister(r.registry()),
+            Conn::Connecting(mut s) => s.deregister(r.registry()),
+            Conn::Idle => {}
+        }
+    }
+
+    /// While lingering: done once the pipe is drained and written out (or
+    /// drained with no connection to write to).
+    fn check_linger_done(&mut self, r: &mut Reactor, token: Token) {
+        if !self.lingering {
+            return;
+        }
+        let drained = self.pipe.as_mut().is_none_or(|p| !p.check_read());
+        let flushed = match &self.conn {
+            Conn::Engine(e) => e.is_flushed(),
+            _ => true,
+        };
+        if drained && flushed {
+            r.remove(token);
+        }
+    }
+
+    /// The socket went away (its pipe end closed, or it told us directly).
+    pub fn socket_closed(&mut self, r: &mut Reactor, token: Token) {
+        if self.lingering {
+            return;
+        }
+        self.lingering = true;
+        let linger = self.cx.linger.load(Ordering::Relaxed);
+        let has_pending = self.pipe.as_mut().is_some_and(|p| p.check_read());
+        let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
+        if linger == 0 || !has_pending || (!connected && self.target.is_none()) {
+            r.remove(token);
+            return;
+        }
+        if linger > 0 {
+            self.linger_deadline = Some(Instant::now() + Duration::from_millis(linger as u64));
+            r.set_timer(token, Duration::from_millis(linger as u64), TIMER_LINGER);
+        }
+        self.drive(r, token);
+    }
+}
+
+/// The handshake settings from the socket's options.
+pub fn handshake_config(o: &Options) -> zmtp::Config {
+    let mut c = zmtp::Config::new(o.socket_type);
+    c.routing_id = Bytes::copy_from_slice(&o.routing_id);
+    c.max_msg_size = o.maxmsgsize;
+    c.metadata = o
+        .app_metadata
+        .iter()
+        .map(|(k, v)| {
+            (
+                String::from_utf8_lossy(k).into_owned(),
+                Bytes::copy_from_slice(v),
+            )
+        })
+        .collect();
+    c
+}
+
+impl Handler for Session {
+    fn start(&mut self, r: &mut Reactor, token: Token) {
+        if let Some(p) = &mut self.pipe {
+            let (waker, key) = r.pipe_waker(token);
+            p.set_waker(waker, key);
+        }
+        match std::mem::replace(&mut self.conn, Conn::Idle) {
+            Conn::Engine(mut e) => {
+                if e.stream.register(r.registry(), token).is_err() {
+                    r.remove(token);
+                    return;
+                }
+                self.conn = Conn::Engine(e);
+                self.start_engine(r, token);
+            }
+            _ => self.start_connect(r, token),
+        }
+    }
+
+    fn ready(&mut self, r: &mut Reactor, token: Token, _readable: bool, writable: bool) {
+        match std::mem::replace(&mut self.conn, Conn::Idle) {
+            Conn::Connecting(mut stream) => {
+                if !writable {
+                    self.conn = Conn::Connecting(stream);
+                    return;
+                }
+                match stream.take_error() {
+                    Ok(None) if stream.is_connected() => self.on_connected(r, token, stream),
+                    Ok(None) => self.conn = Conn::Connecting(stream),
+                    _ => {
+                        stream.deregister(r.registry());
+                        self.cx.event(event::CLOSED, self.fd as u64);
+                        self.schedule_reconnect(r, token);
+                    }
+                }
+            }
+            conn => {
+                self.conn = conn;
+                self.drive(r, token);
+            }
+        }
+    }
+
+    fn pipe(&mut self, r: &mut Reactor, token: Token, event: PipeEvent) {
+        if event == PipeEvent::PeerClosed {
+            self.socket_closed(r, token);
+            return;
+        }
+        self.drive(r, token);
+    }
+
+    fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
+        match id {
+            TIMER_RECONNECT => {
+                if matches!(self.conn, Conn::Idle) {
+                    self.start_connect(r, token);
+                }
+            }
+            TIMER_HANDSHAKE => {
+                if let Conn::Engine(e) = &self.conn {
+                    if !e.is_established() {
+                        self.failed(r, token, Failure::Disconnected);
+                    }
+                }
+            }
+            TIMER_LINGER => r.remove(token),
+            NOTE_SOCKET_CLOSED => self.socket_closed(r, token),
+            TIMER_HEARTBEAT => {
+                let o = &self.cx.options;
+                if let Conn::Engine(e) = &mut self.conn {
+                    if e.is_established() {
+                        e.received_since_check = false;
+                        e.send_ping(o.heartbeat_ttl);
+                        let timeout = if o.heartbeat_timeout > 0 {
+                            o.heartbeat_timeout
+                        } else {
+                            o.heartbeat_interval
+                        };
+                        r.set_timer(
+                            token,
+                            Duration::from_millis(timeout as u64),
+                            TIMER_HEARTBEAT_TIMEOUT,
+                        );
+                        r.set_timer(
+                            token,
+                            Duration::from_millis(o.heartbeat_interval as u64),
+                            TIMER_HEARTBEAT,
+                        );
+                        self.drive(r, token);
+                    }
+                }
+            }
+            TIMER_HEARTBEAT_TIMEOUT => {
+                if let Conn::Engine(e) = &self.conn {
+                    if e.is_established() && !e.received_since_check {
+                        self.failed(r, token, Failure::Disconnected);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stop(&mut self, r: &mut Reactor, _token: Token) {
+        let had_conn = !matches!(self.conn, Conn::Idle);
+        self.close_connection(r);
+        if had_conn && self.fd >= 0 {
+            self.cx.event(event::CLOSED, self.fd as u64);
+        }
+        if let Some(mut p) = self.pipe.take() {
+            p.close();
+        }
+    }
+}

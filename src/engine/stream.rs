@@ -1,0 +1,106 @@
+//! `Stream`: a connected tcp or ipc socket as the engine sees it —
+//! non-blocking reads into spare buffer capacity and writes, plus the mio
+//! registration. OS calls only.
+
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, RawFd};
+
+use bytes::BytesMut;
+use mio::{Interest, Registry, Token};
+
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Ipc(mio::net::UnixStream),
+}
+
+/// How a non-blocking read ended.
+pub enum ReadOutcome {
+    /// This many bytes were appended.
+    Data(usize),
+    /// Nothing to read now.
+    WouldBlock,
+    /// The peer closed the connection.
+    Eof,
+}
+
+impl Stream {
+    pub fn fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Ipc(s) => s.as_raw_fd(),
+        }
+    }
+
+    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        match self {
+            Stream::Tcp(s) => registry.register(s, token, interest),
+            Stream::Ipc(s) => registry.register(s, token, interest),
+        }
+    }
+
+    pub fn deregister(&mut self, registry: &Registry) {
+        let _ = match self {
+            Stream::Tcp(s) => registry.deregister(s),
+            Stream::Ipc(s) => registry.deregister(s),
+        };
+    }
+
+    /// The pending error of a connect in progress, if it failed.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        match self {
+            Stream::Tcp(s) => s.take_error(),
+            Stream::Ipc(s) => s.take_error(),
+        }
+    }
+
+    /// Whether a non-blocking connect has completed.
+    pub fn is_connected(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().is_ok(),
+            Stream::Ipc(s) => s.peer_addr().is_ok(),
+        }
+    }
+
+    /// Reads what is available (up to `max` bytes) onto the end of `buf`.
+    pub fn read_into(&mut self, buf: &mut BytesMut, max: usize) -> io::Result<ReadOutcome> {
+        buf.reserve(max);
+        let spare = buf.spare_capacity_mut();
+        let n = spare.len().min(max);
+        loop {
+            // SAFETY: read(2) writes at most `n` bytes into the spare
+            // capacity, which is valid for writes of that many bytes.
+            let rc = unsafe { libc::read(self.fd(), spare.as_mut_ptr() as *mut libc::c_void, n) };
+            if rc > 0 {
+                // SAFETY: the kernel initialised the first `rc` bytes.
+                unsafe { buf.set_len(buf.len() + rc as usize) };
+                return Ok(ReadOutcome::Data(rc as usize));
+            }
+            if rc == 0 {
+                return Ok(ReadOutcome::Eof);
+            }
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => return Ok(ReadOutcome::WouldBlock),
+                _ => return Err(e),
+            }
+        }
+    }
+
+    /// Writes as much of `data` as the socket takes; `Ok(0)` when full.
+    pub fn write_some(&mut self, data: &[u8]) -> io::Result<usize> {
+        loop {
+            let r = match self {
+                Stream::Tcp(s) => s.write(data),
+                Stream::Ipc(s) => s.write(data),
+            };
+            return match r {
+                Ok(n) => Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+        }
+    }
+}
