@@ -316,4 +316,293 @@ static inline int tu_await_not_writable (void *s)
     return 1;
 }
 
+
+/* ---- Network helpers (appended for the tcp/ipc tests, issue #4) --------
+ * Endpoints, monitor events, temporary directories and patterned payloads.
+ * Only libc and the public zmq API; failures name the caller's line. */
+#include <arpa/inet.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TU_ENDPOINT_MAX 256
+
+/* ZMQ_LAST_ENDPOINT of s into buf, checked to be a NUL-terminated string
+ * whose reported length includes the NUL. */
+static inline void tu_last_endpoint (void *s, char *buf, size_t cap,
+                                     const char *file, int line)
+{
+    size_t len = cap;
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, buf, &len) != 0)
+        tu_fail_errno (file, line, "zmq_getsockopt (ZMQ_LAST_ENDPOINT)",
+                       errno);
+    if (len == 0 || len > cap || buf[len - 1] != '\0'
+        || strlen (buf) != len - 1)
+        tu_fail (file, line, "ZMQ_LAST_ENDPOINT",
+                 "not a NUL-terminated string of the reported length");
+}
+#define LAST_ENDPOINT(s, buf)                                                  \
+    tu_last_endpoint ((s), (buf), sizeof (buf), __FILE__, __LINE__)
+
+/* Bind s to spec (e.g. "tcp://127.0.0.1:*") and store the endpoint it
+ * really bound in buf (TU_ENDPOINT_MAX bytes). */
+static inline void tu_bind_any (void *s, const char *spec, char *buf,
+                                const char *file, int line)
+{
+    if (zmq_bind (s, spec) != 0)
+        tu_fail_errno (file, line, spec, errno);
+    tu_last_endpoint (s, buf, TU_ENDPOINT_MAX, file, line);
+}
+#define BIND_ANY(s, spec, buf)                                                 \
+    tu_bind_any ((s), (spec), (buf), __FILE__, __LINE__)
+#define BIND_LOOPBACK(s, buf)                                                  \
+    tu_bind_any ((s), "tcp://127.0.0.1:*", (buf), __FILE__, __LINE__)
+
+/* The port number at the end of a tcp endpoint string, or -1. */
+static inline int tu_endpoint_port (const char *endpoint)
+{
+    const char *colon = strrchr (endpoint, ':');
+    char *end = NULL;
+    long port;
+    if (colon == NULL || colon[1] == '\0')
+        return -1;
+    port = strtol (colon + 1, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535)
+        return -1;
+    return (int) port;
+}
+
+/* A loopback TCP port that was free a moment ago: the kernel picks it for
+ * a plain socket, which is closed again at once (nothing listens or
+ * connects on it, so the port is immediately reusable). */
+static inline int tu_free_tcp_port (void)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket (AF_INET, SOCK_STREAM, 0), port;
+    if (fd < 0)
+        tu_fail_errno (__FILE__, __LINE__, "socket", errno);
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
+        || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
+        tu_fail_errno (__FILE__, __LINE__, "bind/getsockname", errno);
+    port = ntohs (addr.sin_port);
+    close (fd);
+    return port;
+}
+
+/* 1 if this machine can bind a TCP socket to ::1. */
+static inline int tu_have_ipv6_loopback (void)
+{
+    struct sockaddr_in6 addr;
+    int fd = socket (AF_INET6, SOCK_STREAM, 0), ok;
+    if (fd < 0)
+        return 0;
+    memset (&addr, 0, sizeof addr);
+    addr.sin6_family = AF_INET6;
+    addr.sin6_addr = in6addr_loopback;
+    ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+    close (fd);
+    return ok;
+}
+
+/* A private directory under /tmp for ipc files; remove it (and anything
+ * left inside) with tu_remove_tree. */
+static inline void tu_make_tmpdir (char *buf, size_t cap, const char *file,
+                                   int line)
+{
+    snprintf (buf, cap, "/tmp/zmq-capi-%d-XXXXXX", (int) getpid ());
+    if (mkdtemp (buf) == NULL)
+        tu_fail_errno (file, line, "mkdtemp", errno);
+}
+#define MAKE_TMPDIR(buf) tu_make_tmpdir ((buf), sizeof (buf), __FILE__, __LINE__)
+
+static inline int tu_remove_entry (const char *path, const struct stat *st,
+                                   int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    remove (path);
+    return 0;
+}
+static inline void tu_remove_tree (const char *dir)
+{
+    nftw (dir, tu_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* 1 if path exists (any file type, symlinks not followed). */
+static inline int tu_path_exists (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0;
+}
+
+/* ---- Monitor events (version 1 format) ----
+ * TU_MONITOR starts monitoring s on a fresh inproc endpoint and returns a
+ * connected PAIR reader. EXPECT_EVENT waits (bounded) for one event type,
+ * skipping any others, and fails listing what it saw instead. */
+struct tu_event
+{
+    int event;
+    uint32_t value;
+    char endpoint[TU_ENDPOINT_MAX];
+};
+
+static inline void *tu_monitor (void *ctx, void *s, int events,
+                                const char *file, int line)
+{
+    static int serial;
+    char ep[80];
+    void *reader;
+    snprintf (ep, sizeof ep, "inproc://tu-monitor-%d-%d", (int) getpid (),
+              serial++);
+    if (zmq_socket_monitor (s, ep, events) != 0)
+        tu_fail_errno (file, line, "zmq_socket_monitor", errno);
+    reader = tu_socket (ctx, ZMQ_PAIR, file, line);
+    if (zmq_connect (reader, ep) != 0)
+        tu_fail_errno (file, line, "connecting the monitor reader", errno);
+    return reader;
+}
+#define TU_MONITOR(ctx, s, events)                                             \
+    tu_monitor ((ctx), (s), (events), __FILE__, __LINE__)
+
+/* Next event within timeout_ms: 1 and *ev filled, or 0 if none came. */
+static inline int tu_next_event (void *reader, struct tu_event *ev,
+                                 long timeout_ms)
+{
+    zmq_msg_t frame;
+    uint16_t number;
+    size_t n;
+    if (!tu_poll_in (reader, timeout_ms))
+        return 0;
+    zmq_msg_init (&frame);
+    if (zmq_msg_recv (&frame, reader, 0) != 6 || !zmq_msg_more (&frame))
+        tu_fail (__FILE__, __LINE__, "monitor event",
+                 "first frame is not 6 bytes followed by more");
+    memcpy (&number, zmq_msg_data (&frame), 2);
+    memcpy (&ev->value, (char *) zmq_msg_data (&frame) + 2, 4);
+    ev->event = number;
+    if (zmq_msg_recv (&frame, reader, 0) == -1)
+        tu_fail_errno (__FILE__, __LINE__, "monitor event endpoint", errno);
+    if (zmq_msg_more (&frame))
+        tu_fail (__FILE__, __LINE__, "monitor event", "more than 2 frames");
+    n = zmq_msg_size (&frame);
+    if (n >= sizeof ev->endpoint)
+        tu_fail (__FILE__, __LINE__, "monitor event", "endpoint too long");
+    memcpy (ev->endpoint, zmq_msg_data (&frame), n);
+    ev->endpoint[n] = '\0';
+    zmq_msg_close (&frame);
+    return 1;
+}
+
+/* pump, if not NULL, is a socket the wait keeps calling into (ZMQ_EVENTS)
+ * so that it processes its internal commands meanwhile: the reference
+ * finishes some teardown (e.g. of connections after zmq_unbind) only when
+ * the application uses the socket. */
+static inline void tu_expect_event_pump (void *reader, int want,
+                                         struct tu_event *out,
+                                         long timeout_ms, void *pump,
+                                         const char *file, int line)
+{
+    struct tu_event ev;
+    char seen[300], what[64];
+    size_t o = 0;
+    long long deadline = tu_now_ms () + timeout_ms;
+    seen[0] = '\0';
+    for (;;) {
+        long long left = deadline - tu_now_ms ();
+        if (left < 0)
+            break;
+        if (pump != NULL) {
+            int events = 0;
+            size_t len = sizeof events;
+            zmq_getsockopt (pump, ZMQ_EVENTS, &events, &len);
+            if (left > 10)
+                left = 10;
+        }
+        if (!tu_next_event (reader, &ev, (long) left)) {
+            if (pump != NULL)
+                continue;
+            break;
+        }
+        if (ev.event == want) {
+            if (out)
+                *out = ev;
+            return;
+        }
+        if (o + 40 < sizeof seen)
+            o += (size_t) snprintf (seen + o, sizeof seen - o, " 0x%04x(%u)",
+                                    ev.event, (unsigned) ev.value);
+    }
+    snprintf (what, sizeof what, "monitor event 0x%04x", want);
+    {
+        char detail[360];
+        snprintf (detail, sizeof detail, "did not come%s%s",
+                  o ? "; other events seen:" : "", seen);
+        tu_fail (file, line, what, detail);
+    }
+}
+#define EXPECT_EVENT(reader, want, out)                                        \
+    tu_expect_event_pump ((reader), (want), (out), TU_TIMEOUT_MS, NULL,       \
+                          __FILE__, __LINE__)
+#define EXPECT_EVENT_PUMP(reader, want, out, pump)                             \
+    tu_expect_event_pump ((reader), (want), (out), TU_TIMEOUT_MS, (pump),     \
+                          __FILE__, __LINE__)
+
+/* ---- Patterned payloads, for large messages ---- */
+static inline void tu_fill (void *buf, size_t len, unsigned seed)
+{
+    unsigned char *p = (unsigned char *) buf;
+    size_t i;
+    for (i = 0; i < len; i++)
+        p[i] = (unsigned char) ((i * 131u + (i >> 9) + seed * 7u + 1u) & 0xff);
+}
+
+/* Receive one frame that must be len bytes of tu_fill (seed). */
+static inline void tu_recv_filled (void *s, size_t len, unsigned seed,
+                                   const char *file, int line)
+{
+    zmq_msg_t msg;
+    unsigned char *want;
+    char detail[120];
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, s, 0) == -1)
+        tu_fail_errno (file, line, "zmq_msg_recv", errno);
+    if (zmq_msg_size (&msg) != len) {
+        snprintf (detail, sizeof detail, "got %zu bytes, expected %zu",
+                  zmq_msg_size (&msg), len);
+        tu_fail (file, line, "received frame size", detail);
+    }
+    want = (unsigned char *) malloc (len ? len : 1);
+    if (want == NULL)
+        tu_fail (file, line, "malloc", NULL);
+    tu_fill (want, len, seed);
+    if (len && memcmp (want, zmq_msg_data (&msg), len) != 0)
+        tu_fail (file, line, "received frame content", "differs");
+    free (want);
+    zmq_msg_close (&msg);
+}
+#define RECV_FILLED(s, len, seed)                                              \
+    tu_recv_filled ((s), (len), (seed), __FILE__, __LINE__)
+
+/* Send one frame of len bytes of tu_fill (seed). */
+static inline void tu_send_filled (void *s, size_t len, unsigned seed,
+                                   int flags, const char *file, int line)
+{
+    unsigned char *buf = (unsigned char *) malloc (len ? len : 1);
+    if (buf == NULL)
+        tu_fail (file, line, "malloc", NULL);
+    tu_fill (buf, len, seed);
+    tu_send_bytes (s, buf, len, flags, file, line);
+    free (buf);
+}
+#define SEND_FILLED(s, len, seed, flags)                                       \
+    tu_send_filled ((s), (len), (seed), (flags), __FILE__, __LINE__)
+
 #endif

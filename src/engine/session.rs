@@ -287,7 +287,6 @@ impl Session {
         self.current_ivl = Duration::from_millis(self.cx.options.reconnect_ivl.max(0) as u64);
         self.cx.event(event::HANDSHAKE_SUCCEEDED, 0);
         let reconnect = std::mem::replace(&mut self.connected_before, true);
-        let _ = reconnect;
         let peer_info = EndInfo {
             routing_id: info.routing_id.clone().unwrap_or_default(),
             sndhwm: -1,
@@ -299,7 +298,7 @@ impl Session {
                 // learns the peer's identity now.
                 pipe.set_own_info(peer_info);
                 pipe.notify_attached();
-                if self.connected_before {
+                if reconnect {
                     pipe.notify_hiccup();
                 }
             }
