@@ -213,8 +213,9 @@ impl Pattern for XPub {
     fn terminated(&mut self, key: PipeKey, _cx: &mut Cx) {
         let mut gone = Vec::new();
         if self.manual {
+            // Every topic the peer asked for is withdrawn, shared or not.
             self.manual_subscriptions
-                .remove_pipe(key, |t| gone.push(t.to_vec()));
+                .remove_pipe_all(key, |t, _| gone.push(t.to_vec()));
             self.subscriptions.remove_pipe(key, |_| {});
         } else {
             let verbose = self.verbose_unsubs;
