@@ -172,8 +172,8 @@ static void test_names (void)
     void *b = TU_SOCKET (ctx, ZMQ_PAIR);
     void *c = TU_SOCKET (ctx, ZMQ_PAIR);
     void *d = TU_SOCKET (ctx, ZMQ_PAIR);
-    /* bind takes addresses and interface names, not host names. */
-    CHECK_ERRNO (zmq_bind (a, "tcp://localhost:*"), ENODEV);
+    /* bind takes addresses and interface names. (Host names: libzmq 4.3.4
+     * refuses them with ENODEV, 4.3.5 resolves them; not asserted.) */
     CHECK_ERRNO (zmq_bind (a, "tcp://no-such-interface-zz:*"), ENODEV);
     BIND_LOOPBACK (a, ep);
     /* connect resolves them. */

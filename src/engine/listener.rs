@@ -14,6 +14,8 @@ use crate::transport::{ipc, tcp};
 pub enum Source {
     Tcp(mio::net::TcpListener),
     Ipc(ipc::IpcListener),
+    /// After `stop`.
+    Closed,
 }
 
 pub struct Listener {
@@ -38,6 +40,7 @@ impl Listener {
         match &self.source {
             Source::Tcp(l) => l.as_raw_fd(),
             Source::Ipc(l) => l.listener.as_raw_fd(),
+            Source::Closed => -1,
         }
     }
 
@@ -50,6 +53,7 @@ impl Listener {
                 .listener
                 .accept()
                 .map(|(s, _)| (Stream::Ipc(s), String::new())),
+            Source::Closed => return None,
         };
         match r {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
@@ -66,6 +70,7 @@ impl Handler for Listener {
                 r.registry()
                     .register(&mut l.listener, token, mio::Interest::READABLE)
             }
+            Source::Closed => return,
         };
         if res.is_err() {
             r.remove(token);
@@ -101,13 +106,16 @@ impl Handler for Listener {
 
     fn stop(&mut self, r: &mut Reactor, _token: Token) {
         let fd = self.fd();
-        match &mut self.source {
-            Source::Tcp(l) => {
-                let _ = r.registry().deregister(l);
+        // The socket file and wildcard directory go before CLOSED is told.
+        let source = std::mem::replace(&mut self.source, Source::Closed);
+        match source {
+            Source::Tcp(mut l) => {
+                let _ = r.registry().deregister(&mut l);
             }
-            Source::Ipc(l) => {
+            Source::Ipc(mut l) => {
                 let _ = r.registry().deregister(&mut l.listener);
             }
+            Source::Closed => {}
         }
         // Accepted sessions linger to flush what the socket gave them.
         for t in self.sessions.drain(..) {

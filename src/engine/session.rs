@@ -209,11 +209,6 @@ impl Session {
 
     fn schedule_reconnect(&mut self, r: &mut Reactor, token: Token) {
         self.conn = Conn::Idle;
-        if self.lingering {
-            // Nothing can be delivered any more.
-            r.remove(token);
-            return;
-        }
         let o = &self.cx.options;
         if o.reconnect_ivl < 0 {
             return; // reconnection disabled

@@ -25,24 +25,19 @@ impl Metadata {
         self.properties.push((name.to_owned(), value));
     }
 
-    /// The value of a property. Names match case-insensitively, as ZMTP
-    /// property names do (RFC 37 §3.4); `Identity` and `Routing-Id` name the
-    /// same thing, the exact name being tried first.
+    /// The value of a property, by its exact name as libzmq looks it up;
+    /// `Identity` and `Routing-Id` name the same thing.
     pub fn get(&self, name: &str) -> Option<&CStr> {
         let find = |name: &str| {
             self.properties
                 .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_c_str())
         };
-        find(name).or_else(|| {
-            if name.eq_ignore_ascii_case("Identity") {
-                find("Routing-Id")
-            } else if name.eq_ignore_ascii_case("Routing-Id") {
-                find("Identity")
-            } else {
-                None
-            }
+        find(name).or_else(|| match name {
+            "Identity" => find("Routing-Id"),
+            "Routing-Id" => find("Identity"),
+            _ => None,
         })
     }
 
@@ -62,11 +57,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lookup_is_case_insensitive_with_identity_alias() {
+    fn lookup_is_exact_with_identity_alias() {
         let mut m = Metadata::new();
         m.insert("Socket-Type", b"DEALER");
         m.insert("Routing-Id", b"abc");
-        assert_eq!(m.get("socket-type").unwrap().to_bytes(), b"DEALER");
+        assert!(m.get("socket-type").is_none());
+        assert_eq!(m.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
         assert_eq!(m.get("Identity").unwrap().to_bytes(), b"abc");
         assert!(m.get("X-Missing").is_none());
     }

@@ -361,6 +361,20 @@ impl Msg {
         unsafe { self.metadata.as_ref() }
     }
 
+    /// The connection properties, shared (for a message derived from this
+    /// one, like the routing-id frame ROUTER adds).
+    pub fn metadata_arc(&self) -> Option<Arc<Metadata>> {
+        if self.metadata.is_null() {
+            return None;
+        }
+        // SAFETY: the pointer came from `Arc::into_raw` and this message
+        // holds a reference, so taking another one is sound.
+        unsafe {
+            Arc::increment_strong_count(self.metadata);
+            Some(Arc::from_raw(self.metadata))
+        }
+    }
+
     /// Attaches connection properties (replacing any).
     pub fn set_metadata(&mut self, metadata: Arc<Metadata>) {
         self.drop_metadata();

@@ -219,12 +219,8 @@ fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
         return Err(Error::Inval);
     }
     match proto {
-        "inproc" => {
-            if rest.is_empty() {
-                return Err(Error::Inval);
-            }
-            Ok((proto, rest))
-        }
+        "inproc" | "tcp" | "ipc" if rest.is_empty() => Err(Error::Inval),
+        "inproc" => Ok((proto, rest)),
         "tcp" | "ipc" => Ok((proto, rest)),
         // Known transports this library does not implement.
         "udp" | "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => Err(Error::NotSup),
@@ -703,9 +699,16 @@ impl Socket {
 
     /// Stops the listeners (`bind`) or connecting sessions named `addr`.
     fn stop_endpoints(&self, st: &mut State, addr: &str, bind: bool) -> Result<()> {
+        // A tcp name matches by the address it resolves to, as in libzmq.
+        let canon = canonical_tcp(addr, st.options.ipv6);
         let (stop, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.endpoints)
             .into_iter()
-            .partition(|e| e.bind == bind && (e.given == addr || e.resolved == addr));
+            .partition(|e| {
+                e.bind == bind
+                    && (e.resolved == addr
+                        || (e.given == addr && !is_wildcard(addr))
+                        || (!bind && canon.is_some() && canonical_tcp(&e.given, st.options.ipv6) == canon))
+            });
         st.endpoints = keep;
         if stop.is_empty() {
             return Err(Error::NoEnt);
@@ -761,6 +764,25 @@ impl Socket {
         }
         self.ctx.unregister_socket(self.id);
     }
+}
+
+/// A bind address with a wildcard (`*` host or port, port 0, `ipc://*`):
+/// such an endpoint is unbound by its real address only, as in libzmq.
+fn is_wildcard(addr: &str) -> bool {
+    let rest = addr.split_once("://").map_or(addr, |(_, r)| r);
+    rest.contains('*') || rest.ends_with(":0")
+}
+
+/// The resolved form of a tcp endpoint (`tcp://127.0.0.1:5555` for
+/// `tcp://localhost:5555`), if it is one and resolves.
+fn canonical_tcp(addr: &str, ipv6: bool) -> Option<String> {
+    let rest = addr.strip_prefix("tcp://")?;
+    let res = TcpAddress::for_connect(rest).ok()?.resolve(ipv6).ok()?;
+    let dst = address::tcp_endpoint(&res.address);
+    Some(match res.source {
+        Some(src) => format!("{};{dst}", address::tcp_endpoint(&src)),
+        None => dst,
+    })
 }
 
 /// The socket types whose pipes honour `ZMQ_CONFLATE`.

@@ -159,6 +159,9 @@ impl Pattern for Router {
         let id = cx.pipes.at(key).routing_id.clone().unwrap_or_default();
         let mut idmsg = Msg::from_bytes(id);
         idmsg.set_flags(flags::MORE | flags::ROUTING_ID);
+        if let Some(md) = msg.metadata_arc() {
+            idmsg.set_metadata(md);
+        }
         self.prefetched = Some(msg);
         self.more_in = true;
         Ok(idmsg)

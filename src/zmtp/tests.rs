@@ -210,7 +210,7 @@ fn application_metadata_reaches_the_peer() {
     ];
     let (a, b) = connect(a, config(ROUTER, b""), 7);
     let b = established(b);
-    assert_eq!(b.metadata.get("x-color").unwrap().to_bytes(), b"blue");
+    assert_eq!(b.metadata.get("X-Color").unwrap().to_bytes(), b"blue");
     assert_eq!(b.metadata.get("X-Empty").unwrap().to_bytes(), b"");
     assert_eq!(b.metadata.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
     established(a);
