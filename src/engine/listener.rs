@@ -44,15 +44,49 @@ impl Listener {
         }
     }
 
+    /// `ZMQ_TCP_ACCEPT_FILTER` and `ZMQ_IPC_FILTER_*`: with any filter set,
+    /// a peer must match one of them.
+    fn admits(&self, stream: &Stream) -> bool {
+        let o = &self.cx.options;
+        match stream {
+            Stream::Tcp(s) => {
+                o.tcp_accept_filters.is_empty()
+                    || s.peer_addr()
+                        .is_ok_and(|a| o.tcp_accept_filters.iter().any(|f| f.matches(a.ip())))
+            }
+            Stream::Ipc(_) => {
+                let any = !o.ipc_uid_accept_filters.is_empty()
+                    || !o.ipc_gid_accept_filters.is_empty()
+                    || !o.ipc_pid_accept_filters.is_empty();
+                if !any {
+                    return true;
+                }
+                let Some((uid, gid, pid)) = ipc::peer_credentials(stream.fd()) else {
+                    return false;
+                };
+                o.ipc_uid_accept_filters.contains(&uid)
+                    || o.ipc_gid_accept_filters.contains(&gid)
+                    || o.ipc_pid_accept_filters.contains(&pid)
+            }
+        }
+    }
+
     fn accept(&mut self) -> Option<std::io::Result<(Stream, String)>> {
         let r = match &mut self.source {
             Source::Tcp(l) => l
                 .accept()
                 .map(|(s, a)| (Stream::Tcp(s), a.ip().to_string())),
-            Source::Ipc(l) => l
-                .listener
-                .accept()
-                .map(|(s, _)| (Stream::Ipc(s), String::new())),
+            Source::Ipc(l) => l.listener.accept().map(|(s, _)| {
+                // Peer-Address of an ipc peer: the endpoint and the peer's
+                // uid:gid:pid, as libzmq gives it.
+                use std::os::fd::AsRawFd;
+                let who = ipc::peer_credentials(s.as_raw_fd())
+                    .map(|(u, g, p)| format!(":{u}:{g}:{p}"))
+                    .unwrap_or_default();
+                let place = l.address.endpoint_string();
+                let place = place.strip_prefix("ipc://").unwrap_or(&place).to_owned();
+                (Stream::Ipc(s), format!("{place}{who}"))
+            }),
             Source::Closed => return None,
         };
         match r {
@@ -85,6 +119,12 @@ impl Handler for Listener {
         while let Some(res) = self.accept() {
             match res {
                 Ok((stream, peer)) => {
+                    if !self.admits(&stream) {
+                        // Turned away by an accept filter.
+                        self.cx
+                            .event(event::ACCEPT_FAILED, libc::ECONNREFUSED as u64);
+                        continue;
+                    }
                     if let Stream::Tcp(_) = &stream {
                         tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
                     }

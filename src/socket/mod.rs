@@ -707,7 +707,9 @@ impl Socket {
                 e.bind == bind
                     && (e.resolved == addr
                         || (e.given == addr && !is_wildcard(addr))
-                        || (!bind && canon.is_some() && canonical_tcp(&e.given, st.options.ipv6) == canon))
+                        || (!bind
+                            && canon.is_some()
+                            && canonical_tcp(&e.given, st.options.ipv6) == canon))
             });
         st.endpoints = keep;
         if stop.is_empty() {

@@ -2,6 +2,7 @@
 //! abstract names, the `*` wildcard's private directory) and non-blocking
 //! connects. Only OS calls live here.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use super::address::{create_ipc_wildcard, IpcAddress};
@@ -11,16 +12,22 @@ use crate::error::Result;
 pub struct IpcListener {
     pub listener: mio::net::UnixListener,
     pub address: IpcAddress,
-    /// The socket file to unlink on close (path addresses only).
-    pub file: Option<PathBuf>,
+    /// The socket file to unlink on close (path addresses only), with its
+    /// device and inode: a later bind may have replaced it, and that file
+    /// must stay.
+    pub file: Option<(PathBuf, u64, u64)>,
     /// The private directory of an `ipc://*` bind, removed on close.
     pub dir: Option<PathBuf>,
 }
 
 impl Drop for IpcListener {
     fn drop(&mut self) {
-        if let Some(f) = &self.file {
-            let _ = std::fs::remove_file(f);
+        if let Some((f, dev, ino)) = &self.file {
+            let ours =
+                std::fs::symlink_metadata(f).is_ok_and(|m| m.dev() == *dev && m.ino() == *ino);
+            if ours {
+                let _ = std::fs::remove_file(f);
+            }
         }
         if let Some(d) = &self.dir {
             let _ = std::fs::remove_dir(d);
@@ -36,16 +43,18 @@ pub fn listen(addr: &str) -> Result<IpcListener> {
     } else {
         (IpcAddress::parse(addr)?, None)
     };
-    let file = match &address {
-        IpcAddress::Path(p) => {
-            // A stale socket file from an earlier process is replaced.
-            let _ = std::fs::remove_file(p);
-            Some(p.clone())
-        }
-        _ => None,
-    };
+    if let IpcAddress::Path(p) = &address {
+        // A stale socket file from an earlier process is replaced.
+        let _ = std::fs::remove_file(p);
+    }
     let sa = address.to_socket_addr()?;
     let std = std::os::unix::net::UnixListener::bind_addr(&sa)?;
+    let file = match &address {
+        IpcAddress::Path(p) => std::fs::symlink_metadata(p)
+            .ok()
+            .map(|m| (p.clone(), m.dev(), m.ino())),
+        _ => None,
+    };
     std.set_nonblocking(true)?;
     Ok(IpcListener {
         listener: mio::net::UnixListener::from_std(std),
@@ -60,4 +69,26 @@ pub fn connect(address: &IpcAddress) -> Result<mio::net::UnixStream> {
     Ok(mio::net::UnixStream::connect_addr(
         &address.to_socket_addr()?,
     )?)
+}
+
+/// The credentials of the process at the other end (`SO_PEERCRED`):
+/// uid, gid, pid.
+pub fn peer_credentials(fd: std::os::fd::RawFd) -> Option<(u32, u32, i32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into a live ucred.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            &mut cred as *mut libc::ucred as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    (rc == 0).then_some((cred.uid, cred.gid, cred.pid))
 }
