@@ -20,15 +20,24 @@ pub enum Source {
 
 pub struct Listener {
     source: Source,
+    /// Set by a closing socket, which reports CLOSED itself (before its
+    /// monitor stops, as libzmq orders them).
+    pub quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
     cx: SessionContext,
     ctx: std::sync::Arc<Context>,
     sessions: Vec<Token>,
 }
 
 impl Listener {
-    pub fn new(source: Source, cx: SessionContext, ctx: std::sync::Arc<Context>) -> Listener {
+    pub fn new(
+        source: Source,
+        cx: SessionContext,
+        ctx: std::sync::Arc<Context>,
+        quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Listener {
         Listener {
             source,
+            quiet,
             cx,
             ctx,
             sessions: Vec::new(),
@@ -161,6 +170,8 @@ impl Handler for Listener {
         for t in self.sessions.drain(..) {
             r.poke(t, NOTE_SOCKET_CLOSED);
         }
-        self.cx.event(event::CLOSED, fd as u64);
+        if !self.quiet.load(std::sync::atomic::Ordering::Relaxed) {
+            self.cx.event(event::CLOSED, fd as u64);
+        }
     }
 }

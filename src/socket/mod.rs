@@ -199,6 +199,8 @@ struct NetEndpoint {
     given: String,
     resolved: String,
     bind: bool,
+    /// A listener's fd, and the flag that makes it leave CLOSED to us.
+    listener: Option<(i32, Arc<std::sync::atomic::AtomicBool>)>,
     io: usize,
     token: Arc<Mutex<Option<mio::Token>>>,
 }
@@ -629,7 +631,8 @@ impl Socket {
         let (source, resolved) = match bound {
             Ok(b) => b,
             Err(e) => {
-                Self::event(st, monitor::event::BIND_FAILED, e.errno() as u64, addr);
+                // libzmq names the address without its scheme here.
+                Self::event(st, monitor::event::BIND_FAILED, e.errno() as u64, rest);
                 return Err(e);
             }
         };
@@ -637,13 +640,24 @@ impl Socket {
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
         let ctx = self.ctx.clone();
+        let fd = {
+            use std::os::fd::AsRawFd;
+            match &source {
+                Source::Tcp(l) => l.as_raw_fd(),
+                Source::Ipc(l) => l.listener.as_raw_fd(),
+                Source::Closed => -1,
+            }
+        };
+        let quiet = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let q = quiet.clone();
         let io = self.ctx.io_execute(Box::new(move |r| {
-            *cell.lock() = Some(r.add(Box::new(Listener::new(source, cx, ctx))));
+            *cell.lock() = Some(r.add(Box::new(Listener::new(source, cx, ctx, q))));
         }))?;
         st.endpoints.push(NetEndpoint {
             given: addr.to_owned(),
             resolved: resolved.clone(),
             bind: true,
+            listener: Some((fd, quiet)),
             io,
             token,
         });
@@ -689,6 +703,7 @@ impl Socket {
             given: addr.to_owned(),
             resolved: addr.to_owned(),
             bind: false,
+            listener: None,
             io,
             token,
         });
@@ -753,6 +768,10 @@ impl Socket {
             }
         }
         for ep in std::mem::take(&mut st.endpoints) {
+            if let Some((fd, quiet)) = &ep.listener {
+                quiet.store(true, Ordering::Relaxed);
+                Self::event(&st, monitor::event::CLOSED, *fd as u64, &ep.resolved);
+            }
             self.stop_endpoint(&ep, !ep.bind);
         }
         let monitor = st.monitor.lock().take();
