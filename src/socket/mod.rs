@@ -11,6 +11,7 @@
 pub mod monitor;
 pub mod options;
 
+mod client;
 mod dealer;
 mod pair;
 #[path = "pub.rs"]
@@ -170,6 +171,7 @@ fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
         kind::XPUB => Box::new(xpub::XPub::new(false)),
         kind::XSUB => Box::new(xsub::XSub::new(false)),
         kind::STREAM => Box::new(stream::Stream),
+        kind::CLIENT => Box::new(client::Client::default()),
         _ => return Err(Error::Inval),
     })
 }
@@ -233,7 +235,7 @@ fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
 impl Socket {
     /// `zmq_socket`.
     pub fn new(ctx: &Arc<Context>, kind: i32) -> Result<Arc<Socket>> {
-        if !(kind::PAIR..=kind::STREAM).contains(&kind) {
+        if !(kind::PAIR..=kind::STREAM).contains(&kind) && kind != kind::CLIENT {
             return Err(Error::Inval);
         }
         let mailbox = Arc::new(Mailbox::new()?);
@@ -265,6 +267,22 @@ impl Socket {
 
     pub fn kind(&self) -> i32 {
         self.kind
+    }
+
+    /// The DRAFT thread-safe types: usable from several threads at once
+    /// (every socket is behind a lock; these also give up `ZMQ_FD`).
+    pub fn is_thread_safe(&self) -> bool {
+        matches!(
+            self.kind,
+            kind::SERVER
+                | kind::CLIENT
+                | kind::RADIO
+                | kind::DISH
+                | kind::SCATTER
+                | kind::GATHER
+                | kind::PEER
+                | kind::CHANNEL
+        )
     }
 
     pub fn context(&self) -> &Arc<Context> {
@@ -394,9 +412,11 @@ impl Socket {
         }
         let int = match option {
             ro::RCVMORE => Some(st.rcvmore as i32),
+            // Thread-safe sockets have no ZMQ_FD (as in libzmq).
+            ro::FD if self.is_thread_safe() => return Err(Error::Inval),
             ro::FD => Some(self.mailbox.fd()),
             ro::EVENTS => Some(st.events()),
-            ro::THREAD_SAFE => Some(0),
+            ro::THREAD_SAFE => Some(self.is_thread_safe() as i32),
             _ => None,
         };
         if let Some(v) = int {
