@@ -478,6 +478,8 @@ impl Handler for Session {
             TIMER_HANDSHAKE => {
                 if let Conn::Engine(e) = &self.conn {
                     if !e.is_established() {
+                        // ZMQ_HANDSHAKE_IVL passed: junk or silence.
+                        self.cx.event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
                         self.failed(r, token, Failure::Disconnected);
                     }
                 }
