@@ -56,6 +56,8 @@ pub struct PeerInfo {
 enum State {
     Handshaking(Box<Handshake>),
     Active(Traffic),
+    /// STREAM: raw bytes, no ZMTP.
+    Raw,
 }
 
 pub struct Engine {
@@ -109,8 +111,32 @@ impl Engine {
         })
     }
 
+    /// An engine for a STREAM socket: bytes in and out as they are.
+    pub fn raw(stream: Stream, peer_address: String, src_fd: i32) -> Engine {
+        let mut metadata = Metadata::new();
+        if !peer_address.is_empty() {
+            metadata.insert("Peer-Address", peer_address.as_bytes());
+        }
+        metadata.insert("__fd", src_fd.to_string().as_bytes());
+        Engine {
+            stream,
+            state: State::Raw,
+            socket_type: kind::STREAM,
+            inbuf: BytesMut::with_capacity(READ_CHUNK),
+            outbuf: BytesMut::with_capacity(READ_CHUNK),
+            metadata: Some(Arc::new(metadata)),
+            peer_address,
+            stalled: None,
+            in_more: false,
+            out_more: false,
+            write_blocked: false,
+            commands: Vec::new(),
+            received_since_check: false,
+        }
+    }
+
     pub fn is_established(&self) -> bool {
-        matches!(self.state, State::Active(_))
+        matches!(self.state, State::Active(_) | State::Raw)
     }
 
     /// Queues a PING (heartbeat) with the given TTL in deciseconds.
@@ -246,6 +272,17 @@ impl Engine {
                 self.in_more = msg.more();
                 pipe.write(msg);
             }
+            if let State::Raw = self.state {
+                if self.inbuf.is_empty() && !self.fill()? {
+                    return Ok(());
+                }
+                let mut msg = Msg::from_bytes(self.inbuf.split().freeze());
+                if let Some(md) = &self.metadata {
+                    msg.set_metadata(md.clone());
+                }
+                self.stalled = Some(msg);
+                continue;
+            }
             let State::Active(traffic) = &mut self.state else {
                 return Ok(());
             };
@@ -291,6 +328,22 @@ impl Engine {
     /// Pipe → stream, batching many messages per write.
     fn pump_out(&mut self, mut pipe: Option<&mut Pipe>) -> std::result::Result<(), Failure> {
         loop {
+            if let State::Raw = self.state {
+                let mut more_waiting = false;
+                while let Some(p) = pipe.as_deref_mut() {
+                    if self.outbuf.len() >= WRITE_BATCH {
+                        more_waiting = true;
+                        break;
+                    }
+                    let Some(msg) = p.read() else { break };
+                    self.outbuf.extend_from_slice(msg.data());
+                }
+                self.flush()?;
+                if self.write_blocked || !more_waiting {
+                    return Ok(());
+                }
+                continue;
+            }
             let more_waiting = {
                 let State::Active(traffic) = &mut self.state else {
                     return self.flush();

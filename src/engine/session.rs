@@ -166,7 +166,7 @@ impl Session {
         guard: SessionGuard,
     ) -> Option<Session> {
         let fd = stream.fd();
-        let engine = Engine::new(stream, handshake_config(&cx.options), peer).ok()?;
+        let engine = new_engine(&cx.options, stream, peer)?;
         Some(Session {
             cx,
             target: None,
@@ -236,7 +236,7 @@ impl Session {
         }
         self.fd = stream.fd();
         self.cx.event(event::CONNECTED, self.fd as u64);
-        match Engine::new(stream, handshake_config(&self.cx.options), peer) {
+        match new_engine(&self.cx.options, stream, peer).ok_or(()) {
             Ok(engine) => {
                 self.conn = Conn::Engine(Box::new(engine));
                 self.start_engine(r, token);
@@ -246,9 +246,19 @@ impl Session {
     }
 
     fn start_engine(&mut self, r: &mut Reactor, token: Token) {
-        let ivl = self.cx.options.handshake_ivl;
-        if ivl > 0 {
-            r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
+        if self.cx.options.raw_socket {
+            // STREAM: no handshake; the socket learns of the peer now.
+            self.established(r, token, None);
+            if self.cx.options.raw_notify {
+                if let Some(p) = &mut self.pipe {
+                    p.write(crate::msg::Msg::new());
+                }
+            }
+        } else {
+            let ivl = self.cx.options.handshake_ivl;
+            if ivl > 0 {
+                r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
+            }
         }
         self.drive(r, token);
     }
@@ -261,7 +271,7 @@ impl Session {
         match engine.drive(self.pipe.as_mut(), self.fd) {
             Ok(Progress::Idle) => {}
             Ok(Progress::Established(info)) => {
-                self.established(r, token, *info);
+                self.established(r, token, Some(*info));
                 // Move what queued meanwhile.
                 if let Conn::Engine(engine) = &mut self.conn {
                     if let Err(f) = engine.drive(self.pipe.as_mut(), self.fd) {
@@ -278,9 +288,21 @@ impl Session {
         self.check_linger_done(r, token);
     }
 
-    fn established(&mut self, r: &mut Reactor, token: Token, info: PeerInfo) {
+    /// The connection is ready for messages (`info` is `None` for STREAM).
+    fn established(&mut self, r: &mut Reactor, token: Token, info: Option<PeerInfo>) {
         self.current_ivl = Duration::from_millis(self.cx.options.reconnect_ivl.max(0) as u64);
-        self.cx.event(event::HANDSHAKE_SUCCEEDED, 0);
+        let info = match info {
+            Some(i) => {
+                self.cx.event(event::HANDSHAKE_SUCCEEDED, 0);
+                i
+            }
+            None => PeerInfo {
+                version: zmtp::Version::Zmtp31,
+                socket_type: None,
+                routing_id: None,
+                subscribe_all: false,
+            },
+        };
         let reconnect = std::mem::replace(&mut self.connected_before, true);
         let peer_info = EndInfo {
             routing_id: info.routing_id.clone().unwrap_or_default(),
@@ -305,6 +327,12 @@ impl Session {
                 session_end.set_waker(waker, key);
                 let mut socket_end = socket_end;
                 socket_end.endpoint = Some(self.cx.endpoint.clone());
+                // ZMQ_CONNECT_ROUTING_ID of a connect whose pipe is made
+                // only now (STREAM, ZMQ_IMMEDIATE).
+                let alias = &self.cx.options.connect_routing_id;
+                if !alias.is_empty() {
+                    socket_end.routing_id = Some(Bytes::copy_from_slice(alias));
+                }
                 socket_end.set_own_info(EndInfo {
                     routing_id: Bytes::copy_from_slice(&self.cx.options.routing_id),
                     sndhwm: -1,
@@ -341,6 +369,16 @@ impl Session {
         }
         self.close_connection(r);
         self.cx.event(event::DISCONNECTED, self.fd as u64);
+        if self.cx.options.raw_socket {
+            // STREAM: the connection's pipe ends with it, after an empty
+            // message telling the socket (ZMQ_STREAM_NOTIFY).
+            if let Some(mut p) = self.pipe.take() {
+                if self.cx.options.raw_notify {
+                    p.write(crate::msg::Msg::new());
+                }
+                p.close();
+            }
+        }
         if self.target.is_some() && !self.lingering {
             if self.cx.options.immediate {
                 // Nothing may queue for a peer that is not there.
@@ -397,6 +435,15 @@ impl Session {
         }
         self.drive(r, token);
     }
+}
+
+/// An engine for a new connection: raw for STREAM, ZMTP otherwise.
+fn new_engine(o: &Options, stream: Stream, peer: String) -> Option<Engine> {
+    if o.raw_socket {
+        let fd = stream.fd();
+        return Some(Engine::raw(stream, peer, fd));
+    }
+    Engine::new(stream, handshake_config(o), peer).ok()
 }
 
 /// The handshake settings from the socket's options.
@@ -479,7 +526,8 @@ impl Handler for Session {
                 if let Conn::Engine(e) = &self.conn {
                     if !e.is_established() {
                         // ZMQ_HANDSHAKE_IVL passed: junk or silence.
-                        self.cx.event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
+                        self.cx
+                            .event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
                         self.failed(r, token, Failure::Disconnected);
                     }
                 }

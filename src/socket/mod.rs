@@ -170,7 +170,7 @@ fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
         kind::PUSH => Box::new(push::Push::default()),
         kind::XPUB => Box::new(xpub::XPub::new(false)),
         kind::XSUB => Box::new(xsub::XSub::new(false)),
-        kind::STREAM => Box::new(stream::Stream),
+        kind::STREAM => Box::new(stream::Stream::default()),
         kind::CLIENT => Box::new(client::Client::default()),
         _ => return Err(Error::Inval),
     })
@@ -656,7 +656,9 @@ impl Socket {
                 return Err(e);
             }
         };
-        let cx = self.session_context(st, &resolved);
+        let mut cx = self.session_context(st, &resolved);
+        // ZMQ_CONNECT_ROUTING_ID names connects, not accepted peers.
+        cx.options.connect_routing_id.clear();
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
         let ctx = self.ctx.clone();
@@ -698,7 +700,8 @@ impl Socket {
                 Target::Ipc(IpcAddress::parse(rest)?)
             }
         };
-        let pipe = if st.options.immediate {
+        // STREAM makes a pipe per connection, when it is up.
+        let pipe = if st.options.immediate || st.options.raw_socket {
             None
         } else {
             let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
@@ -713,6 +716,8 @@ impl Socket {
             Some(session_end)
         };
         let cx = self.session_context(st, addr);
+        // The alias applies to this connect only.
+        st.options.connect_routing_id.clear();
         let guard = self.ctx.session_guard();
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
