@@ -20,7 +20,7 @@ use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
 use crate::socket::monitor::{event, Monitor};
 use crate::socket::options::Options;
-use crate::transport::address::{IpcAddress, TcpAddress};
+use crate::transport::address::{self, IpcAddress, TcpAddress};
 use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, FailureEvent};
 
@@ -86,6 +86,9 @@ pub struct Session {
     fd: i32,
     /// A connection was established before (the next one is a reconnect).
     connected_before: bool,
+    /// The two ends of the current connection, for v2 monitor events.
+    local_ep: String,
+    remote_ep: String,
 }
 
 fn tuning(o: &Options) -> tcp::TcpTuning {
@@ -135,6 +138,18 @@ pub fn session_flows(o: &Options) -> [Flow; 2] {
 }
 
 impl Session {
+    /// A monitor event about this session's connection.
+    fn event(&self, ev: u64, value: u64) {
+        if let Some(m) = self.cx.monitor.lock().as_ref() {
+            let (local, remote) = if self.target.is_some() {
+                (self.local_ep.as_str(), self.cx.endpoint.as_str())
+            } else {
+                (self.cx.endpoint.as_str(), self.remote_ep.as_str())
+            };
+            m.event_with(ev, &[value], &self.cx.endpoint, local, remote);
+        }
+    }
+
     /// A connecting session; `pipe` is its end of a pipe the socket already
     /// attached (absent with `ZMQ_IMMEDIATE`).
     pub fn connecting(
@@ -155,6 +170,8 @@ impl Session {
             _guard: guard,
             fd: -1,
             connected_before: false,
+            local_ep: String::new(),
+            remote_ep: String::new(),
         }
     }
 
@@ -166,6 +183,13 @@ impl Session {
         guard: SessionGuard,
     ) -> Option<Session> {
         let fd = stream.fd();
+        let remote_ep = match &stream {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| address::tcp_endpoint(&a))
+                .unwrap_or_default(),
+            Stream::Ipc(_) => cx.endpoint.clone(),
+        };
         let engine = new_engine(&cx.options, stream, peer)?;
         Some(Session {
             cx,
@@ -178,6 +202,8 @@ impl Session {
             _guard: guard,
             fd,
             connected_before: false,
+            local_ep: String::new(),
+            remote_ep,
         })
     }
 
@@ -235,7 +261,14 @@ impl Session {
             tcp::tune_connection(stream.fd(), &tuning(&self.cx.options));
         }
         self.fd = stream.fd();
-        self.cx.event(event::CONNECTED, self.fd as u64);
+        self.local_ep = match &stream {
+            Stream::Tcp(s) => s
+                .local_addr()
+                .map(|a| address::tcp_endpoint(&a))
+                .unwrap_or_default(),
+            Stream::Ipc(_) => self.cx.endpoint.clone(),
+        };
+        self.event(event::CONNECTED, self.fd as u64);
         match new_engine(&self.cx.options, stream, peer).ok_or(()) {
             Ok(engine) => {
                 self.conn = Conn::Engine(Box::new(engine));
@@ -293,7 +326,7 @@ impl Session {
         self.current_ivl = Duration::from_millis(self.cx.options.reconnect_ivl.max(0) as u64);
         let info = match info {
             Some(i) => {
-                self.cx.event(event::HANDSHAKE_SUCCEEDED, 0);
+                self.event(event::HANDSHAKE_SUCCEEDED, 0);
                 i
             }
             None => PeerInfo {
@@ -359,16 +392,16 @@ impl Session {
         if let Failure::Handshake(e) = &f {
             match e.event {
                 Some(FailureEvent::Protocol(code)) => {
-                    self.cx.event(event::HANDSHAKE_FAILED_PROTOCOL, code as u64)
+                    self.event(event::HANDSHAKE_FAILED_PROTOCOL, code as u64)
                 }
                 Some(FailureEvent::Auth(code)) => {
-                    self.cx.event(event::HANDSHAKE_FAILED_AUTH, code as u64)
+                    self.event(event::HANDSHAKE_FAILED_AUTH, code as u64)
                 }
                 None => {}
             }
         }
         self.close_connection(r);
-        self.cx.event(event::DISCONNECTED, self.fd as u64);
+        self.event(event::DISCONNECTED, self.fd as u64);
         if self.cx.options.raw_socket {
             // STREAM: the connection's pipe ends with it, after an empty
             // message telling the socket (ZMQ_STREAM_NOTIFY).
@@ -495,7 +528,7 @@ impl Handler for Session {
                     Ok(None) => self.conn = Conn::Connecting(stream),
                     _ => {
                         stream.deregister(r.registry());
-                        self.cx.event(event::CLOSED, self.fd as u64);
+                        self.event(event::CLOSED, self.fd as u64);
                         self.schedule_reconnect(r, token);
                     }
                 }
@@ -574,7 +607,7 @@ impl Handler for Session {
         let had_conn = !matches!(self.conn, Conn::Idle);
         self.close_connection(r);
         if had_conn && self.fd >= 0 {
-            self.cx.event(event::CLOSED, self.fd as u64);
+            self.event(event::CLOSED, self.fd as u64);
         }
         if let Some(mut p) = self.pipe.take() {
             p.close();

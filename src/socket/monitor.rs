@@ -82,6 +82,20 @@ impl Monitor {
 
     /// Sends an event with its values and endpoints, if it is monitored.
     pub fn event(&self, event: u64, values: &[u64], local: &str, remote: &str) {
+        self.event_with(event, values, local, local, remote);
+    }
+
+    /// An event whose v1 form names `v1_endpoint` (the connect endpoint for
+    /// connecting sessions, the bound one otherwise), and whose v2 form
+    /// names both ends.
+    pub fn event_with(
+        &self,
+        event: u64,
+        values: &[u64],
+        v1_endpoint: &str,
+        local: &str,
+        remote: &str,
+    ) {
         let Some(socket) = &self.socket else { return };
         if !self.wants(event) {
             return;
@@ -95,7 +109,7 @@ impl Monitor {
             head.extend_from_slice(&(event as u16).to_ne_bytes());
             head.extend_from_slice(&(values.first().copied().unwrap_or(0) as u32).to_ne_bytes());
             frames.push(Msg::from_slice(&head));
-            frames.push(Msg::from_slice(local.as_bytes()));
+            frames.push(Msg::from_slice(v1_endpoint.as_bytes()));
         } else {
             frames.push(Msg::from_slice(&event.to_ne_bytes()));
             frames.push(Msg::from_slice(&(values.len() as u64).to_ne_bytes()));
