@@ -79,8 +79,8 @@ pub struct Engine {
     write_blocked: bool,
     /// Commands to send before pipe traffic (PONG, PING).
     commands: Vec<Command>,
-    /// A PING or any frame arrived since the last heartbeat check.
-    pub received_since_check: bool,
+    /// When the last frame arrived (heartbeat timeouts count from it).
+    pub last_received: std::time::Instant,
 }
 
 /// Whether a frame from a SUB/XSUB is a subscription to convert into a
@@ -107,7 +107,7 @@ impl Engine {
             out_more: false,
             write_blocked: false,
             commands: Vec::new(),
-            received_since_check: false,
+            last_received: std::time::Instant::now(),
         })
     }
 
@@ -131,7 +131,7 @@ impl Engine {
             out_more: false,
             write_blocked: false,
             commands: Vec::new(),
-            received_since_check: false,
+            last_received: std::time::Instant::now(),
         }
     }
 
@@ -288,7 +288,7 @@ impl Engine {
             };
             match traffic.decode(&mut self.inbuf) {
                 Ok(Some(msg)) => {
-                    self.received_since_check = true;
+                    self.last_received = std::time::Instant::now();
                     if let Some(m) = self.on_frame(msg)? {
                         self.stalled = Some(m);
                     }

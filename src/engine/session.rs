@@ -571,7 +571,6 @@ impl Handler for Session {
                 let o = &self.cx.options;
                 if let Conn::Engine(e) = &mut self.conn {
                     if e.is_established() {
-                        e.received_since_check = false;
                         e.send_ping(o.heartbeat_ttl);
                         let timeout = if o.heartbeat_timeout > 0 {
                             o.heartbeat_timeout
@@ -593,8 +592,16 @@ impl Handler for Session {
                 }
             }
             TIMER_HEARTBEAT_TIMEOUT => {
+                let o = &self.cx.options;
+                let timeout = if o.heartbeat_timeout > 0 {
+                    o.heartbeat_timeout
+                } else {
+                    o.heartbeat_interval
+                };
                 if let Conn::Engine(e) = &self.conn {
-                    if e.is_established() && !e.received_since_check {
+                    // Silent for a whole timeout since the last frame: dead.
+                    let silent = e.last_received.elapsed() >= Duration::from_millis(timeout as u64);
+                    if e.is_established() && silent {
                         self.failed(r, token, Failure::Disconnected);
                     }
                 }
