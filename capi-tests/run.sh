@@ -14,11 +14,20 @@
 #
 # Env: ZMQ_INCLUDE  header directory (default <repo>/include)
 #      ZMQ_LIBDIR   our library directory (default <repo>/build/lib)
+#      ZMQ_PEER_LIBDIR  library the interop peer links and runs with
+#                   (default /usr/lib/x86_64-linux-gnu, the reference)
 #      TEST_TIMEOUT seconds per test (default 30)
 #      CC           C compiler (default cc)
 #
 # Binaries go to <repo>/build/capi/. Prints one line per test and ends with
 # "N passed, N failed[, N skipped]"; exits non-zero if any test failed.
+#
+# Interop tests (test_interop_*): before them, capi-tests/interop/peer.c is
+# built into build/capi/interop-peer against the SYSTEM zmq.h and
+# $ZMQ_PEER_LIBDIR (never against our header or library). The tests find it
+# through $ZMQ_INTEROP_PEER, exported here, and start it with
+# LD_LIBRARY_PATH=$ZMQ_PEER_LIBDIR, while the test program itself runs with
+# the library under test. In --reference mode both ends are the reference.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,7 +43,7 @@ while [ $# -gt 0 ]; do
             [ $# -ge 2 ] || { echo "run.sh: --draft-lib needs a directory" >&2; exit 2; }
             draft_lib=$(cd "$2" && pwd) || exit 2
             shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) only+=("$1") ;;
     esac
@@ -64,6 +73,23 @@ passed=0
 failed=0
 skipped=0
 
+peer_libdir=${ZMQ_PEER_LIBDIR:-/usr/lib/x86_64-linux-gnu}
+export ZMQ_PEER_LIBDIR=$peer_libdir
+export ZMQ_INTEROP_PEER=$out/interop-peer
+peer_state=unbuilt   # unbuilt | ok | failed
+
+build_peer () {
+    [ "$peer_state" = unbuilt ] || return 0
+    if "$cc" -std=c99 -Wall -Wextra -Werror -D_GNU_SOURCE -g \
+            -I "$here/interop" -o "$ZMQ_INTEROP_PEER" \
+            "$here/interop/peer.c" -L "$peer_libdir" -lzmq \
+            >"$out/interop-peer.log" 2>&1; then
+        peer_state=ok
+    else
+        peer_state=failed
+    fi
+}
+
 for src in "$here"/test_*.c; do
     name=$(basename "$src" .c)
     if [ ${#only[@]} -gt 0 ]; then
@@ -86,9 +112,21 @@ for src in "$here"/test_*.c; do
             fi ;;
     esac
 
+    case "$name" in
+        test_interop_*)
+            build_peer
+            if [ "$peer_state" != ok ]; then
+                echo "FAIL $name (interop peer did not build)"
+                head -n 12 "$out/interop-peer.log" | sed "s/^/    /"
+                failed=$((failed + 1))
+                continue
+            fi ;;
+    esac
+
     bin=$out/$name
     log=$out/$name.log
-    if ! "$cc" "${flags[@]}" -o "$bin" "$src" -L "$lib" -lzmq -lpthread \
+    if ! "$cc" "${flags[@]}" -I "$here/interop" -o "$bin" "$src" \
+            -L "$lib" -lzmq -lpthread \
             >"$log" 2>&1; then
         echo "FAIL $name (build failed)"
         head -n 12 "$log" | sed "s/^/    /"

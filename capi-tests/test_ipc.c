@@ -123,7 +123,7 @@ static void test_wildcard (void)
     CHECK (!tu_path_exists (ep + 6));
     CHECK (!tu_path_exists (sockdir));
     CHECK_RC (unsetenv ("TMPDIR"));
-    CHECK_RC (zmq_close (events));
+    CLOSE_MONITOR (a, events);
     CHECK_RC (zmq_close (b));
     CHECK_RC (zmq_close (a));
 }
@@ -276,7 +276,7 @@ static void test_filters_reject (void)
         EXPECT_EVENT (events, ZMQ_EVENT_ACCEPT_FAILED, NULL);
         EXPECT_EVENT (events, ZMQ_EVENT_ACCEPT_FAILED, NULL);
         EXPECT_NOTHING (pull);
-        CHECK_RC (zmq_close (events));
+        CLOSE_MONITOR (pull, events);
         CHECK_RC (zmq_close (push));
         CHECK_RC (zmq_close (pull));
     }

@@ -472,6 +472,24 @@ static inline void *tu_monitor (void *ctx, void *s, int events,
 #define TU_MONITOR(ctx, s, events)                                             \
     tu_monitor ((ctx), (s), (events), __FILE__, __LINE__)
 
+/* Stop monitoring s (still open), then close the reader. Closing a reader
+ * while its socket is still monitored is a trap: the reference sends
+ * events with blocking sends, so the next event would stall the thread
+ * emitting it (an I/O thread, or the reaper while s is being closed) for
+ * good, and with it every later connection or close. So either call this
+ * before closing s, or close s and wait for ZMQ_EVENT_MONITOR_STOPPED
+ * before closing the reader. */
+static inline void tu_close_monitor (void *s, void *reader, const char *file,
+                                     int line)
+{
+    if (zmq_socket_monitor (s, NULL, 0) != 0)
+        tu_fail_errno (file, line, "zmq_socket_monitor (s, NULL, 0)", errno);
+    if (zmq_close (reader) != 0)
+        tu_fail_errno (file, line, "zmq_close (monitor reader)", errno);
+}
+#define CLOSE_MONITOR(s, reader)                                               \
+    tu_close_monitor ((s), (reader), __FILE__, __LINE__)
+
 /* Next event within timeout_ms: 1 and *ev filled, or 0 if none came. */
 static inline int tu_next_event (void *reader, struct tu_event *ev,
                                  long timeout_ms)
