@@ -19,7 +19,7 @@ use crate::ctx::{SessionGuard, SocketLink};
 use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
 use crate::socket::monitor::{event, Monitor};
-use crate::socket::options::Options;
+use crate::socket::options::{Mechanism, Options};
 use crate::transport::address::{self, IpcAddress, TcpAddress};
 use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, FailureEvent};
@@ -482,6 +482,14 @@ fn new_engine(o: &Options, stream: Stream, peer: String) -> Option<Engine> {
 /// The handshake settings from the socket's options.
 pub fn handshake_config(o: &Options) -> zmtp::Config {
     let mut c = zmtp::Config::new(o.socket_type);
+    // A mechanism this library lacks makes the handshake refuse to start:
+    // never fall back to talking in the clear.
+    c.mechanism = match o.mechanism {
+        Mechanism::Null => zmtp::MechanismKind::Null,
+        Mechanism::Plain => zmtp::MechanismKind::Plain,
+        Mechanism::Curve | Mechanism::Gssapi => zmtp::MechanismKind::Curve,
+    };
+    c.as_server = o.as_server;
     c.routing_id = Bytes::copy_from_slice(&o.routing_id);
     c.max_msg_size = o.maxmsgsize;
     c.metadata = o
