@@ -87,16 +87,23 @@ static void test_properties_arrive (const char *transport)
     CHECK_RC (zmq_close (router));
 }
 
+static char dir[200];
+
+static void remove_dir (void)
+{
+    tu_remove_tree (dir);
+}
+
 int main (void)
 {
-    char dir[200], ep[TU_ENDPOINT_MAX];
+    char ep[TU_ENDPOINT_MAX];
     ctx = CHECK_PTR (zmq_ctx_new ());
     test_validation ();
     test_properties_arrive ("tcp://127.0.0.1:*");
     MAKE_TMPDIR (dir);
+    atexit (remove_dir);
     snprintf (ep, sizeof ep, "ipc://%s/meta.sock", dir);
     test_properties_arrive (ep);
-    tu_remove_tree (dir);
     CHECK_RC (zmq_ctx_term (ctx));
     return 0;
 }

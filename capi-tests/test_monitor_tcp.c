@@ -259,9 +259,16 @@ static void test_incompatible_peer (void)
     CHECK_RC (zmq_close (server));
 }
 
+static char dir[200];
+
+static void remove_dir (void)
+{
+    tu_remove_tree (dir);
+}
+
 static void test_ipc_events (void)
 {
-    char dir[200], ep[TU_ENDPOINT_MAX];
+    char ep[TU_ENDPOINT_MAX];
     struct tu_event ev;
     struct trail conn_trail = {{0}, 0};
     void *server = TU_SOCKET (ctx, ZMQ_PULL);
@@ -269,6 +276,7 @@ static void test_ipc_events (void)
     void *bound = TU_MONITOR (ctx, server, ZMQ_EVENT_ALL);
     void *conn = TU_MONITOR (ctx, client, ZMQ_EVENT_ALL);
     MAKE_TMPDIR (dir);
+    atexit (remove_dir);
     snprintf (ep, sizeof ep, "ipc://%s/mon.sock", dir);
     CHECK_RC (zmq_bind (server, ep));
     EXPECT_EVENT (bound, ZMQ_EVENT_LISTENING, &ev);
@@ -290,7 +298,6 @@ static void test_ipc_events (void)
     CHECK_STREQ (ev.endpoint, ep);
     CLOSE_MONITOR (client, conn);
     CHECK_RC (zmq_close (client));
-    tu_remove_tree (dir);
 }
 
 int main (void)

@@ -5,9 +5,10 @@
  *
  * Reference behaviours pinned here (libzmq 4.3.4):
  * - "tcp://127.0.0.1:*" and ":0" bind an ephemeral port; ZMQ_LAST_ENDPOINT
- *   is "tcp://127.0.0.1:PORT". binding the "*" address gives "tcp://0.0.0.0:PORT", or
- *   "tcp://[::]:PORT" with ZMQ_IPV6 (dual stack: IPv4 clients still
- *   connect). "tcp://[::1]:*" with ZMQ_IPV6 gives "tcp://[::1]:PORT".
+ *   is "tcp://127.0.0.1:PORT". Binding the "*" address gives
+ *   "tcp://0.0.0.0:PORT", or "tcp://[::]:PORT" with ZMQ_IPV6 (dual stack:
+ *   IPv4 clients still connect). "tcp://[::1]:*" with ZMQ_IPV6 gives
+ *   "tcp://[::1]:PORT".
  * - bind does not resolve host names: "tcp://localhost:*" fails with
  *   ENODEV (so do "[::1]" without ZMQ_IPV6 and unknown interface names);
  *   interface names such as "lo" do bind. connect resolves host names.

@@ -507,7 +507,8 @@ static void test_unknown_mechanism (void)
     make_greeting (g, 3, 0, "BOGUS");
     raw_write (fd, g, 64);
     raw_expect_closed (fd);
-    expect_protocol_failure (events, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    expect_protocol_failure (events,
+                             ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, NULL);
     CHECK_RC (close (fd));
     still_healthy (pull, ep);
@@ -526,7 +527,8 @@ static void test_message_before_ready (void)
     raw_read (fd, g, 64, NULL);
     send_frame (fd, 0, "too early", 9, 0);
     raw_expect_closed (fd);
-    expect_protocol_failure (events, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
+    expect_protocol_failure (events,
+                             ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
     CHECK_RC (close (fd));
 
     /* An unknown command instead of READY is just as unexpected. */
@@ -536,7 +538,8 @@ static void test_message_before_ready (void)
     raw_read (fd, g, 64, NULL);
     send_frame (fd, F_COMMAND, "\005HELLO", 6, 0);
     raw_expect_closed (fd);
-    expect_protocol_failure (events, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
+    expect_protocol_failure (events,
+                             ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
     CHECK_RC (close (fd));
     still_healthy (pull, ep);
     CLOSE_MONITOR (pull, events);

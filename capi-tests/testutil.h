@@ -420,7 +420,8 @@ static inline void tu_make_tmpdir (char *buf, size_t cap, const char *file,
     if (mkdtemp (buf) == NULL)
         tu_fail_errno (file, line, "mkdtemp", errno);
 }
-#define MAKE_TMPDIR(buf) tu_make_tmpdir ((buf), sizeof (buf), __FILE__, __LINE__)
+#define MAKE_TMPDIR(buf)                                                       \
+    tu_make_tmpdir ((buf), sizeof (buf), __FILE__, __LINE__)
 
 static inline int tu_remove_entry (const char *path, const struct stat *st,
                                    int flag, struct FTW *ftw)

@@ -136,8 +136,9 @@ static inline int ip_check_frames (zmq_msg_t *frames, int n, int first,
         zmq_msg_t *f = &frames[first + (int) p];
         ip_fill_frame (want, size, index, p, topic);
         if (zmq_msg_size (f) != size) {
-            snprintf (why, whylen, "message %u frame %u: %zu bytes, expected %zu",
-                      index, p, zmq_msg_size (f), size);
+            snprintf (why, whylen,
+                      "message %u frame %u: %zu bytes, expected %zu", index,
+                      p, zmq_msg_size (f), size);
             rc = -1;
         } else if (size && memcmp (zmq_msg_data (f), want, size) != 0) {
             snprintf (why, whylen, "message %u frame %u: content differs",
@@ -296,7 +297,7 @@ static inline void ip_peer_path (char *buf, size_t cap)
 /* Read one line from the peer within timeout_ms into buf (no newline).
  * Returns 1, or 0 on timeout or end of file. */
 static inline int ip_read_line (struct ip_peer *p, char *buf, size_t cap,
-                         long timeout_ms)
+                                long timeout_ms)
 {
     long long deadline = tu_now_ms () + timeout_ms;
     size_t n = 0;
@@ -326,9 +327,9 @@ static inline int ip_read_line (struct ip_peer *p, char *buf, size_t cap,
  * "connect", script and options as documented in peer.c (options may be
  * NULL). */
 static inline void ip_start_at (struct ip_peer *p, const char *type,
-                         const char *mode, const char *endpoint,
-                         const char *script, const char *options,
-                         const char *file, int line)
+                                const char *mode, const char *endpoint,
+                                const char *script, const char *options,
+                                const char *file, int line)
 {
     char path[512], got[512];
     const char *libdir = getenv ("ZMQ_PEER_LIBDIR");
@@ -381,14 +382,15 @@ static inline void ip_start_at (struct ip_peer *p, const char *type,
 
 /* The peer must print exactly this line next. */
 static inline void ip_expect_line_at (struct ip_peer *p, const char *want,
-                               const char *file, int line)
+                                      const char *file, int line)
 {
     char got[512];
     if (!ip_read_line (p, got, sizeof got, 5000))
         tu_fail (file, line, "no line from the interop peer", want);
     tu_check_streq (got, want, file, line, "line from the interop peer");
 }
-#define IP_EXPECT_LINE(p, want) ip_expect_line_at ((p), (want), __FILE__, __LINE__)
+#define IP_EXPECT_LINE(p, want)                                                \
+    ip_expect_line_at ((p), (want), __FILE__, __LINE__)
 
 /* Send the peer a line (ends its "wait" or "syncsend" step). */
 static inline void ip_tell (struct ip_peer *p)
@@ -497,10 +499,11 @@ static inline void ip_bind_spec (const char *transport, char *buf, size_t cap)
 /* Connect the local socket s with a peer of type peer_type running
  * script: whichever side setup says binds, binds. Returns with the peer
  * started; *endpoint (TU_ENDPOINT_MAX) gets the endpoint in use. */
-static inline void ip_pair_up_at (void *s, struct ip_peer *p, const char *peer_type,
-                           const struct ip_setup *setup, const char *script,
-                           const char *options, char *endpoint,
-                           const char *file, int line)
+static inline void ip_pair_up_at (void *s, struct ip_peer *p,
+                                  const char *peer_type,
+                                  const struct ip_setup *setup,
+                                  const char *script, const char *options,
+                                  char *endpoint, const char *file, int line)
 {
     char spec[TU_ENDPOINT_MAX];
     ip_bind_spec (setup->transport, spec, sizeof spec);

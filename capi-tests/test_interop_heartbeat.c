@@ -29,7 +29,10 @@ static void quiet_but_alive (const struct ip_setup *setup)
     void *pair = heartbeating_pair ();
     void *events = TU_MONITOR (ctx, pair, ZMQ_EVENT_DISCONNECTED);
     IP_CASE ("heartbeats across a quiet spell", setup);
-    IP_PAIR_UP (pair, &peer, "PAIR", setup, "echo:1,idle:1500,echo:1,nodisc",
+    /* The peer stays until told to go ("wait"): its leaving would be a
+     * DISCONNECTED here too. */
+    IP_PAIR_UP (pair, &peer, "PAIR", setup,
+                "echo:1,idle:1500,echo:1,nodisc,wait",
                 "hb=100,hbtimeout=1000,monitor=1", ep);
     IP_SEND (pair, 0, 10, 1, NULL, 0);
     IP_RECV (pair, 0, 10, 1, NULL, 0);
