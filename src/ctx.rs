@@ -283,10 +283,6 @@ impl Context {
         self.options.lock().clone()
     }
 
-    pub fn is_terminating(&self) -> bool {
-        self.state.lock().terminating
-    }
-
     /// Accounts for a new socket, starting the I/O threads on the first one,
     /// and returns its id. Fails with `ETERM` once the context is shutting
     /// down and `EMFILE` at `ZMQ_MAX_SOCKETS`.

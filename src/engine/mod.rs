@@ -386,11 +386,6 @@ impl Engine {
     pub fn write_blocked(&self) -> bool {
         self.write_blocked
     }
-
-    /// Whether input is stopped until the pipe has room.
-    pub fn input_stalled(&self) -> bool {
-        self.stalled.is_some()
-    }
 }
 
 /// The message form of a subscription, as XPUB reads it.

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use mio::Token;
@@ -81,7 +81,6 @@ pub struct Session {
     current_ivl: Duration,
     /// The socket closed: flush and go.
     lingering: bool,
-    linger_deadline: Option<Instant>,
     _guard: SessionGuard,
     fd: i32,
     /// A connection was established before (the next one is a reconnect).
@@ -91,7 +90,8 @@ pub struct Session {
     remote_ep: String,
 }
 
-fn tuning(o: &Options) -> tcp::TcpTuning {
+/// The tcp socket options that act on a connection or listener.
+pub fn tcp_tuning(o: &Options) -> tcp::TcpTuning {
     tcp::TcpTuning {
         sndbuf: o.sndbuf,
         rcvbuf: o.rcvbuf,
@@ -105,10 +105,6 @@ fn tuning(o: &Options) -> tcp::TcpTuning {
         bind_to_device: (!o.bound_device.is_empty())
             .then(|| String::from_utf8_lossy(&o.bound_device).into_owned()),
     }
-}
-
-pub fn tcp_tuning(o: &Options) -> tcp::TcpTuning {
-    tuning(o)
 }
 
 /// The socket side's flows of a session pipe: its own HWMs (no sum over
@@ -166,7 +162,6 @@ impl Session {
             conn: Conn::Idle,
             current_ivl: ivl,
             lingering: false,
-            linger_deadline: None,
             _guard: guard,
             fd: -1,
             connected_before: false,
@@ -198,7 +193,6 @@ impl Session {
             conn: Conn::Engine(Box::new(engine)),
             current_ivl: Duration::ZERO,
             lingering: false,
-            linger_deadline: None,
             _guard: guard,
             fd,
             connected_before: false,
@@ -213,8 +207,12 @@ impl Session {
         };
         let result = match &target {
             Target::Tcp(addr) => addr.resolve(self.cx.options.ipv6).and_then(|res| {
-                tcp::connect(res.source.as_ref(), &res.address, &tuning(&self.cx.options))
-                    .map(Stream::Tcp)
+                tcp::connect(
+                    res.source.as_ref(),
+                    &res.address,
+                    &tcp_tuning(&self.cx.options),
+                )
+                .map(Stream::Tcp)
             }),
             Target::Ipc(addr) => ipc::connect(addr).map(Stream::Ipc),
         };
@@ -258,7 +256,7 @@ impl Session {
             Stream::Ipc(_) => String::new(),
         };
         if let Stream::Tcp(_) = &stream {
-            tcp::tune_connection(stream.fd(), &tuning(&self.cx.options));
+            tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
         }
         self.fd = stream.fd();
         self.local_ep = match &stream {
@@ -463,7 +461,6 @@ impl Session {
             return;
         }
         if linger > 0 {
-            self.linger_deadline = Some(Instant::now() + Duration::from_millis(linger as u64));
             r.set_timer(token, Duration::from_millis(linger as u64), TIMER_LINGER);
         }
         self.drive(r, token);

@@ -309,10 +309,6 @@ impl Msg {
         Ok(())
     }
 
-    pub fn reset_routing_id(&mut self) {
-        self.routing_id = 0;
-    }
-
     /// The group, NUL-terminated in memory (so C can read it as a string).
     pub fn group_with_nul(&self) -> &[u8] {
         let len = self.group_len as usize;

@@ -7,76 +7,50 @@ use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::PipeKey;
 
+use super::active::ActiveList;
 use super::PipeSet;
 
 #[derive(Default)]
 pub struct FairQueue {
-    /// `pipes[..active]` may have messages.
-    pipes: Vec<PipeKey>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message (from `pipes[current]`).
+    list: ActiveList,
+    /// In the middle of a multipart message (from the current pipe).
     more: bool,
 }
 
 impl FairQueue {
     pub fn attach(&mut self, key: PipeKey) {
-        self.pipes.push(key);
-        let last = self.pipes.len() - 1;
-        self.pipes.swap(self.active, last);
-        self.active += 1;
+        self.list.attach(key);
     }
 
     pub fn activated(&mut self, key: PipeKey) {
-        if let Some(i) = self.pipes.iter().position(|&k| k == key) {
-            if i >= self.active {
-                self.pipes.swap(i, self.active);
-                self.active += 1;
-            }
-        }
+        self.list.activate(key);
     }
 
     pub fn terminated(&mut self, key: PipeKey) {
-        let Some(mut i) = self.pipes.iter().position(|&k| k == key) else {
-            return;
-        };
-        if i < self.active {
-            self.active -= 1;
-            self.pipes.swap(i, self.active);
-            i = self.active;
-        }
-        self.pipes.swap_remove(i);
-        if self.current >= self.active {
-            self.current = 0;
-        }
+        self.list.remove(key);
     }
 
-    fn deactivate(&mut self, i: usize, pipes: &mut PipeSet) {
-        let key = self.pipes[i];
+    /// Sets the current (empty) pipe aside; a finished one goes.
+    fn deactivate(&mut self, key: PipeKey, pipes: &mut PipeSet) {
         if pipes.at(key).is_finished() {
             pipes.mark_finished(key);
         }
-        self.active -= 1;
-        self.pipes.swap(i, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.list.deactivate_current();
     }
 
     /// Receives one frame and the pipe it came from; `Again` if none.
     pub fn recv(&mut self, pipes: &mut PipeSet) -> Result<(Msg, PipeKey)> {
-        while self.active > 0 {
-            let key = self.pipes[self.current];
+        while let Some(key) = self.list.current() {
             if let Some(msg) = pipes.at(key).read() {
                 self.more = msg.more();
                 if !self.more {
-                    self.current = (self.current + 1) % self.active;
+                    self.list.advance();
                 }
                 return Ok((msg, key));
             }
             // Messages are queued whole, so a pipe is never empty mid-message.
             debug_assert!(!self.more);
-            self.deactivate(self.current, pipes);
+            self.deactivate(key, pipes);
         }
         Err(Error::Again)
     }
@@ -86,17 +60,12 @@ impl FairQueue {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if pipes.at(self.pipes[self.current]).check_read() {
+        while let Some(key) = self.list.current() {
+            if pipes.at(key).check_read() {
                 return true;
             }
-            self.deactivate(self.current, pipes);
+            self.deactivate(key, pipes);
         }
         false
-    }
-
-    /// The pipe the current multipart message comes from.
-    pub fn current_pipe(&self) -> Option<PipeKey> {
-        self.more.then(|| self.pipes[self.current])
     }
 }

@@ -6,15 +6,13 @@ use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::PipeKey;
 
+use super::active::ActiveList;
 use super::PipeSet;
 
 #[derive(Default)]
 pub struct LoadBalancer {
-    /// `pipes[..active]` may take messages; the rest are full.
-    pipes: Vec<PipeKey>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message (to `pipes[current]`).
+    list: ActiveList,
+    /// In the middle of a multipart message (to the current pipe).
     more: bool,
     /// The pipe of the current multipart message went away: drop the rest.
     dropping: bool,
@@ -22,46 +20,19 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     pub fn attach(&mut self, key: PipeKey) {
-        self.pipes.push(key);
-        let last = self.pipes.len() - 1;
-        self.pipes.swap(self.active, last);
-        self.active += 1;
+        self.list.attach(key);
     }
 
     pub fn activated(&mut self, key: PipeKey) {
-        if let Some(i) = self.pipes.iter().position(|&k| k == key) {
-            if i >= self.active {
-                self.pipes.swap(i, self.active);
-                self.active += 1;
-            }
-        }
+        self.list.activate(key);
     }
 
     pub fn terminated(&mut self, key: PipeKey) {
-        let Some(mut i) = self.pipes.iter().position(|&k| k == key) else {
-            return;
-        };
-        if i == self.current && self.more {
+        if self.more && self.list.current() == Some(key) {
             self.dropping = true;
             self.more = false;
         }
-        if i < self.active {
-            self.active -= 1;
-            self.pipes.swap(i, self.active);
-            i = self.active;
-        }
-        self.pipes.swap_remove(i);
-        if self.current >= self.active {
-            self.current = 0;
-        }
-    }
-
-    fn deactivate(&mut self, i: usize) {
-        self.active -= 1;
-        self.pipes.swap(i, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.list.remove(key);
     }
 
     /// Sends one frame; `Again` if no pipe can take a new message.
@@ -73,19 +44,18 @@ impl LoadBalancer {
             drop(msg.take());
             return Ok(None);
         }
-        while self.active > 0 {
-            let key = self.pipes[self.current];
+        while let Some(key) = self.list.current() {
             if pipes.at(key).check_write() {
                 let more = msg.more();
                 pipes.at(key).write(msg.take());
                 self.more = more;
                 if !more {
-                    self.current = (self.current + 1) % self.active;
+                    self.list.advance();
                 }
                 return Ok(Some(key));
             }
             // Mid-message a pipe always accepts, so this is a first frame.
-            self.deactivate(self.current);
+            self.list.deactivate_current();
         }
         Err(Error::Again)
     }
@@ -95,11 +65,11 @@ impl LoadBalancer {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if pipes.at(self.pipes[self.current]).check_write() {
+        while let Some(key) = self.list.current() {
+            if pipes.at(key).check_write() {
                 return true;
             }
-            self.deactivate(self.current);
+            self.list.deactivate_current();
         }
         false
     }

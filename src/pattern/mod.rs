@@ -2,6 +2,7 @@
 //! balancing, fair queuing, fan-out, and subscription tries. They move
 //! messages between pipes; they never block and know nothing of transports.
 
+mod active;
 pub mod dist;
 pub mod fq;
 pub mod lb;
