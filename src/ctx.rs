@@ -239,6 +239,12 @@ struct CtxState {
 /// waits for lingering sessions to flush.
 pub struct SessionGuard(Arc<Context>);
 
+impl SessionGuard {
+    pub fn context(&self) -> &Arc<Context> {
+        &self.0
+    }
+}
+
 impl Drop for SessionGuard {
     fn drop(&mut self) {
         let mut st = self.0.state.lock();
@@ -358,6 +364,27 @@ impl Context {
                 .or_default()
                 .push(pending);
         }
+    }
+
+    /// Connects a pipe (not a socket) to the socket bound at inproc `name`,
+    /// as the ZAP client does; `None` when nothing is bound there.
+    pub fn inproc_attach(
+        &self,
+        name: &str,
+        flows: [crate::pipe::Flow; 2],
+        info: crate::pipe::EndInfo,
+    ) -> Option<Pipe> {
+        let reg = self.inproc.lock();
+        let binder = reg.bound.get(name)?;
+        let (ours, theirs) = crate::pipe::pair(flows);
+        ours.set_own_info(info);
+        theirs.set_own_info(crate::pipe::EndInfo {
+            routing_id: binder.routing_id.clone(),
+            sndhwm: binder.sndhwm,
+            rcvhwm: binder.rcvhwm,
+        });
+        binder.link.attach(theirs);
+        Some(ours)
     }
 
     /// Runs a task on one of the I/O threads (round robin) and returns that

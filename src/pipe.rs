@@ -118,6 +118,9 @@ struct Shared {
     queues: [Mutex<Queue>; 2],
     /// What each end's owner published about itself, once known.
     info: Mutex<[Option<EndInfo>; 2]>,
+    /// The network connection behind the pipe, as (local, remote)
+    /// endpoints, for `ZMQ_EVENT_PIPES_STATS`.
+    connection: Mutex<Option<(String, String)>>,
 }
 
 /// What a pipe end's owner tells the peer about itself.
@@ -170,6 +173,7 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
             Mutex::new(Queue::new(flows[1].hwm, flows[1].conflate)),
         ],
         info: Mutex::new([None, None]),
+        connection: Mutex::new(None),
     });
     let end = |side| Pipe {
         shared: shared.clone(),
@@ -206,6 +210,16 @@ impl Pipe {
     /// Publishes what the peer should know of this end's owner.
     pub fn set_own_info(&self, info: EndInfo) {
         self.shared.info.lock()[self.side] = Some(info);
+    }
+
+    /// Records the connection the pipe now runs over (local, remote).
+    pub fn set_connection(&self, local: String, remote: String) {
+        *self.shared.connection.lock() = Some((local, remote));
+    }
+
+    /// The connection the pipe runs over, if it is a network one.
+    pub fn connection(&self) -> Option<(String, String)> {
+        self.shared.connection.lock().clone()
     }
 
     /// What the peer published, if it has yet.
@@ -291,8 +305,10 @@ impl Pipe {
     /// Moves every queued frame into the private batch.
     fn refill(&mut self) {
         let mut q = self.shared.queues[1 - self.side].lock();
-        // Everything taken before has been read by now.
-        Self::ack_locked(&mut q, &mut self.unacked);
+        // Credit goes back only every `lwm` messages (see `read`), as in
+        // libzmq: a writer's view of the queue then never drifts from a
+        // whole number of low-water marks, which the HWM arithmetic of
+        // chained sockets relies on.
         self.lwm = match q.hwm {
             0 => usize::MAX,
             h => h.div_ceil(2),

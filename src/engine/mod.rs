@@ -9,6 +9,7 @@
 pub mod listener;
 pub mod session;
 pub mod stream;
+pub mod zap;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::msg::{Metadata, Msg};
 use crate::pipe::Pipe;
 use crate::socket::kind;
 use crate::zmtp::{self, Command, Established, Handshake, HandshakeError, Traffic, Version};
+use crate::zmtp::{ZapReply, ZapRequest};
 use stream::{ReadOutcome, Stream};
 
 /// Read this much at a time.
@@ -81,6 +83,11 @@ pub struct Engine {
     commands: Vec<Command>,
     /// When the last frame arrived (heartbeat timeouts count from it).
     pub last_received: std::time::Instant,
+    /// A request for the ZAP handler, for the session to send.
+    zap_request: Option<ZapRequest>,
+    /// The ZAP handler's verdict (or the protocol error code of a bad
+    /// reply), for the handshake.
+    zap_verdict: Option<std::result::Result<ZapReply, u32>>,
 }
 
 /// Whether a frame from a SUB/XSUB is a subscription to convert into a
@@ -108,6 +115,8 @@ impl Engine {
             write_blocked: false,
             commands: Vec::new(),
             last_received: std::time::Instant::now(),
+            zap_request: None,
+            zap_verdict: None,
         })
     }
 
@@ -132,7 +141,42 @@ impl Engine {
             write_blocked: false,
             commands: Vec::new(),
             last_received: std::time::Instant::now(),
+            zap_request: None,
+            zap_verdict: None,
         }
+    }
+
+    /// Whether the handshake means to ask a ZAP handler.
+    pub fn wants_zap(&self) -> bool {
+        matches!(&self.state, State::Handshaking(hs) if hs.zap())
+    }
+
+    /// Turns the ZAP check off (no handler is bound).
+    pub fn skip_zap(&mut self) {
+        if let State::Handshaking(hs) = &mut self.state {
+            hs.set_zap(false);
+        }
+    }
+
+    /// The peer's address as ZAP requests name it (no port).
+    pub fn peer_address(&self) -> &str {
+        &self.peer_address
+    }
+
+    /// The handshake's request for the ZAP handler, if it made one.
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap_request.take()
+    }
+
+    /// Gives the handshake the ZAP handler's verdict (`Err`: the protocol
+    /// error code of a malformed reply); `drive` goes on from there.
+    pub fn set_zap_verdict(&mut self, verdict: std::result::Result<ZapReply, u32>) {
+        self.zap_verdict = Some(verdict);
+    }
+
+    /// The properties received messages carry, once known.
+    pub fn metadata(&self) -> Option<Arc<Metadata>> {
+        self.metadata.clone()
     }
 
     pub fn is_established(&self) -> bool {
@@ -212,7 +256,15 @@ impl Engine {
             let State::Handshaking(hs) = &mut self.state else {
                 return Ok(None);
             };
-            match hs.handle_input(&mut self.inbuf) {
+            let step = match self.zap_verdict.take() {
+                Some(Ok(reply)) => hs.handle_zap_reply(reply),
+                Some(Err(code)) => Err(HandshakeError::protocol(code, "malformed ZAP reply")),
+                None => hs.handle_input(&mut self.inbuf),
+            };
+            if let Some(req) = hs.poll_zap_request() {
+                self.zap_request = Some(req);
+            }
+            match step {
                 Ok(Some(est)) => {
                     // Anything the handshake still queued (our READY) goes first.
                     hs.poll_transmit(&mut self.outbuf);

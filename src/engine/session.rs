@@ -5,7 +5,7 @@
 //! queue across reconnects. Accepted sessions end with their connection.
 //! When the socket closes, a session lingers to flush what it was given.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,13 +14,17 @@ use mio::Token;
 use parking_lot::Mutex;
 
 use super::stream::Stream;
+use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::ctx::{SessionGuard, SocketLink};
 use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
 use crate::socket::monitor::{event, Monitor};
+use crate::socket::options::val::{
+    RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
+};
 use crate::socket::options::{Mechanism, Options};
-use crate::transport::address::{self, IpcAddress, TcpAddress};
+use crate::transport::address::{IpcAddress, TcpAddress};
 use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, FailureEvent};
 
@@ -53,6 +57,9 @@ pub struct SessionContext {
     pub monitor: MonitorSlot,
     /// The endpoint as the user gave it (monitor events name it).
     pub endpoint: String,
+    /// `zmq_disconnect` was called on the socket while it had
+    /// `ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`: refused connects stop.
+    pub disconnected: Arc<AtomicBool>,
 }
 
 impl SessionContext {
@@ -81,13 +88,15 @@ pub struct Session {
     current_ivl: Duration,
     /// The socket closed: flush and go.
     lingering: bool,
-    _guard: SessionGuard,
+    guard: SessionGuard,
     fd: i32,
     /// A connection was established before (the next one is a reconnect).
     connected_before: bool,
     /// The two ends of the current connection, for v2 monitor events.
     local_ep: String,
     remote_ep: String,
+    /// The ZAP handler's pipe, while the handshake waits for its verdict.
+    zap: Option<ZapClient>,
 }
 
 /// The tcp socket options that act on a connection or listener.
@@ -162,11 +171,12 @@ impl Session {
             conn: Conn::Idle,
             current_ivl: ivl,
             lingering: false,
-            _guard: guard,
+            guard,
             fd: -1,
             connected_before: false,
             local_ep: String::new(),
             remote_ep: String::new(),
+            zap: None,
         }
     }
 
@@ -178,13 +188,7 @@ impl Session {
         guard: SessionGuard,
     ) -> Option<Session> {
         let fd = stream.fd();
-        let remote_ep = match &stream {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| address::tcp_endpoint(&a))
-                .unwrap_or_default(),
-            Stream::Ipc(_) => cx.endpoint.clone(),
-        };
+        let remote_ep = stream.peer_endpoint();
         let engine = new_engine(&cx.options, stream, peer)?;
         Some(Session {
             cx,
@@ -193,11 +197,12 @@ impl Session {
             conn: Conn::Engine(Box::new(engine)),
             current_ivl: Duration::ZERO,
             lingering: false,
-            _guard: guard,
+            guard,
             fd,
             connected_before: false,
             local_ep: String::new(),
             remote_ep,
+            zap: None,
         })
     }
 
@@ -227,14 +232,44 @@ impl Session {
                     .event(event::CONNECT_DELAYED, libc::EINPROGRESS as u64);
                 self.conn = Conn::Connecting(stream);
             }
-            Err(_) => self.schedule_reconnect(r, token),
+            // A name that does not resolve made no socket to close.
+            Err(e) if e.errno() == libc::EHOSTUNREACH || e.errno() == libc::EINVAL => {
+                self.schedule_reconnect(r, token)
+            }
+            Err(e) => self.connect_failed(r, token, e.errno()),
         }
+    }
+
+    /// A connect attempt failed with `errno` (its socket is closed): retry
+    /// later, unless `ZMQ_RECONNECT_STOP` says a refusal ends the session.
+    fn connect_failed(&mut self, r: &mut Reactor, token: Token, errno: i32) {
+        self.event(event::CLOSED, self.fd.max(0) as u64);
+        let stop = self.cx.options.reconnect_stop;
+        let refused = errno == libc::ECONNREFUSED;
+        if refused
+            && (stop & RECONNECT_STOP_CONN_REFUSED != 0
+                || (stop & RECONNECT_STOP_AFTER_DISCONNECT != 0
+                    && self.cx.disconnected.load(Ordering::Relaxed)))
+        {
+            self.end(r, token);
+            return;
+        }
+        self.schedule_reconnect(r, token);
+    }
+
+    /// The session is over for good: its pipe ends, the handler goes.
+    fn end(&mut self, r: &mut Reactor, token: Token) {
+        self.conn = Conn::Idle;
+        if let Some(mut p) = self.pipe.take() {
+            p.close();
+        }
+        r.remove(token);
     }
 
     fn schedule_reconnect(&mut self, r: &mut Reactor, token: Token) {
         self.conn = Conn::Idle;
         let o = &self.cx.options;
-        if o.reconnect_ivl < 0 {
+        if o.reconnect_ivl <= 0 {
             return; // reconnection disabled
         }
         let ivl = self.current_ivl;
@@ -259,13 +294,7 @@ impl Session {
             tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
         }
         self.fd = stream.fd();
-        self.local_ep = match &stream {
-            Stream::Tcp(s) => s
-                .local_addr()
-                .map(|a| address::tcp_endpoint(&a))
-                .unwrap_or_default(),
-            Stream::Ipc(_) => self.cx.endpoint.clone(),
-        };
+        self.local_ep = stream.local_endpoint();
         self.event(event::CONNECTED, self.fd as u64);
         match new_engine(&self.cx.options, stream, peer).ok_or(()) {
             Ok(engine) => {
@@ -281,11 +310,24 @@ impl Session {
             // STREAM: no handshake; the socket learns of the peer now.
             self.established(r, token, None);
             if self.cx.options.raw_notify {
+                let mut hello = crate::msg::Msg::new();
+                if let Conn::Engine(engine) = &self.conn {
+                    if let Some(md) = engine.metadata() {
+                        hello.set_metadata(md);
+                    }
+                }
                 if let Some(p) = &mut self.pipe {
-                    p.write(crate::msg::Msg::new());
+                    p.write(hello);
                 }
             }
         } else {
+            if !self.connect_zap(r, token) {
+                // ZMQ_ZAP_ENFORCE_DOMAIN with no handler bound.
+                self.cx
+                    .event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as u64);
+                self.failed(r, token, Failure::Disconnected);
+                return;
+            }
             let ivl = self.cx.options.handshake_ivl;
             if ivl > 0 {
                 r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
@@ -294,12 +336,71 @@ impl Session {
         self.drive(r, token);
     }
 
+    /// Connects to the ZAP handler if the handshake wants one. Without a
+    /// handler the handshake goes on without ZAP, unless the socket has
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: then `false`.
+    fn connect_zap(&mut self, r: &mut Reactor, token: Token) -> bool {
+        let Conn::Engine(engine) = &mut self.conn else {
+            return true;
+        };
+        if !engine.wants_zap() {
+            return true;
+        }
+        let (waker, key) = r.aux_pipe_waker(token);
+        self.zap = ZapClient::connect(self.guard.context(), waker, key);
+        if self.zap.is_none() {
+            if self.cx.options.zap_enforce_domain {
+                return false;
+            }
+            engine.skip_zap();
+        }
+        true
+    }
+
+    /// The ZAP handler answered (or left).
+    fn zap_news(&mut self, r: &mut Reactor, token: Token) {
+        let Some(zap) = &mut self.zap else {
+            return;
+        };
+        let verdict = zap.poll_reply();
+        let gone = zap.handler_gone();
+        match verdict {
+            Some(v) => {
+                self.zap = None;
+                if let Conn::Engine(engine) = &mut self.conn {
+                    engine.set_zap_verdict(v);
+                }
+                self.drive(r, token);
+            }
+            None if gone => {
+                // The handler closed without answering: no verdict will come.
+                self.zap = None;
+                self.failed(r, token, Failure::Disconnected);
+            }
+            None => {}
+        }
+    }
+
     /// Runs the engine; handles establishment and failures.
     fn drive(&mut self, r: &mut Reactor, token: Token) {
         let Conn::Engine(engine) = &mut self.conn else {
             return;
         };
-        match engine.drive(self.pipe.as_mut(), self.fd) {
+        let result = engine.drive(self.pipe.as_mut(), self.fd);
+        if let Some(req) = engine.take_zap_request() {
+            if let Some(zap) = &mut self.zap {
+                let o = &self.cx.options;
+                zap.send(
+                    &req,
+                    &RequestContext {
+                        domain: &o.zap_domain,
+                        address: engine.peer_address().as_bytes(),
+                        routing_id: &o.routing_id,
+                    },
+                );
+            }
+        }
+        match result {
             Ok(Progress::Idle) => {}
             Ok(Progress::Established(info)) => {
                 self.established(r, token, Some(*info));
@@ -340,10 +441,16 @@ impl Session {
             sndhwm: -1,
             rcvhwm: -1,
         };
+        let (local, remote) = if self.target.is_some() {
+            (self.local_ep.clone(), self.cx.endpoint.clone())
+        } else {
+            (self.cx.endpoint.clone(), self.remote_ep.clone())
+        };
         match &mut self.pipe {
             Some(pipe) => {
                 // A reconnect or a connect's first connection: the socket
                 // learns the peer's identity now.
+                pipe.set_connection(local, remote);
                 pipe.set_own_info(peer_info);
                 pipe.notify_attached();
                 if reconnect {
@@ -354,6 +461,7 @@ impl Session {
                 let [to_session, to_socket] = session_flows(&self.cx.options);
                 let (socket_end, mut session_end) = pipe::pair([to_session, to_socket]);
                 session_end.set_own_info(peer_info);
+                session_end.set_connection(local, remote);
                 let (waker, key) = r.pipe_waker(token);
                 session_end.set_waker(waker, key);
                 let mut socket_end = socket_end;
@@ -398,6 +506,7 @@ impl Session {
                 None => {}
             }
         }
+        let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         self.close_connection(r);
         self.event(event::DISCONNECTED, self.fd as u64);
         if self.cx.options.raw_socket {
@@ -410,7 +519,18 @@ impl Session {
                 p.close();
             }
         }
-        if self.target.is_some() && !self.lingering {
+        let o = &self.cx.options;
+        // As in libzmq, a protocol error ends a connecting session too.
+        let handshake_failed = matches!(f, Failure::Disconnected) && !was_established;
+        let stop = o.reconnect_ivl <= 0
+            || matches!(f, Failure::Handshake(_) | Failure::Protocol(_))
+            || (handshake_failed && o.reconnect_stop & RECONNECT_STOP_HANDSHAKE_FAILED != 0);
+        if self.target.is_some() && !self.lingering && stop {
+            // No reconnection after losing a connection (ZMQ_RECONNECT_IVL
+            // -1, a protocol error, ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED):
+            // the session ends, as if disconnected.
+            self.end(r, token);
+        } else if self.target.is_some() && !self.lingering {
             if self.cx.options.immediate {
                 // Nothing may queue for a peer that is not there.
                 if let Some(mut p) = self.pipe.take() {
@@ -424,6 +544,7 @@ impl Session {
     }
 
     fn close_connection(&mut self, r: &mut Reactor) {
+        self.zap = None;
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Engine(mut e) => e.stream.deregister(r.registry()),
             Conn::Connecting(mut s) => s.deregister(r.registry()),
@@ -489,6 +610,9 @@ pub fn handshake_config(o: &Options) -> zmtp::Config {
     c.as_server = o.as_server;
     c.routing_id = Bytes::copy_from_slice(&o.routing_id);
     c.max_msg_size = o.maxmsgsize;
+    // NULL asks a ZAP handler only when the socket names a domain (libzmq
+    // 4.3); the session turns this off if no handler is bound.
+    c.zap = !o.zap_domain.is_empty();
     c.metadata = o
         .app_metadata
         .iter()
@@ -531,10 +655,13 @@ impl Handler for Session {
                 match stream.take_error() {
                     Ok(None) if stream.is_connected() => self.on_connected(r, token, stream),
                     Ok(None) => self.conn = Conn::Connecting(stream),
-                    _ => {
+                    result => {
                         stream.deregister(r.registry());
-                        self.event(event::CLOSED, self.fd as u64);
-                        self.schedule_reconnect(r, token);
+                        let errno = match result {
+                            Ok(Some(e)) | Err(e) => e.raw_os_error().unwrap_or(0),
+                            Ok(None) => 0,
+                        };
+                        self.connect_failed(r, token, errno);
                     }
                 }
             }
@@ -551,6 +678,10 @@ impl Handler for Session {
             return;
         }
         self.drive(r, token);
+    }
+
+    fn aux_pipe(&mut self, r: &mut Reactor, token: Token, _event: PipeEvent) {
+        self.zap_news(r, token);
     }
 
     fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
@@ -620,6 +751,10 @@ impl Handler for Session {
         self.close_connection(r);
         if had_conn && self.fd >= 0 {
             self.event(event::CLOSED, self.fd as u64);
+        } else if self.target.is_some() && self.cx.disconnected.load(Ordering::Relaxed) {
+            // ZMQ_RECONNECT_STOP_AFTER_DISCONNECT: the connecter that was
+            // waiting to retry closes for good.
+            self.event(event::CLOSED, self.fd.max(0) as u64);
         }
         if let Some(mut p) = self.pipe.take() {
             p.close();

@@ -54,6 +54,28 @@ impl Stream {
         }
     }
 
+    /// This end's address as a monitor event names it.
+    pub fn local_endpoint(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .local_addr()
+                .map(|a| crate::transport::address::tcp_endpoint(&a))
+                .unwrap_or_default(),
+            Stream::Ipc(s) => s.local_addr().map(|a| ipc_endpoint(&a)).unwrap_or_default(),
+        }
+    }
+
+    /// The peer's address as a monitor event names it.
+    pub fn peer_endpoint(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| crate::transport::address::tcp_endpoint(&a))
+                .unwrap_or_default(),
+            Stream::Ipc(s) => s.peer_addr().map(|a| ipc_endpoint(&a)).unwrap_or_default(),
+        }
+    }
+
     /// Whether a non-blocking connect has completed.
     pub fn is_connected(&self) -> bool {
         match self {
@@ -103,4 +125,17 @@ impl Stream {
             };
         }
     }
+}
+
+/// `ipc://path`, `ipc://@name` (abstract), or `ipc://` for an unnamed end
+/// (a connecting socket's own end).
+fn ipc_endpoint(addr: &std::os::unix::net::SocketAddr) -> String {
+    use std::os::linux::net::SocketAddrExt;
+    if let Some(path) = addr.as_pathname() {
+        return format!("ipc://{}", path.display());
+    }
+    if let Some(name) = addr.as_abstract_name() {
+        return format!("ipc://@{}", String::from_utf8_lossy(name));
+    }
+    "ipc://".to_owned()
 }

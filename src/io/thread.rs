@@ -30,6 +30,8 @@ pub enum IoCommand {
     Run(IoTask),
     /// A pipe owned by handler `token` has news.
     Pipe(Token, PipeEvent),
+    /// The same for the handler's second pipe (`Reactor::aux_pipe_waker`).
+    AuxPipe(Token, PipeEvent),
     Stop,
 }
 
@@ -42,6 +44,8 @@ pub trait Handler: Send {
     fn ready(&mut self, r: &mut Reactor, token: Token, readable: bool, writable: bool);
     /// A pipe this handler owns has news.
     fn pipe(&mut self, _r: &mut Reactor, _token: Token, _event: PipeEvent) {}
+    /// The handler's second pipe has news (the ZAP client's).
+    fn aux_pipe(&mut self, _r: &mut Reactor, _token: Token, _event: PipeEvent) {}
     /// A timer set with `Reactor::set_timer` fired.
     fn timer(&mut self, _r: &mut Reactor, _token: Token, _id: u64) {}
     /// The handler is being removed (deregister, close, report).
@@ -115,12 +119,20 @@ impl ThreadConfig {
     }
 }
 
+/// The pipe key bit that marks a handler's second pipe.
+const AUX_PIPE: u64 = 1 << 63;
+
 /// Routes a pipe's events to the handler owning it, through the mailbox.
 struct IoWaker(Arc<Mailbox<IoCommand>>);
 
 impl Waker for IoWaker {
     fn wake(&self, key: PipeKey, event: PipeEvent) {
-        self.0.send(IoCommand::Pipe(Token(key.0 as usize), event));
+        let token = Token((key.0 & !AUX_PIPE) as usize);
+        self.0.send(if key.0 & AUX_PIPE != 0 {
+            IoCommand::AuxPipe(token, event)
+        } else {
+            IoCommand::Pipe(token, event)
+        });
     }
 }
 
@@ -185,6 +197,12 @@ impl Reactor {
     /// The waker and key a pipe owned by handler `token` should use.
     pub fn pipe_waker(&self, token: Token) -> (Arc<dyn Waker>, PipeKey) {
         (self.waker.clone(), PipeKey(token.0 as u64))
+    }
+
+    /// Like `pipe_waker`, for a handler's second pipe: its events come to
+    /// `Handler::aux_pipe`.
+    pub fn aux_pipe_waker(&self, token: Token) -> (Arc<dyn Waker>, PipeKey) {
+        (self.waker.clone(), PipeKey(token.0 as u64 | AUX_PIPE))
     }
 
     /// Runs `f` on handler `token` with the reactor, if it exists.
@@ -327,6 +345,9 @@ fn run(mut r: Reactor, mailbox: &Mailbox<IoCommand>) {
                     }
                     IoCommand::Pipe(token, event) => {
                         r.with_handler(token, |h, r| h.pipe(r, token, event))
+                    }
+                    IoCommand::AuxPipe(token, event) => {
+                        r.with_handler(token, |h, r| h.aux_pipe(r, token, event))
                     }
                     IoCommand::Stop => r.stopping = true,
                 }

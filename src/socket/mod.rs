@@ -175,6 +175,8 @@ struct State {
     monitor: MonitorSlot,
     /// `ZMQ_LINGER`, shared with this socket's network sessions.
     linger: Arc<AtomicI32>,
+    /// `zmq_disconnect` was called (for `ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`).
+    disconnected: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A tcp/ipc endpoint: its I/O-thread handler, found by the endpoint
@@ -243,6 +245,7 @@ impl Socket {
                 endpoints: Vec::new(),
                 monitor: Arc::new(Mutex::new(None)),
                 linger,
+                disconnected: Arc::default(),
             }),
         }))
     }
@@ -591,11 +594,15 @@ impl Socket {
             let p = st.pipes.at(key);
             let (out, inb) = p.queued();
             let ep = p.endpoint.clone().unwrap_or_default();
-            m.event(
+            let (local, remote) = p
+                .connection()
+                .unwrap_or_else(|| (ep.clone(), String::new()));
+            m.event_with(
                 monitor::event::PIPES_STATS,
                 &[out as u64, inb as u64],
                 &ep,
-                "",
+                &local,
+                &remote,
             );
         }
         Ok(())
@@ -608,6 +615,7 @@ impl Socket {
             linger: st.linger.clone(),
             monitor: st.monitor.clone(),
             endpoint: endpoint.to_owned(),
+            disconnected: st.disconnected.clone(),
         }
     }
 
@@ -682,8 +690,11 @@ impl Socket {
                 Target::Ipc(IpcAddress::parse(rest)?)
             }
         };
-        // STREAM makes a pipe per connection, when it is up.
-        let pipe = if st.options.immediate || st.options.raw_socket {
+        // With ZMQ_IMMEDIATE the pipe waits for the connection. A STREAM
+        // socket's first connection gets its pipe now, as in libzmq, so
+        // data can be queued for a `ZMQ_CONNECT_ROUTING_ID` at once; later
+        // reconnections get a new pipe each.
+        let pipe = if st.options.immediate {
             None
         } else {
             let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
@@ -736,6 +747,9 @@ impl Socket {
         st.endpoints = keep;
         if stop.is_empty() {
             return Err(Error::NoEnt);
+        }
+        if !bind && st.options.reconnect_stop & options::val::RECONNECT_STOP_AFTER_DISCONNECT != 0 {
+            st.disconnected.store(true, Ordering::Relaxed);
         }
         for ep in &stop {
             self.stop_endpoint(ep, !bind);

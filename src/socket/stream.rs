@@ -22,6 +22,9 @@ pub struct Stream {
     /// A received data frame held back while its routing id is returned.
     prefetched: Option<Msg>,
     next_id: u32,
+    /// The last routing id this socket made up: as in libzmq, it is what
+    /// `ZMQ_ROUTING_ID` reads back on a STREAM socket.
+    last_made_id: Option<Bytes>,
 }
 
 impl Default for Stream {
@@ -33,6 +36,7 @@ impl Default for Stream {
             more_out: false,
             prefetched: None,
             next_id: (std::process::id()).wrapping_mul(2_654_435_761) | 1,
+            last_made_id: None,
         }
     }
 }
@@ -46,7 +50,9 @@ impl Pattern for Stream {
                 let mut id = vec![0u8];
                 id.extend_from_slice(&self.next_id.to_be_bytes());
                 self.next_id = self.next_id.wrapping_add(1);
-                Bytes::from(id)
+                let id = Bytes::from(id);
+                self.last_made_id = Some(id.clone());
+                id
             }
         };
         p.routing_id = Some(id.clone());
@@ -112,6 +118,15 @@ impl Pattern for Stream {
     }
 
     fn write_activated(&mut self, _key: PipeKey, _cx: &mut Cx) {}
+
+    fn get_option(&self, option: i32, out: &mut [u8]) -> Result<usize> {
+        match (&self.last_made_id, option) {
+            (Some(id), crate::socket::options::opt::ROUTING_ID) => {
+                crate::socket::options::put_value(out, id)
+            }
+            _ => Err(Error::Inval),
+        }
+    }
 
     fn terminated(&mut self, key: PipeKey, cx: &mut Cx) {
         if let Some(id) = cx.pipes.get(key).and_then(|p| p.routing_id.clone()) {

@@ -169,6 +169,17 @@ impl Handshake {
         })
     }
 
+    /// Whether the handshake will ask a ZAP handler.
+    pub fn zap(&self) -> bool {
+        self.config.zap
+    }
+
+    /// Turns the ZAP check on or off; it counts only before the greeting
+    /// is complete (the engine turns it off when no handler is bound).
+    pub fn set_zap(&mut self, zap: bool) {
+        self.config.zap = zap;
+    }
+
     /// Appends the bytes due to the peer; returns how many.
     pub fn poll_transmit(&mut self, out: &mut BytesMut) -> usize {
         let n = self.out.len();
