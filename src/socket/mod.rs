@@ -628,11 +628,19 @@ impl Socket {
     /// Binds a tcp or ipc endpoint: the listener is made here (so errors
     /// and the real address are known at once) and runs on an I/O thread.
     fn bind_net(&self, st: &mut State, addr: &str, proto: &str, rest: &str) -> Result<()> {
+        let use_fd = st.options.use_fd;
         let bound = match proto {
+            // ZMQ_USE_FD: the application's own listening socket.
+            "tcp" if use_fd >= 0 => tcp::adopt_listener(use_fd)
+                .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
             "tcp" => TcpAddress::for_bind(rest)
                 .resolve(st.options.ipv6)
                 .and_then(|res| tcp::listen(&res.address, &session::tcp_tuning(&st.options)))
                 .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
+            _ if use_fd >= 0 => ipc::adopt_listener(use_fd, rest).map(|l| {
+                let ep = l.address.endpoint_string();
+                (Source::Ipc(l), ep)
+            }),
             _ => ipc::listen(rest).map(|l| {
                 let ep = l.address.endpoint_string();
                 (Source::Ipc(l), ep)

@@ -64,6 +64,28 @@ pub fn listen(addr: &str) -> Result<IpcListener> {
     })
 }
 
+/// Takes over a unix socket the application bound and put in listening
+/// state itself (`ZMQ_USE_FD`), known as `addr`. It is closed with the
+/// listener, and its file is left alone (we did not make it).
+pub fn adopt_listener(fd: std::os::fd::RawFd, addr: &str) -> Result<IpcListener> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let address = IpcAddress::parse(addr)?;
+    // SAFETY: the application handed this descriptor over with
+    // ZMQ_USE_FD; from here on the listener owns it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let std = std::os::unix::net::UnixListener::from(owned);
+    if std.local_addr().is_err() {
+        return Err(crate::error::Error::Inval);
+    }
+    std.set_nonblocking(true)?;
+    Ok(IpcListener {
+        listener: mio::net::UnixListener::from_std(std),
+        address,
+        file: None,
+        dir: None,
+    })
+}
+
 /// Starts a non-blocking connect to an ipc address.
 pub fn connect(address: &IpcAddress) -> Result<mio::net::UnixStream> {
     Ok(mio::net::UnixStream::connect_addr(

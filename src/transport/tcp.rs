@@ -221,6 +221,19 @@ pub fn listen(addr: &SocketAddr, t: &TcpTuning) -> Result<(mio::net::TcpListener
     Ok((mio::net::TcpListener::from_std(std), local))
 }
 
+/// Takes over a tcp socket the application bound and put in listening
+/// state itself (`ZMQ_USE_FD`); it is closed with the listener, as in
+/// libzmq. `EINVAL` if `fd` is not a tcp socket.
+pub fn adopt_listener(fd: RawFd) -> Result<(mio::net::TcpListener, SocketAddr)> {
+    let local = local_addr(fd).map_err(|_| Error::Inval)?;
+    // SAFETY: the application handed this descriptor over with
+    // ZMQ_USE_FD; from here on the listener owns it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let std = std::net::TcpListener::from(owned);
+    std.set_nonblocking(true)?;
+    Ok((mio::net::TcpListener::from_std(std), local))
+}
+
 /// Starts a non-blocking connect (completion is reported by writability).
 pub fn connect(
     source: Option<&SocketAddr>,
