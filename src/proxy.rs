@@ -20,7 +20,12 @@ struct Counts {
     bytes_out: u64,
 }
 
-/// Moves one whole message from `from` to `to` (and a copy to `capture`).
+/// Messages moved per wake-up at most, so one busy direction cannot
+/// starve the other or the control socket.
+const BURST: usize = 1000;
+
+/// Moves what `from` has ready, up to `BURST` whole messages, to `to` (and
+/// a copy to `capture`): one poll per batch, not per message.
 fn forward(
     from: &Socket,
     to: &Socket,
@@ -28,10 +33,26 @@ fn forward(
     from_counts: &mut Counts,
     to_counts: &mut Counts,
 ) -> Result<()> {
+    for _ in 0..BURST {
+        if !forward_one(from, to, capture, from_counts, to_counts)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Moves one whole message; `false` if none was ready.
+fn forward_one(
+    from: &Socket,
+    to: &Socket,
+    capture: Option<&Arc<Socket>>,
+    from_counts: &mut Counts,
+    to_counts: &mut Counts,
+) -> Result<bool> {
     loop {
         let mut msg: Msg = match from.recv(DONTWAIT) {
             Ok(m) => m,
-            Err(Error::Again) => return Ok(()),
+            Err(Error::Again) => return Ok(false),
             Err(e) => return Err(e),
         };
         let more = msg.more();
@@ -46,7 +67,7 @@ fn forward(
         if !more {
             from_counts.msgs_in += 1;
             to_counts.msgs_out += 1;
-            return Ok(());
+            return Ok(true);
         }
     }
 }

@@ -23,8 +23,13 @@ use crate::zmtp::{self, Command, Established, Handshake, HandshakeError, Traffic
 use crate::zmtp::{ZapReply, ZapRequest};
 use stream::{ReadOutcome, Stream};
 
-/// Read this much at a time.
+/// Reads start at this size and double, while reads fill them, up to
+/// `READ_CHUNK`: an idle connection then holds little memory.
+const READ_START: usize = 8 * 1024;
+/// The most read at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// An empty write buffer larger than this is given back.
+const WRITE_KEEP: usize = 16 * 1024;
 /// Stop encoding into the write buffer past this size.
 const WRITE_BATCH: usize = 256 * 1024;
 
@@ -83,6 +88,8 @@ pub struct Engine {
     commands: Vec<Command>,
     /// When the last frame arrived (heartbeat timeouts count from it).
     pub last_received: std::time::Instant,
+    /// How much the next read asks for.
+    read_size: usize,
     /// A request for the ZAP handler, for the session to send.
     zap_request: Option<ZapRequest>,
     /// The ZAP handler's verdict (or the protocol error code of a bad
@@ -105,8 +112,9 @@ impl Engine {
             stream,
             state: State::Handshaking(Box::new(Handshake::new(config)?)),
             socket_type,
-            inbuf: BytesMut::with_capacity(READ_CHUNK),
-            outbuf: BytesMut::with_capacity(READ_CHUNK),
+            inbuf: BytesMut::new(),
+            outbuf: BytesMut::new(),
+            read_size: READ_START,
             metadata: None,
             peer_address,
             stalled: None,
@@ -131,8 +139,9 @@ impl Engine {
             stream,
             state: State::Raw,
             socket_type: kind::STREAM,
-            inbuf: BytesMut::with_capacity(READ_CHUNK),
-            outbuf: BytesMut::with_capacity(READ_CHUNK),
+            inbuf: BytesMut::new(),
+            outbuf: BytesMut::new(),
+            read_size: READ_START,
             metadata: Some(Arc::new(metadata)),
             peer_address,
             stalled: None,
@@ -234,14 +243,31 @@ impl Engine {
             }
         }
         self.write_blocked = false;
+        if self.outbuf.capacity() > WRITE_KEEP {
+            self.outbuf = BytesMut::new();
+        }
         Ok(())
     }
 
     /// Reads into the input buffer; `Ok(false)` when nothing more now.
     fn fill(&mut self) -> std::result::Result<bool, Failure> {
-        match self.stream.read_into(&mut self.inbuf, READ_CHUNK) {
-            Ok(ReadOutcome::Data(_)) => Ok(true),
-            Ok(ReadOutcome::WouldBlock) => Ok(false),
+        match self.stream.read_into(&mut self.inbuf, self.read_size) {
+            Ok(ReadOutcome::Data(n)) => {
+                if n == self.read_size && n < READ_CHUNK {
+                    self.read_size *= 2;
+                }
+                // Heartbeat timeouts count from the last bytes in, read
+                // once per read rather than per frame.
+                self.last_received = std::time::Instant::now();
+                Ok(true)
+            }
+            Ok(ReadOutcome::WouldBlock) => {
+                if self.inbuf.is_empty() {
+                    // Nothing half-read: let the buffer go while idle.
+                    self.inbuf = BytesMut::new();
+                }
+                Ok(false)
+            }
             Ok(ReadOutcome::Eof) | Err(_) => Err(Failure::Disconnected),
         }
     }
@@ -340,7 +366,6 @@ impl Engine {
             };
             match traffic.decode(&mut self.inbuf) {
                 Ok(Some(msg)) => {
-                    self.last_received = std::time::Instant::now();
                     if let Some(m) = self.on_frame(msg)? {
                         self.stalled = Some(m);
                     }

@@ -21,7 +21,8 @@ use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
 use crate::socket::monitor::{event, Monitor};
 use crate::socket::options::val::{
-    RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
+    NOTIFY_CONNECT, NOTIFY_DISCONNECT, RECONNECT_STOP_AFTER_DISCONNECT,
+    RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
 };
 use crate::socket::options::{Mechanism, Options};
 use crate::transport::address::{IpcAddress, TcpAddress};
@@ -481,6 +482,12 @@ impl Session {
                 self.pipe = Some(session_end);
             }
         }
+        if self.cx.options.router_notify & NOTIFY_CONNECT != 0 {
+            // ZMQ_ROUTER_NOTIFY: an empty message says the peer is here.
+            if let Some(p) = &mut self.pipe {
+                p.write(crate::msg::Msg::new());
+            }
+        }
         if info.subscribe_all {
             if let Some(p) = &mut self.pipe {
                 if p.check_write() {
@@ -509,6 +516,14 @@ impl Session {
         let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         self.close_connection(r);
         self.event(event::DISCONNECTED, self.fd as u64);
+        if was_established && self.cx.options.router_notify & NOTIFY_DISCONNECT != 0 {
+            // ZMQ_ROUTER_NOTIFY: a half-written message is dropped, then an
+            // empty message says the peer left.
+            if let Some(p) = &mut self.pipe {
+                p.rollback();
+                p.write(crate::msg::Msg::new());
+            }
+        }
         if self.cx.options.raw_socket {
             // STREAM: the connection's pipe ends with it, after an empty
             // message telling the socket (ZMQ_STREAM_NOTIFY).

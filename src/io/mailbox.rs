@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -17,6 +18,10 @@ use crate::error::Result;
 pub struct Mailbox<C> {
     state: Mutex<State<C>>,
     signaler: Signaler,
+    /// True while commands are queued or the fd is signalled, so the
+    /// reader's common case (nothing there) costs one load, no lock.
+    /// Written only under the lock.
+    busy: AtomicBool,
 }
 
 struct State<C> {
@@ -32,6 +37,7 @@ impl<C> Mailbox<C> {
                 signalled: false,
             }),
             signaler: Signaler::new()?,
+            busy: AtomicBool::new(false),
         })
     }
 
@@ -39,6 +45,7 @@ impl<C> Mailbox<C> {
     pub fn send(&self, cmd: C) {
         let mut st = self.state.lock();
         st.queue.push_back(cmd);
+        self.busy.store(true, Ordering::Release);
         if !st.signalled {
             st.signalled = true;
             self.signaler.signal();
@@ -48,23 +55,35 @@ impl<C> Mailbox<C> {
     /// Takes the next command, if any. When the queue is found empty the fd
     /// is made unreadable, so a reader may then sleep on it.
     pub fn recv(&self) -> Option<C> {
+        // A command queued right after this load is not lost: its fd
+        // signal stays set, and the next call or wait sees it.
+        if !self.busy.load(Ordering::Acquire) {
+            return None;
+        }
         let mut st = self.state.lock();
         let cmd = st.queue.pop_front();
-        if cmd.is_none() && st.signalled {
-            self.signaler.drain();
-            st.signalled = false;
+        if cmd.is_none() {
+            if st.signalled {
+                self.signaler.drain();
+                st.signalled = false;
+            }
+            self.busy.store(false, Ordering::Release);
         }
         cmd
     }
 
     /// Takes every queued command at once.
     pub fn recv_all(&self, out: &mut VecDeque<C>) {
+        if !self.busy.load(Ordering::Acquire) {
+            return;
+        }
         let mut st = self.state.lock();
         if st.queue.is_empty() {
             if st.signalled {
                 self.signaler.drain();
                 st.signalled = false;
             }
+            self.busy.store(false, Ordering::Release);
         } else {
             out.append(&mut st.queue);
         }

@@ -324,10 +324,14 @@ impl Socket {
         } else {
             st.options.sndtimeo
         };
-        let deadline = Self::deadline(timeout);
+        // The clock is read only once the call has to wait.
+        let mut deadline = None;
         loop {
             match st.with_pattern(|p, cx| p.send(msg, cx)) {
-                Err(Error::Again) if timeout != 0 => self.wait(&mut st, deadline)?,
+                Err(Error::Again) if timeout != 0 => {
+                    let d = *deadline.get_or_insert_with(|| Self::deadline(timeout));
+                    self.wait(&mut st, d)?
+                }
                 r => return r,
             }
         }
@@ -341,14 +345,17 @@ impl Socket {
         } else {
             st.options.rcvtimeo
         };
-        let deadline = Self::deadline(timeout);
+        let mut deadline = None;
         loop {
             match st.with_pattern(|p, cx| p.recv(cx)) {
                 Ok(msg) => {
                     st.rcvmore = msg.more();
                     return Ok(msg);
                 }
-                Err(Error::Again) if timeout != 0 => self.wait(&mut st, deadline)?,
+                Err(Error::Again) if timeout != 0 => {
+                    let d = *deadline.get_or_insert_with(|| Self::deadline(timeout));
+                    self.wait(&mut st, d)?
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -62,12 +62,14 @@ impl Pattern for Stream {
 
     fn send(&mut self, msg: &mut Msg, cx: &mut Cx) -> Result<()> {
         if !self.more_out {
-            // The routing id of the connection.
-            if !msg.more() {
-                return Err(Error::HostUnreach);
-            }
-            let key = *self.out.get(msg.data()).ok_or(Error::HostUnreach)?;
-            self.current_out = Some(key);
+            // The routing id of the connection. An id frame without MORE
+            // is malformed; as libzmq does, it is taken and ignored, and
+            // the frame after it goes nowhere.
+            self.current_out = if msg.more() {
+                Some(*self.out.get(msg.data()).ok_or(Error::HostUnreach)?)
+            } else {
+                None
+            };
             self.more_out = true;
             drop(msg.take());
             return Ok(());
