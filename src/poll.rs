@@ -223,9 +223,10 @@ impl Poller {
 
     /// Waits for events on up to `max` items (`EAGAIN` if none come in time).
     pub fn wait(&self, max: usize, timeout_ms: i64) -> Result<Vec<Event>> {
-        if self.items.is_empty() {
-            // Nothing to wait for: waiting for ever is refused (`EFAULT`, as
-            // in libzmq); a finite timeout is slept out.
+        if self.items.iter().all(|(i, _)| i.events == 0) {
+            // Nothing to wait for (no items, or none asks for an event):
+            // waiting for ever is refused (`EFAULT`, as in libzmq); a
+            // finite timeout is slept out.
             if timeout_ms < 0 {
                 return Err(Error::Fault);
             }
