@@ -99,6 +99,16 @@ impl Queue {
         !self.conflate && self.hwm > 0 && self.msgs >= self.hwm
     }
 
+    /// The reader's waker, to call once the lock is released: a woken
+    /// thread then does not run into the lock still held.
+    fn reader_wake(&self, event: PipeEvent) -> Wake {
+        self.reader.as_ref().map(|(w, key)| (w.clone(), *key, event))
+    }
+
+    fn writer_wake(&self, event: PipeEvent) -> Wake {
+        self.writer.as_ref().map(|(w, key)| (w.clone(), *key, event))
+    }
+
     fn wake_reader(&self, event: PipeEvent) {
         if let Some((w, key)) = &self.reader {
             w.wake(*key, event);
@@ -109,6 +119,15 @@ impl Queue {
         if let Some((w, key)) = &self.writer {
             w.wake(*key, event);
         }
+    }
+}
+
+/// A wake-up decided under a queue's lock, made after it.
+type Wake = Option<(Arc<dyn Waker>, PipeKey, PipeEvent)>;
+
+fn fire(wake: Wake) {
+    if let Some((w, key, event)) = wake {
+        w.wake(key, event);
     }
 }
 
@@ -289,17 +308,18 @@ impl Pipe {
     /// makes room. Done every `lwm` messages (half the limit, as libzmq's
     /// reader does), not per message.
     fn acknowledge(&mut self) {
-        let mut q = self.shared.queues[1 - self.side].lock();
-        Self::ack_locked(&mut q, &mut self.unacked);
-    }
-
-    fn ack_locked(q: &mut Queue, unacked: &mut usize) {
-        q.msgs = q.msgs.saturating_sub(*unacked);
-        *unacked = 0;
-        if q.writer_waiting && !q.is_full() {
-            q.writer_waiting = false;
-            q.wake_writer(PipeEvent::Writable);
-        }
+        let wake = {
+            let mut q = self.shared.queues[1 - self.side].lock();
+            q.msgs = q.msgs.saturating_sub(self.unacked);
+            self.unacked = 0;
+            if q.writer_waiting && !q.is_full() {
+                q.writer_waiting = false;
+                q.writer_wake(PipeEvent::Writable)
+            } else {
+                None
+            }
+        };
+        fire(wake);
     }
 
     /// Moves every queued frame into the private batch.
@@ -353,16 +373,49 @@ impl Pipe {
     /// invisible until the last one is written. Call `check_write` before
     /// the first frame of each message.
     pub fn write(&mut self, msg: Msg) {
-        let last = !msg.more();
-        self.partial.push(msg);
-        if last {
-            self.flush();
+        if msg.more() {
+            self.partial.push(msg);
+            return;
         }
+        if !self.partial.is_empty() {
+            self.partial.push(msg);
+            self.flush();
+            return;
+        }
+        // A one-frame message goes straight into the queue.
+        let mut wake = None;
+        let dropped = {
+            let mut q = self.shared.queues[self.side].lock();
+            if q.reader_closed {
+                self.peer_closed = true;
+                Some(msg)
+            } else {
+                let old = if q.conflate {
+                    q.msgs = 0;
+                    Some(mem::take(&mut q.frames))
+                } else {
+                    None
+                };
+                q.frames.push_back(msg);
+                q.msgs += 1;
+                if q.reader_waiting {
+                    q.reader_waiting = false;
+                    wake = q.reader_wake(PipeEvent::Readable);
+                }
+                drop(q);
+                drop(old);
+                None
+            }
+        };
+        fire(wake);
+        // Dropped outside the lock: a user free function may run.
+        drop(dropped);
     }
 
     /// Makes the complete message in `partial` visible.
     fn flush(&mut self) {
         let mut dropped = Vec::new();
+        let mut wake = None;
         {
             let mut q = self.shared.queues[self.side].lock();
             if q.reader_closed {
@@ -382,10 +435,11 @@ impl Pipe {
                 q.msgs += 1;
                 if q.reader_waiting {
                     q.reader_waiting = false;
-                    q.wake_reader(PipeEvent::Readable);
+                    wake = q.reader_wake(PipeEvent::Readable);
                 }
             }
         }
+        fire(wake);
         // Dropped outside the lock: a user free function may run.
         drop(dropped);
     }

@@ -43,11 +43,16 @@ impl<C> Mailbox<C> {
 
     /// Queues a command and wakes the reader if needed.
     pub fn send(&self, cmd: C) {
-        let mut st = self.state.lock();
-        st.queue.push_back(cmd);
-        self.busy.store(true, Ordering::Release);
-        if !st.signalled {
-            st.signalled = true;
+        let wake = {
+            let mut st = self.state.lock();
+            st.queue.push_back(cmd);
+            self.busy.store(true, Ordering::Release);
+            !std::mem::replace(&mut st.signalled, true)
+        };
+        // Written after the lock is released, so the woken reader does not
+        // find it held. Until the write lands, `signalled` is true and a
+        // reader's drain finds nothing, which keeps it true (see `recv`).
+        if wake {
             self.signaler.signal();
         }
     }
@@ -63,11 +68,7 @@ impl<C> Mailbox<C> {
         let mut st = self.state.lock();
         let cmd = st.queue.pop_front();
         if cmd.is_none() {
-            if st.signalled {
-                self.signaler.drain();
-                st.signalled = false;
-            }
-            self.busy.store(false, Ordering::Release);
+            self.settle(&mut st);
         }
         cmd
     }
@@ -79,14 +80,23 @@ impl<C> Mailbox<C> {
         }
         let mut st = self.state.lock();
         if st.queue.is_empty() {
-            if st.signalled {
-                self.signaler.drain();
-                st.signalled = false;
-            }
-            self.busy.store(false, Ordering::Release);
+            self.settle(&mut st);
         } else {
             out.append(&mut st.queue);
         }
+    }
+
+    /// The queue is empty: makes the fd unreadable. A signal not yet
+    /// written (a sender between its unlock and its write) leaves
+    /// `signalled` set, so the next call drains it.
+    fn settle(&self, st: &mut State<C>) {
+        if st.signalled {
+            if !self.signaler.drain() {
+                return;
+            }
+            st.signalled = false;
+        }
+        self.busy.store(false, Ordering::Release);
     }
 
     /// Sleeps until a command may be queued (see `Signaler::wait`).
