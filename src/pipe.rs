@@ -177,6 +177,10 @@ pub struct Pipe {
     finished: bool,
     /// The peer's end is closed: nothing can be written.
     peer_closed: bool,
+    /// Messages that can still be written before the queue must be looked
+    /// at again: the room seen at the last look (the reader only ever
+    /// makes more), so `check_write` need not lock for every message.
+    room: usize,
     /// The name this pipe's owner routes by (ROUTER); set by the owner.
     pub routing_id: Option<Bytes>,
     /// The endpoint this pipe was made for (for unbind/disconnect).
@@ -203,6 +207,7 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
         lwm: usize::MAX,
         finished: false,
         peer_closed: false,
+        room: 0,
         routing_id: None,
         endpoint: None,
     };
@@ -266,9 +271,10 @@ impl Pipe {
 
     /// Changes the high-water marks (inbound, outbound), e.g. once a
     /// pending connection's peer is known.
-    pub fn set_hwms(&self, inbound: usize, outbound: usize) {
+    pub fn set_hwms(&mut self, inbound: usize, outbound: usize) {
         self.inbound().lock().hwm = inbound;
         self.outbound().lock().hwm = outbound;
+        self.room = 0;
     }
 
     /// Whether a message can be read now. If not, the owner will get
@@ -357,6 +363,9 @@ impl Pipe {
         if self.peer_closed {
             return false;
         }
+        if self.room > 0 {
+            return true;
+        }
         let mut q = self.shared.queues[self.side].lock();
         if q.reader_closed {
             self.peer_closed = true;
@@ -366,6 +375,11 @@ impl Pipe {
             q.writer_waiting = true;
             return false;
         }
+        self.room = if q.conflate || q.hwm == 0 {
+            usize::MAX
+        } else {
+            q.hwm - q.msgs
+        };
         true
     }
 
@@ -383,6 +397,7 @@ impl Pipe {
             return;
         }
         // A one-frame message goes straight into the queue.
+        self.room = self.room.saturating_sub(1);
         let mut wake = None;
         let dropped = {
             let mut q = self.shared.queues[self.side].lock();
@@ -414,6 +429,7 @@ impl Pipe {
 
     /// Makes the complete message in `partial` visible.
     fn flush(&mut self) {
+        self.room = self.room.saturating_sub(1);
         let mut dropped = Vec::new();
         let mut wake = None;
         {
