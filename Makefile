@@ -15,7 +15,7 @@ LIB_OUT   := $(BUILD)/lib
 REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
-        install uninstall clean
+        install uninstall clean perf bench bench-quick
 
 all: lib
 
@@ -54,6 +54,19 @@ check-reference:
 
 check-install: lib
 	@tools/install-check.sh
+
+# Benchmark programs (perf/*.c, plain libzmq API), built into build/perf/.
+perf: lib
+	@tools/bench.sh --build-only
+
+# Ours vs the reference libzmq, same binaries, alternating runs: prints the
+# table and writes build/bench/bench.csv and build/bench/bench.png.
+bench: lib
+	@tools/bench.sh
+
+# One repetition with small counts, for use while tuning.
+bench-quick: lib
+	@tools/bench.sh --quick
 
 lint:
 	$(CARGO) fmt --check

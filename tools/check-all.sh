@@ -73,6 +73,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/libzmq.so.5 ]; then
     suite "C tests (reference libzmq)" capi-tests/run.sh --reference
 fi
 check "install + pkg-config" tools/install-check.sh
+check "perf programs build (-Werror)" tools/bench.sh --build-only
 
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then

@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# Benchmarks our libzmq against the reference libzmq, side by side.
+#
+# usage: tools/bench.sh [--quick] [--reps N] [--out DIR] [--only REGEX]
+#                       [--lib DIR] [--ref DIR] [--no-chart] [--build-only] [--list]
+#
+#   --quick       one repetition with small message counts (< 2 minutes)
+#   --reps N      repetitions per case and library (default 5; --quick: 1)
+#   --out DIR     results directory (default build/bench)
+#   --only REGEX  run only the cases whose name matches (grep -E)
+#   --lib DIR     our library directory (default build/lib)
+#   --ref DIR     reference library directory (default /usr/lib/x86_64-linux-gnu)
+#   --no-chart    skip the PNG (no Python venv needed)
+#   --build-only  compile perf/*.c into build/perf/ and stop
+#   --list        print the case names and stop
+#
+# Builds perf/*.c once into build/perf/ (our include/, linked with -lzmq from
+# build/lib), then runs every case of the matrix with both libraries: the same
+# binaries, LD_LIBRARY_PATH picks the library. For each repetition the two
+# libraries alternate, and which goes first alternates too. Our library is
+# copied to DIR/lib first, so a rebuild during the run changes nothing.
+#
+# Every process runs under `timeout`, and the programs give up on a socket
+# after PERF_TIMEOUT_MS, so a broken library shows as FAIL, not a hang.
+#
+# Output: a table on stdout (medians, ratio ours/reference), DIR/bench.csv,
+# DIR/bench.png (throughput, latency and memory ratios), DIR/raw.tsv (every
+# run), DIR/logs/ (each run's output), DIR/meta.txt.
+#
+# Needs: bash, coreutils (timeout), a C compiler, python3; for the chart,
+# python3's venv module (Debian: python3-venv) and PyPI access once, to put
+# matplotlib into build/bench-venv.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+
+QUICK=0
+REPS=""
+OUT=build/bench
+ONLY=""
+OURS_DIR=build/lib
+REF_DIR=/usr/lib/x86_64-linux-gnu
+CHART=1
+BUILD_ONLY=0
+LIST=0
+CC=${CC:-cc}
+BIN=build/perf
+
+usage() { sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --reps) REPS=${2:?--reps needs a number}; shift ;;
+        --out) OUT=${2:?--out needs a directory}; shift ;;
+        --only) ONLY=${2:?--only needs a regex}; shift ;;
+        --lib) OURS_DIR=${2:?--lib needs a directory}; shift ;;
+        --ref) REF_DIR=${2:?--ref needs a directory}; shift ;;
+        --no-chart) CHART=0 ;;
+        --build-only) BUILD_ONLY=1 ;;
+        --list) LIST=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ -z "$REPS" ]; then
+    if [ $QUICK = 1 ]; then REPS=1; else REPS=5; fi
+fi
+case "$REPS" in ''|*[!0-9]*|0) echo "bench: --reps wants a positive integer" >&2; exit 2 ;; esac
+
+if [ $QUICK = 1 ]; then
+    RUN_TIMEOUT=30          # seconds, per process
+    export PERF_TIMEOUT_MS=5000
+else
+    RUN_TIMEOUT=120
+    export PERF_TIMEOUT_MS=10000
+fi
+
+# ---------------------------------------------------------------- the matrix
+# One case per line: name | group | program and arguments | metric keys.
+# group: thr (higher is better), lat and mem (lower is better). A pair
+# program "local_x+remote_x" runs as two processes; {EP} is the endpoint.
+# Message counts aim at about 1 s per run with the reference library here.
+CASES=()
+add() { CASES+=("$1|$2|$3|$4"); }
+q() { if [ $QUICK = 1 ]; then echo "$2"; else echo "$1"; fi; }
+
+for t in tcp ipc inproc; do
+    for s in 16 256 4096 65536; do
+        case $t:$s in
+            inproc:16) n=$(q 10000000 500000) ;;
+            inproc:256) n=$(q 4000000 200000) ;;
+            inproc:4096) n=$(q 2000000 100000) ;;
+            inproc:65536) n=$(q 1000000 50000) ;;
+            *:16) n=$(q 4000000 200000) ;;
+            *:256) n=$(q 2000000 100000) ;;
+            *:4096) n=$(q 300000 20000) ;;
+            *:65536) n=$(q 30000 2000) ;;
+        esac
+        if [ $t = inproc ]; then
+            add "thr inproc $s" thr "inproc_thr $s $n" msg_per_s
+        else
+            add "thr $t $s" thr "local_thr+remote_thr {EP:$t} $s $n" msg_per_s
+        fi
+    done
+done
+for t in tcp ipc inproc; do
+    for s in 16 256 4096 65536; do
+        case $t:$s in
+            inproc:65536) n=$(q 50000 2000) ;;
+            inproc:*) n=$(q 100000 5000) ;;
+            *:4096) n=$(q 5000 500) ;;
+            *:65536) n=$(q 2000 200) ;;
+            *) n=$(q 10000 1000) ;;
+        esac
+        if [ $t = inproc ]; then
+            add "lat inproc $s" lat "inproc_lat $s $n" latency_us
+        else
+            add "lat $t $s" lat "local_lat+remote_lat {EP:$t} $s $n" latency_us
+        fi
+    done
+done
+add "fanout tcp 16 x1" thr "pubsub_fanout tcp 16 $(q 1000000 50000) 1" msg_per_s
+add "fanout tcp 16 x10" thr "pubsub_fanout tcp 16 $(q 200000 10000) 10" msg_per_s
+add "fanout tcp 16 x100" thr "pubsub_fanout tcp 16 $(q 20000 1000) 100" msg_per_s
+add "router tcp 16 x10" thr "router_many tcp 10 16 $(q 1000000 50000)" in_msg_per_s,out_msg_per_s
+add "router tcp 16 x100" thr "router_many tcp 100 16 $(q 1000000 50000)" in_msg_per_s,out_msg_per_s
+for t in tcp ipc inproc; do
+    add "proxy $t 16" thr "proxy_thr $t 16 $(q 1000000 50000)" msg_per_s
+done
+add "mem tcp 1000 conns" mem "mem_conns 1000" per_conn_kib,dealer_per_conn_kib
+
+if [ $LIST = 1 ]; then
+    for c in "${CASES[@]}"; do echo "${c%%|*}"; done
+    exit 0
+fi
+
+# ---------------------------------------------------------------- build
+build_perf() {
+    if [ ! -e "$OURS_DIR/libzmq.so" ] && [ ! -e "$OURS_DIR/libzmq.so.5" ]; then
+        echo "bench: no libzmq in $OURS_DIR (run 'make lib' first)" >&2
+        exit 1
+    fi
+    mkdir -p "$BIN"
+    local src name ok=1
+    for src in perf/*.c; do
+        name=$(basename "$src" .c)
+        if ! "$CC" -std=c99 -O2 -Wall -Wextra -Werror -Iinclude "$src" \
+                -L"$OURS_DIR" -lzmq -lpthread -o "$BIN/$name"; then
+            echo "bench: failed to compile $src" >&2
+            ok=0
+        fi
+    done
+    [ $ok = 1 ] || exit 1
+}
+build_perf
+echo "built perf programs into $BIN/"
+[ $BUILD_ONLY = 1 ] && exit 0
+
+# ---------------------------------------------------------------- set-up
+START_TIME=$(date +%s)
+mkdir -p "$OUT/logs" "$OUT/lib"
+rm -f "$OUT"/logs/*.log
+# A private copy of our library: the lead may rebuild build/lib mid-run.
+cp -fL "$OURS_DIR/libzmq.so.5" "$OUT/lib/libzmq.so.5" 2>/dev/null \
+    || cp -fL "$OURS_DIR/libzmq.so" "$OUT/lib/libzmq.so.5" \
+    || { echo "bench: cannot copy our library" >&2; exit 1; }
+OURS_LIB=$(cd "$OUT/lib" && pwd)
+REF_LIB=$REF_DIR
+if [ ! -e "$REF_LIB/libzmq.so.5" ]; then
+    echo "bench: no reference libzmq.so.5 in $REF_LIB (Debian: apt-get install libzmq5)" >&2
+    exit 1
+fi
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/zmq-bench.XXXXXX")
+trap 'rm -rf "$TMPD"' EXIT
+export TMPDIR=$TMPD     # perf programs put their ipc sockets here
+
+lib_dir() { if [ "$1" = ours ]; then echo "$OURS_LIB"; else echo "$REF_LIB"; fi; }
+
+# Which version each library reports: every run must report the same, or
+# LD_LIBRARY_PATH did not pick the library it was meant to.
+probe_version() {
+    LD_LIBRARY_PATH=$(lib_dir "$1") timeout 10 "$BIN/inproc_thr" 16 1 2>/dev/null \
+        | sed -n 's/^RESULT .*version=\([^ ]*\).*/\1/p'
+}
+VER_ours=$(probe_version ours)
+VER_ref=$(probe_version ref)
+if [ -z "$VER_ours" ] || [ -z "$VER_ref" ]; then
+    echo "bench: a library failed its probe run (ours='$VER_ours' ref='$VER_ref')" >&2
+fi
+if [ "$VER_ours" = "$VER_ref" ]; then
+    echo "bench: warning: both libraries report version $VER_ours; runs are told apart by LD_LIBRARY_PATH only" >&2
+fi
+
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+    echo "ours: $OURS_DIR/libzmq.so.5 (copied to $OURS_LIB) version $VER_ours sha256 $(sha256sum "$OURS_LIB/libzmq.so.5" | cut -c1-16)"
+    echo "reference: $REF_LIB/libzmq.so.5 version $VER_ref"
+    echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), reps $REPS"
+    echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$OUT/meta.txt"
+
+RAW="$OUT/raw.tsv"
+printf 'case\tgroup\tmetrics\tlib\trep\tstatus\tseconds\tresult\n' > "$RAW"
+
+# ---------------------------------------------------------------- running
+# Runs one program (or local+remote pair) with library $1; the RESULT line
+# that carries the figures goes to $RESULT_LINE, status OK or FAIL to
+# $RUN_STATUS. $2: the program spec, $3: log file.
+run_case() {
+    local lib=$1 spec=$2 log=$3 ldir prog args
+    ldir=$(lib_dir "$lib")
+    prog=${spec%% *}
+    args=${spec#* }
+    RESULT_LINE=""
+    RUN_STATUS=FAIL
+    if [ "${prog#*+}" != "$prog" ]; then
+        local lprog=${prog%+*} rprog=${prog#*+} ep transport rest bound=""
+        ep=${args%% *}
+        rest=${args#* }
+        transport=${ep#\{EP:}
+        transport=${transport%\}}
+        case $transport in
+            tcp) ep="tcp://127.0.0.1:*" ;;
+            ipc) ep="ipc://$TMPD/$lprog-$lib-$RANDOM$RANDOM.sock" ;;
+            *) echo "bench: bad transport in '$spec'" >&2; return ;;
+        esac
+        local lout="$TMPD/local.out" rout="$TMPD/remote.out"
+        : > "$lout"
+        # shellcheck disable=SC2086
+        LD_LIBRARY_PATH=$ldir timeout -k 2 "$RUN_TIMEOUT" "$BIN/$lprog" "$ep" $rest \
+            > "$lout" 2> "$TMPD/local.err" &
+        local lpid=$!
+        # The local side prints "ENDPOINT <address>" once bound.
+        while :; do
+            bound=$(sed -n 's/^ENDPOINT //p' "$lout")
+            [ -n "$bound" ] && break
+            kill -0 $lpid 2>/dev/null || break
+            sleep 0.01
+        done
+        local rrc=1 lrc
+        if [ -n "$bound" ]; then
+            # shellcheck disable=SC2086
+            LD_LIBRARY_PATH=$ldir timeout -k 2 "$RUN_TIMEOUT" "$BIN/$rprog" "$bound" $rest \
+                > "$rout" 2> "$TMPD/remote.err"
+            rrc=$?
+        else
+            : > "$rout"; : > "$TMPD/remote.err"
+        fi
+        wait $lpid
+        lrc=$?
+        {
+            echo "== $lib: $lprog $ep $rest (exit $lrc)"; cat "$lout" "$TMPD/local.err"
+            echo "== $lib: $rprog $bound $rest (exit $rrc)"; cat "$rout" "$TMPD/remote.err"
+        } >> "$log"
+        # Throughput is reported by the receiver (local), latency by the
+        # timer (remote).
+        local src="$lout"
+        [ "$rprog" = remote_lat ] && src="$rout"
+        RESULT_LINE=$(grep '^RESULT ' "$src" | tail -n 1)
+        if [ $lrc = 0 ] && [ $rrc = 0 ]; then RUN_STATUS=OK; fi
+    else
+        local out="$TMPD/single.out" rc
+        # shellcheck disable=SC2086
+        LD_LIBRARY_PATH=$ldir timeout -k 2 "$RUN_TIMEOUT" "$BIN/$prog" $args \
+            > "$out" 2> "$TMPD/single.err"
+        rc=$?
+        { echo "== $lib: $prog $args (exit $rc)"; cat "$out" "$TMPD/single.err"; } >> "$log"
+        RESULT_LINE=$(grep '^RESULT ' "$out" | tail -n 1)
+        [ $rc = 0 ] && RUN_STATUS=OK
+    fi
+    case "$RESULT_LINE" in
+        *" status=OK "*) ;;
+        *) RUN_STATUS=FAIL ;;
+    esac
+    local want
+    if [ "$lib" = ours ]; then want=$VER_ours; else want=$VER_ref; fi
+    case "$RESULT_LINE" in
+        *" version=$want "*) ;;
+        *) if [ $RUN_STATUS = OK ]; then
+               RUN_STATUS=FAIL
+               echo "   (version mismatch: wanted $want)" >> "$log"
+           fi ;;
+    esac
+}
+
+TOTAL=0
+for c in "${CASES[@]}"; do
+    name=${c%%|*}
+    if [ -n "$ONLY" ] && ! printf '%s\n' "$name" | grep -Eq -- "$ONLY"; then continue; fi
+    TOTAL=$((TOTAL + 1))
+done
+echo "running $TOTAL cases x $REPS reps x 2 libraries (ours $VER_ours, reference $VER_ref)"
+
+FAILS=0
+i=0
+for c in "${CASES[@]}"; do
+    IFS='|' read -r name group spec metrics <<< "$c"
+    if [ -n "$ONLY" ] && ! printf '%s\n' "$name" | grep -Eq -- "$ONLY"; then continue; fi
+    i=$((i + 1))
+    log="$OUT/logs/$(echo "$name" | tr ' ' '_').log"
+    reps=$REPS
+    # Memory does not vary much and each run holds 2000 sockets: 3 at most.
+    [ "$group" = mem ] && [ "$reps" -gt 3 ] && reps=3
+    summary=""
+    for rep in $(seq 1 "$reps"); do
+        if [ $((rep % 2)) = 1 ]; then order="ours ref"; else order="ref ours"; fi
+        for lib in $order; do
+            t0=$(date +%s.%N)
+            run_case "$lib" "$spec" "$log"
+            t1=$(date +%s.%N)
+            secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+            [ $RUN_STATUS = OK ] || FAILS=$((FAILS + 1))
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$group" "$metrics" \
+                "$lib" "$rep" "$RUN_STATUS" "$secs" "$RESULT_LINE" >> "$RAW"
+            [ $RUN_STATUS = OK ] || summary="$summary $lib#$rep:FAIL"
+        done
+    done
+    printf '[%2d/%d] %-22s done%s\n' "$i" "$TOTAL" "$name" "$summary" >&2
+done
+
+END_TIME=$(date +%s)
+ELAPSED=$((END_TIME - START_TIME))
+echo "wall time: ${ELAPSED}s" >> "$OUT/meta.txt"
+
+# ---------------------------------------------------------------- report
+python3 tools/bench_report.py "$RAW" "$OUT/bench.csv" || exit 1
+echo
+echo "wall time: ${ELAPSED}s; failed runs: $FAILS; CSV: $OUT/bench.csv; logs: $OUT/logs/"
+
+if [ $CHART = 1 ]; then
+    VENV=build/bench-venv
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+        echo "setting up $VENV with matplotlib (once)..." >&2
+        { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q matplotlib; } >&2 \
+            || echo "bench: could not set up $VENV (Debian needs python3-venv); no chart" >&2
+    fi
+    if "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+        "$VENV/bin/python" tools/bench_chart.py "$OUT/bench.csv" "$OUT/bench.png" "$OUT/meta.txt" \
+            && echo "chart: $OUT/bench.png"
+    fi
+fi
+exit 0
