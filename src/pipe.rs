@@ -102,11 +102,15 @@ impl Queue {
     /// The reader's waker, to call once the lock is released: a woken
     /// thread then does not run into the lock still held.
     fn reader_wake(&self, event: PipeEvent) -> Wake {
-        self.reader.as_ref().map(|(w, key)| (w.clone(), *key, event))
+        self.reader
+            .as_ref()
+            .map(|(w, key)| (w.clone(), *key, event))
     }
 
     fn writer_wake(&self, event: PipeEvent) -> Wake {
-        self.writer.as_ref().map(|(w, key)| (w.clone(), *key, event))
+        self.writer
+            .as_ref()
+            .map(|(w, key)| (w.clone(), *key, event))
     }
 
     fn wake_reader(&self, event: PipeEvent) {
@@ -168,6 +172,12 @@ pub struct Pipe {
     batch: VecDeque<Msg>,
     /// Frames of the message being written (not yet visible).
     partial: Vec<Msg>,
+    /// Complete messages written with `stage`, not yet visible, and how
+    /// many messages they are.
+    staged: Vec<Msg>,
+    staged_msgs: usize,
+    /// The outbound queue keeps only the newest message (`ZMQ_CONFLATE`).
+    conflate_out: bool,
     /// Messages read and not yet acknowledged to the writer.
     unacked: usize,
     /// Acknowledge every this many reads: half the inbound limit, rounded
@@ -203,6 +213,9 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
         side,
         batch: VecDeque::new(),
         partial: Vec::new(),
+        staged: Vec::new(),
+        staged_msgs: 0,
+        conflate_out: flows[side].conflate,
         unacked: 0,
         lwm: usize::MAX,
         finished: false,
@@ -366,6 +379,8 @@ impl Pipe {
         if self.room > 0 {
             return true;
         }
+        // Let the reader see what is staged before judging the room.
+        self.flush_staged();
         let mut q = self.shared.queues[self.side].lock();
         if q.reader_closed {
             self.peer_closed = true;
@@ -387,6 +402,9 @@ impl Pipe {
     /// invisible until the last one is written. Call `check_write` before
     /// the first frame of each message.
     pub fn write(&mut self, msg: Msg) {
+        if self.staged_msgs > 0 {
+            self.flush_staged();
+        }
         if msg.more() {
             self.partial.push(msg);
             return;
@@ -424,6 +442,54 @@ impl Pipe {
         };
         fire(wake);
         // Dropped outside the lock: a user free function may run.
+        drop(dropped);
+    }
+
+    /// Like `write`, but complete messages stay invisible to the reader
+    /// until `flush_staged`: an engine that decodes many messages from one
+    /// read hands them over under one lock.
+    pub fn stage(&mut self, msg: Msg) {
+        if self.conflate_out {
+            self.write(msg);
+            return;
+        }
+        let last = !msg.more();
+        if !last || !self.partial.is_empty() {
+            self.partial.push(msg);
+            if !last {
+                return;
+            }
+            self.staged.append(&mut self.partial);
+        } else {
+            self.staged.push(msg);
+        }
+        self.staged_msgs += 1;
+        self.room = self.room.saturating_sub(1);
+    }
+
+    /// Makes the staged messages visible.
+    pub fn flush_staged(&mut self) {
+        if self.staged_msgs == 0 {
+            return;
+        }
+        let n = std::mem::take(&mut self.staged_msgs);
+        let mut wake = None;
+        let mut dropped = Vec::new();
+        {
+            let mut q = self.shared.queues[self.side].lock();
+            if q.reader_closed {
+                self.peer_closed = true;
+                dropped = mem::take(&mut self.staged);
+            } else {
+                q.frames.extend(self.staged.drain(..));
+                q.msgs += n;
+                if q.reader_waiting {
+                    q.reader_waiting = false;
+                    wake = q.reader_wake(PipeEvent::Readable);
+                }
+            }
+        }
+        fire(wake);
         drop(dropped);
     }
 
@@ -486,6 +552,7 @@ impl Pipe {
     /// Closes this end: what was written stays readable by the peer, what
     /// was not read is dropped, and the peer's owner gets `PeerClosed`.
     pub fn close(&mut self) {
+        self.flush_staged();
         self.partial.clear();
         {
             let mut q = self.outbound().lock();
@@ -509,7 +576,8 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        if !(self.finished && self.peer_closed && self.partial.is_empty()) {
+        if !(self.finished && self.peer_closed && self.partial.is_empty() && self.staged.is_empty())
+        {
             self.close();
         }
     }

@@ -339,8 +339,15 @@ impl Engine {
         }
     }
 
-    /// Stream → pipe, until the stream is dry or the pipe is full.
+    /// Stream → pipe, until the stream is dry or the pipe is full. What one
+    /// call decodes reaches the socket in one hand-over.
     fn pump_in(&mut self, pipe: &mut Pipe) -> std::result::Result<(), Failure> {
+        let result = self.pump_in_staged(pipe);
+        pipe.flush_staged();
+        result
+    }
+
+    fn pump_in_staged(&mut self, pipe: &mut Pipe) -> std::result::Result<(), Failure> {
         loop {
             if let Some(msg) = self.stalled.take() {
                 if !self.in_more && !pipe.check_write() {
@@ -348,7 +355,7 @@ impl Engine {
                     return Ok(()); // resumed by the pipe's Writable event
                 }
                 self.in_more = msg.more();
-                pipe.write(msg);
+                pipe.stage(msg);
             }
             if let State::Raw = self.state {
                 if self.inbuf.is_empty() && !self.fill()? {
@@ -371,6 +378,8 @@ impl Engine {
                     }
                 }
                 Ok(None) => {
+                    // One hand-over per read chunk.
+                    pipe.flush_staged();
                     if !self.fill()? {
                         return Ok(());
                     }

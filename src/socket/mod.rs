@@ -440,7 +440,11 @@ impl Socket {
         let pending = self.ctx.inproc_bind(addr, peer)?;
         st.bound.push(addr.to_owned());
         st.last_endpoint = addr.to_owned();
-        for PendingConnect { mut pipe, connector } in pending {
+        for PendingConnect {
+            mut pipe,
+            connector,
+        } in pending
+        {
             // The connector's HWMs joined with ours, now that both are known.
             let own = &st.options;
             pipe.set_hwms(
