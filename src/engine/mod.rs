@@ -26,10 +26,16 @@ use stream::{ReadOutcome, Stream};
 /// Reads start at this size and double, while reads fill them, up to
 /// `READ_CHUNK`: an idle connection then holds little memory.
 const READ_START: usize = 8 * 1024;
-/// The most read at a time.
-const READ_CHUNK: usize = 64 * 1024;
+/// The most read at a time: large enough that big messages rarely
+/// straddle two reads (a straddling body is copied once).
+const READ_CHUNK: usize = 256 * 1024;
+/// Message bodies at least this large are written from their own buffer
+/// (`writev`) instead of being copied into the write buffer.
+const ZERO_COPY_MIN: usize = 16 * 1024;
 /// An empty write buffer larger than this is given back.
 const WRITE_KEEP: usize = 16 * 1024;
+/// Most buffers given to one `writev`.
+const MAX_IOV: usize = 64;
 /// Stop encoding into the write buffer past this size.
 const WRITE_BATCH: usize = 256 * 1024;
 
@@ -73,6 +79,11 @@ pub struct Engine {
     socket_type: i32,
     inbuf: BytesMut,
     outbuf: BytesMut,
+    /// Bytes to write before `outbuf`, in order: earlier parts of the write
+    /// buffer and large message bodies, shared rather than copied.
+    segments: std::collections::VecDeque<Bytes>,
+    /// Total length of `segments`.
+    segments_len: usize,
     /// Properties every received message carries (`zmq_msg_gets`).
     metadata: Option<Arc<Metadata>>,
     /// Extra properties the transport adds (`Peer-Address`).
@@ -114,6 +125,8 @@ impl Engine {
             socket_type,
             inbuf: BytesMut::new(),
             outbuf: BytesMut::new(),
+            segments: std::collections::VecDeque::new(),
+            segments_len: 0,
             read_size: READ_START,
             metadata: None,
             peer_address,
@@ -141,6 +154,8 @@ impl Engine {
             socket_type: kind::STREAM,
             inbuf: BytesMut::new(),
             outbuf: BytesMut::new(),
+            segments: std::collections::VecDeque::new(),
+            segments_len: 0,
             read_size: READ_START,
             metadata: Some(Arc::new(metadata)),
             peer_address,
@@ -201,7 +216,7 @@ impl Engine {
 
     /// Whether everything queued has been written to the stream.
     pub fn is_flushed(&self) -> bool {
-        self.outbuf.is_empty() && self.commands.is_empty()
+        self.outbuf.is_empty() && self.segments.is_empty() && self.commands.is_empty()
     }
 
     /// Moves data both ways until nothing more can move now. `pipe` is the
@@ -230,6 +245,42 @@ impl Engine {
 
     /// Writes queued bytes; `Disconnected` on a write error.
     fn flush(&mut self) -> std::result::Result<(), Failure> {
+        while !self.segments.is_empty() {
+            let written = {
+                let mut iov: Vec<std::io::IoSlice> = self
+                    .segments
+                    .iter()
+                    .take(MAX_IOV - 1)
+                    .map(|b| std::io::IoSlice::new(b))
+                    .collect();
+                if iov.len() < MAX_IOV - 1 && !self.outbuf.is_empty() {
+                    iov.push(std::io::IoSlice::new(&self.outbuf));
+                }
+                self.stream.write_vectored(&iov)
+            };
+            match written {
+                Ok(0) => {
+                    self.write_blocked = true;
+                    return Ok(());
+                }
+                Ok(mut n) => {
+                    while n > 0 {
+                        let Some(front) = self.segments.front_mut() else {
+                            let _ = self.outbuf.split_to(n);
+                            break;
+                        };
+                        let k = n.min(front.len());
+                        bytes::Buf::advance(front, k);
+                        self.segments_len -= k;
+                        n -= k;
+                        if front.is_empty() {
+                            self.segments.pop_front();
+                        }
+                    }
+                }
+                Err(_) => return Err(Failure::Disconnected),
+            }
+        }
         while !self.outbuf.is_empty() {
             match self.stream.write_some(&self.outbuf) {
                 Ok(0) => {
@@ -441,7 +492,9 @@ impl Engine {
                 }
                 let mut more_waiting = false;
                 while let Some(p) = pipe.as_deref_mut() {
-                    if self.outbuf.len() >= WRITE_BATCH {
+                    if self.outbuf.len() + self.segments_len >= WRITE_BATCH
+                        || self.segments.len() >= MAX_IOV - 2
+                    {
                         more_waiting = true;
                         break;
                     }
@@ -453,6 +506,16 @@ impl Engine {
                         traffic
                             .encode_subscription(d[0] == 1, &d[1..], &mut self.outbuf)
                             .map_err(Failure::Protocol)?;
+                    } else if msg.size() >= ZERO_COPY_MIN {
+                        // Header into the buffer; the body goes out from
+                        // its own memory.
+                        let (header, msg) = traffic.prepare(msg).map_err(Failure::Protocol)?;
+                        self.outbuf.extend_from_slice(header.as_ref());
+                        let head = self.outbuf.split().freeze();
+                        let body = msg.to_bytes();
+                        self.segments_len += head.len() + body.len();
+                        self.segments.push_back(head);
+                        self.segments.push_back(body);
                     } else {
                         traffic
                             .encode(msg, &mut self.outbuf)

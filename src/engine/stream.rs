@@ -110,6 +110,23 @@ impl Stream {
         }
     }
 
+    /// Writes as much of `bufs` (in order) as the socket takes; `Ok(0)`
+    /// when full.
+    pub fn write_vectored(&mut self, bufs: &[io::IoSlice]) -> io::Result<usize> {
+        loop {
+            let r = match self {
+                Stream::Tcp(s) => s.write_vectored(bufs),
+                Stream::Ipc(s) => s.write_vectored(bufs),
+            };
+            return match r {
+                Ok(n) => Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+        }
+    }
+
     /// Writes as much of `data` as the socket takes; `Ok(0)` when full.
     pub fn write_some(&mut self, data: &[u8]) -> io::Result<usize> {
         loop {
