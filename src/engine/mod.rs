@@ -11,6 +11,9 @@ pub mod session;
 pub mod stream;
 pub mod zap;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};

@@ -590,7 +590,10 @@ impl Session {
         }
         self.lingering = true;
         let linger = self.cx.linger.load(Ordering::Relaxed);
-        let has_pending = self.pipe.as_mut().is_some_and(|p| p.check_read());
+        // Pending: queued in the pipe, or taken by the engine and not yet
+        // written out (its write buffer can hold many messages).
+        let unflushed = matches!(&self.conn, Conn::Engine(e) if !e.is_flushed());
+        let has_pending = unflushed || self.pipe.as_mut().is_some_and(|p| p.check_read());
         let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         if linger == 0 || !has_pending || (!connected && self.target.is_none()) {
             r.remove(token);
