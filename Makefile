@@ -15,7 +15,7 @@ LIB_OUT   := $(BUILD)/lib
 REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
-        install uninstall clean perf bench bench-quick
+        install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference
 
 all: lib
 
@@ -24,18 +24,19 @@ all: lib
 lib:
 	$(CARGO) build --release --lib
 	@mkdir -p $(LIB_OUT)
-	@cp -f target/release/libzmq.so $(LIB_OUT)/libzmq.so.$(LIBVERSION)
+	@# A new file, not a rewrite in place: running processes keep the old one.
+	@cp --remove-destination target/release/libzmq.so $(LIB_OUT)/libzmq.so.$(LIBVERSION)
 	@ln -sf libzmq.so.$(LIBVERSION) $(LIB_OUT)/libzmq.so.$(SOVERSION)
 	@ln -sf libzmq.so.$(SOVERSION) $(LIB_OUT)/libzmq.so
 	@cp -f target/release/libzmq.a $(LIB_OUT)/libzmq.a
 	@echo "built $(LIB_OUT)/libzmq.so.$(LIBVERSION) and $(LIB_OUT)/libzmq.a"
 
-# Until the pyzmq demo exists (issue #5): a program written for plain
-# libzmq, compiled against our header and linked with -lzmq against our library.
+# The demo: a C publisher written for plain libzmq (examples/sensor_pub.c,
+# built with -lzmq against our header and library) sends sensor samples over
+# tcp to a pyzmq subscriber (examples/sensor_sub.py) with our library
+# preloaded. Ends by itself.
 demo: lib
-	@mkdir -p $(BUILD)/examples
-	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude examples/hello.c -L$(LIB_OUT) -lzmq -o $(BUILD)/examples/hello
-	LD_LIBRARY_PATH=$(LIB_OUT) $(BUILD)/examples/hello
+	@tools/demo.sh
 
 # Every test: Rust unit tests, lint, ABI checks, C tests, install check.
 # Ends with one line `N passed, N failed`.
@@ -54,6 +55,16 @@ check-reference:
 
 check-install: lib
 	@tools/install-check.sh
+
+# pyzmq 27.3.0's own test suite on our library (LD_PRELOAD), after a check
+# that every zmq_* symbol pyzmq imports binds to ours; plus Debian's
+# python3-zmq on our library through LD_LIBRARY_PATH.
+check-pyzmq: lib
+	@tools/check-pyzmq.sh
+
+# The same suite on pyzmq's bundled libzmq 4.3.5 (the parity baseline).
+check-pyzmq-reference:
+	@tools/check-pyzmq.sh --reference
 
 # Benchmark programs (perf/*.c, plain libzmq API), built into build/perf/.
 perf: lib

@@ -73,6 +73,8 @@ if [ -e /usr/lib/x86_64-linux-gnu/libzmq.so.5 ]; then
     suite "C tests (reference libzmq)" capi-tests/run.sh --reference
 fi
 check "install + pkg-config" tools/install-check.sh
+suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
+check "demo (C PUB -> pyzmq SUB)" tools/demo.sh 3 20
 check "perf programs build (-Werror)" tools/bench.sh --build-only
 
 echo
