@@ -388,8 +388,10 @@ impl Session {
             return;
         };
         let result = engine.drive(self.pipe.as_mut(), self.fd);
+        let mut zap_sent = false;
         if let Some(req) = engine.take_zap_request() {
             if let Some(zap) = &mut self.zap {
+                zap_sent = true;
                 let o = &self.cx.options;
                 zap.send(
                     &req,
@@ -417,6 +419,10 @@ impl Session {
                 self.failed(r, token, f);
                 return;
             }
+        }
+        if zap_sent {
+            // The reply may be in already; looking also arms the wake-up.
+            self.zap_news(r, token);
         }
         self.check_linger_done(r, token);
     }

@@ -78,8 +78,6 @@ impl ZapClient {
             }
             self.pipe.write(m);
         }
-        // Arms the wake-up for the reply.
-        self.pipe.check_read();
     }
 
     /// The handler's verdict, once its whole reply is in: `Ok` with a
