@@ -104,6 +104,9 @@ pub struct Engine {
     pub last_received: std::time::Instant,
     /// How much the next read asks for.
     read_size: usize,
+    /// A SOCKS5 exchange with a proxy to finish before the handshake
+    /// (`ZMQ_SOCKS_PROXY`).
+    socks: Option<Box<crate::transport::socks::SocksClient>>,
     /// A request for the ZAP handler, for the session to send.
     zap_request: Option<ZapRequest>,
     /// The ZAP handler's verdict (or the protocol error code of a bad
@@ -131,6 +134,7 @@ impl Engine {
             segments: std::collections::VecDeque::new(),
             segments_len: 0,
             read_size: READ_START,
+            socks: None,
             metadata: None,
             peer_address,
             stalled: None,
@@ -160,6 +164,7 @@ impl Engine {
             segments: std::collections::VecDeque::new(),
             segments_len: 0,
             read_size: READ_START,
+            socks: None,
             metadata: Some(Arc::new(metadata)),
             peer_address,
             stalled: None,
@@ -171,6 +176,38 @@ impl Engine {
             zap_request: None,
             zap_verdict: None,
         }
+    }
+
+    /// Runs `client`'s SOCKS5 exchange with the proxy this stream is
+    /// connected to before anything else.
+    pub fn through_proxy(&mut self, client: crate::transport::socks::SocksClient) {
+        self.socks = Some(Box::new(client));
+    }
+
+    /// Whether the SOCKS exchange is still going on.
+    pub fn in_socks(&self) -> bool {
+        self.socks.is_some()
+    }
+
+    /// Moves the SOCKS exchange on; `Ok(true)` once the tunnel is up.
+    fn socks_step(&mut self) -> std::result::Result<bool, Failure> {
+        use crate::transport::socks::Progress as Socks;
+        while let Some(client) = self.socks.as_mut() {
+            let progress = client.handle_input(&mut self.inbuf);
+            // What the answer calls for goes out before anything else.
+            client.poll_transmit(&mut self.outbuf);
+            self.flush()?;
+            match progress {
+                Socks::Done(_) => self.socks = None,
+                Socks::Failed(_) => return Err(Failure::Disconnected),
+                Socks::Pending => {
+                    if !self.fill()? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Whether the handshake means to ask a ZAP handler.
@@ -230,6 +267,9 @@ impl Engine {
         src_fd: i32,
     ) -> std::result::Result<Progress, Failure> {
         let mut progress = Progress::Idle;
+        if self.socks.is_some() && !self.socks_step()? {
+            return Ok(progress);
+        }
         if let State::Handshaking(_) = self.state {
             if let Some(info) = self.handshake(src_fd)? {
                 progress = Progress::Established(Box::new(info));

@@ -26,6 +26,7 @@ use crate::socket::options::val::{
 };
 use crate::socket::options::{Mechanism, Options};
 use crate::transport::address::{IpcAddress, TcpAddress};
+use crate::transport::socks::{SocksAddr, SocksClient};
 use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, FailureEvent};
 
@@ -98,6 +99,9 @@ pub struct Session {
     remote_ep: String,
     /// The ZAP handler's pipe, while the handshake waits for its verdict.
     zap: Option<ZapClient>,
+    /// The endpoint the user connected or bound. `cx.endpoint`, which
+    /// events name, is the proxy's instead when connecting through SOCKS.
+    user_endpoint: String,
 }
 
 /// The tcp socket options that act on a connection or listener.
@@ -164,7 +168,17 @@ impl Session {
         pipe: Option<Pipe>,
         guard: SessionGuard,
     ) -> Session {
+        let mut cx = cx;
         let ivl = Duration::from_millis(cx.options.reconnect_ivl.max(0) as u64);
+        let user_endpoint = cx.endpoint.clone();
+        if matches!(target, Target::Tcp(_)) && !cx.options.socks_proxy_address.is_empty() {
+            // As in libzmq, a connection made through a SOCKS proxy is
+            // reported under the proxy's address.
+            cx.endpoint = format!(
+                "tcp://{}",
+                String::from_utf8_lossy(&cx.options.socks_proxy_address)
+            );
+        }
         Session {
             cx,
             target: Some(target),
@@ -178,6 +192,7 @@ impl Session {
             local_ep: String::new(),
             remote_ep: String::new(),
             zap: None,
+            user_endpoint,
         }
     }
 
@@ -191,6 +206,7 @@ impl Session {
         let fd = stream.fd();
         let remote_ep = stream.peer_endpoint();
         let engine = new_engine(&cx.options, stream, peer)?;
+        let cx_endpoint = cx.endpoint.clone();
         Some(Session {
             cx,
             target: None,
@@ -204,6 +220,7 @@ impl Session {
             local_ep: String::new(),
             remote_ep,
             zap: None,
+            user_endpoint: cx_endpoint,
         })
     }
 
@@ -211,7 +228,18 @@ impl Session {
         let Some(target) = self.target.clone() else {
             return;
         };
+        let o = &self.cx.options;
         let result = match &target {
+            // ZMQ_SOCKS_PROXY: the connection goes to the proxy, which the
+            // engine then asks for the real destination.
+            Target::Tcp(_) if !o.socks_proxy_address.is_empty() => {
+                String::from_utf8(o.socks_proxy_address.clone())
+                    .map_err(|_| crate::error::Error::Inval)
+                    .and_then(|p| TcpAddress::for_connect(&p))
+                    .and_then(|proxy| proxy.resolve(o.ipv6))
+                    .and_then(|res| tcp::connect(None, &res.address, &tcp_tuning(o)))
+                    .map(Stream::Tcp)
+            }
             Target::Tcp(addr) => addr.resolve(self.cx.options.ipv6).and_then(|res| {
                 tcp::connect(
                     res.source.as_ref(),
@@ -296,8 +324,24 @@ impl Session {
         }
         self.fd = stream.fd();
         self.local_ep = stream.local_endpoint();
-        self.event(event::CONNECTED, self.fd as u64);
-        match new_engine(&self.cx.options, stream, peer).ok_or(()) {
+        let via_proxy = matches!(self.target, Some(Target::Tcp(_)))
+            && !self.cx.options.socks_proxy_address.is_empty();
+        if !via_proxy {
+            self.event(event::CONNECTED, self.fd as u64);
+        }
+        let engine = new_engine(&self.cx.options, stream, peer).and_then(|mut e| {
+            let o = &self.cx.options;
+            if matches!(self.target, Some(Target::Tcp(_))) && !o.socks_proxy_address.is_empty() {
+                let dest = self.user_endpoint.strip_prefix("tcp://")?;
+                let target = SocksAddr::from_endpoint(dest).ok()?;
+                let client =
+                    SocksClient::new(target, &o.socks_proxy_username, &o.socks_proxy_password)
+                        .ok()?;
+                e.through_proxy(client);
+            }
+            Some(e)
+        });
+        match engine.ok_or(()) {
             Ok(engine) => {
                 self.conn = Conn::Engine(Box::new(engine));
                 self.start_engine(r, token);
@@ -387,7 +431,15 @@ impl Session {
         let Conn::Engine(engine) = &mut self.conn else {
             return;
         };
+        let tunnelling = engine.in_socks();
         let result = engine.drive(self.pipe.as_mut(), self.fd);
+        if tunnelling && !engine.in_socks() {
+            // The proxy connected us: only now is the connection made.
+            self.event(event::CONNECTED, self.fd as u64);
+        }
+        let Conn::Engine(engine) = &mut self.conn else {
+            return;
+        };
         let mut zap_sent = false;
         if let Some(req) = engine.take_zap_request() {
             if let Some(zap) = &mut self.zap {
@@ -472,7 +524,7 @@ impl Session {
                 let (waker, key) = r.pipe_waker(token);
                 session_end.set_waker(waker, key);
                 let mut socket_end = socket_end;
-                socket_end.endpoint = Some(self.cx.endpoint.clone());
+                socket_end.endpoint = Some(self.user_endpoint.clone());
                 // ZMQ_CONNECT_ROUTING_ID of a connect whose pipe is made
                 // only now (STREAM, ZMQ_IMMEDIATE).
                 let alias = &self.cx.options.connect_routing_id;
@@ -520,7 +572,19 @@ impl Session {
             }
         }
         let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
+        let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_socks());
         self.close_connection(r);
+        if in_socks {
+            // The SOCKS exchange failed: as libzmq, the connect attempt is
+            // over (CLOSED) and will be retried.
+            self.event(event::CLOSED, self.fd as u64);
+            if self.target.is_some() && !self.lingering {
+                self.schedule_reconnect(r, token);
+            } else {
+                r.remove(token);
+            }
+            return;
+        }
         self.event(event::DISCONNECTED, self.fd as u64);
         if was_established && self.cx.options.router_notify & NOTIFY_DISCONNECT != 0 {
             // ZMQ_ROUTER_NOTIFY: a half-written message is dropped, then an

@@ -3,4 +3,5 @@
 
 pub mod address;
 pub mod ipc;
+pub mod socks;
 pub mod tcp;
