@@ -624,4 +624,29 @@ static inline void tu_send_filled (void *s, size_t len, unsigned seed,
 #define SEND_FILLED(s, len, seed, flags)                                       \
     tu_send_filled ((s), (len), (seed), (flags), __FILE__, __LINE__)
 
+/* ---- Absence of a monitor event (appended for test_draft_reconnect_stop)
+ * EXPECT_NO_EVENT watches reader for ms milliseconds (keep it at most
+ * 500) and fails if the given event type shows up; other events are
+ * skipped. The one place a test waits for something NOT to happen. */
+static inline void tu_expect_no_event (void *reader, int unwanted, long ms,
+                                       const char *file, int line)
+{
+    struct tu_event ev;
+    long long deadline = tu_now_ms () + ms;
+    for (;;) {
+        long long left = deadline - tu_now_ms ();
+        if (left <= 0 || !tu_next_event (reader, &ev, (long) left))
+            return;
+        if (ev.event == unwanted) {
+            char what[64], detail[64];
+            snprintf (what, sizeof what, "monitor event 0x%04x", unwanted);
+            snprintf (detail, sizeof detail, "came (value %u), expected none",
+                      (unsigned) ev.value);
+            tu_fail (file, line, what, detail);
+        }
+    }
+}
+#define EXPECT_NO_EVENT(reader, unwanted, ms)                                  \
+    tu_expect_no_event ((reader), (unwanted), (ms), __FILE__, __LINE__)
+
 #endif

@@ -99,6 +99,9 @@ pub struct Session {
     remote_ep: String,
     /// The ZAP handler's pipe, while the handshake waits for its verdict.
     zap: Option<ZapClient>,
+    /// Set when the session gives up for good (the socket's endpoint is
+    /// then gone).
+    ended: Option<Arc<AtomicBool>>,
     /// The endpoint the user connected or bound. `cx.endpoint`, which
     /// events name, is the proxy's instead when connecting through SOCKS.
     user_endpoint: String,
@@ -192,8 +195,15 @@ impl Session {
             local_ep: String::new(),
             remote_ep: String::new(),
             zap: None,
+            ended: None,
             user_endpoint,
         }
+    }
+
+    /// `flag` is set when the session gives up for good.
+    pub fn ending_with(mut self, flag: Arc<AtomicBool>) -> Session {
+        self.ended = Some(flag);
+        self
     }
 
     /// A session for an accepted connection.
@@ -220,6 +230,7 @@ impl Session {
             local_ep: String::new(),
             remote_ep,
             zap: None,
+            ended: None,
             user_endpoint: cx_endpoint,
         })
     }
@@ -288,6 +299,9 @@ impl Session {
 
     /// The session is over for good: its pipe ends, the handler goes.
     fn end(&mut self, r: &mut Reactor, token: Token) {
+        if let Some(flag) = &self.ended {
+            flag.store(true, Ordering::Relaxed);
+        }
         self.conn = Conn::Idle;
         if let Some(mut p) = self.pipe.take() {
             p.close();
@@ -410,6 +424,13 @@ impl Session {
         let verdict = zap.poll_reply();
         let gone = zap.handler_gone();
         match verdict {
+            Some(Ok(reply)) if reply.status_code == 300 => {
+                // A temporary failure: as libzmq, it is reported and the
+                // handshake then stays where it is, with neither READY nor
+                // ERROR, until ZMQ_HANDSHAKE_IVL ends it.
+                self.zap = None;
+                self.event(event::HANDSHAKE_FAILED_AUTH, 300);
+            }
             Some(v) => {
                 self.zap = None;
                 if let Conn::Engine(engine) = &mut self.conn {
@@ -835,7 +856,10 @@ impl Handler for Session {
     }
 
     fn stop(&mut self, r: &mut Reactor, _token: Token) {
-        let had_conn = !matches!(self.conn, Conn::Idle);
+        // Only a connect still in progress reports CLOSED (its socket is
+        // the connecter's); an established connection ends silently, as in
+        // libzmq.
+        let had_conn = matches!(self.conn, Conn::Connecting(_));
         self.close_connection(r);
         if had_conn && self.fd >= 0 {
             self.event(event::CLOSED, self.fd as u64);

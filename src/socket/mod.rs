@@ -189,6 +189,9 @@ struct NetEndpoint {
     listener: Option<(i32, Arc<std::sync::atomic::AtomicBool>)>,
     io: usize,
     token: Arc<Mutex<Option<mio::Token>>>,
+    /// Set by a connecting session that gave up for good (e.g.
+    /// `ZMQ_RECONNECT_STOP`): the endpoint is gone, as if disconnected.
+    ended: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A socket.
@@ -691,6 +694,7 @@ impl Socket {
             listener: Some((fd, quiet)),
             io,
             token,
+            ended: Arc::default(),
         });
         st.last_endpoint = resolved;
         Ok(())
@@ -732,9 +736,12 @@ impl Socket {
         st.options.connect_routing_id.clear();
         let guard = self.ctx.session_guard();
         let token = Arc::new(Mutex::new(None));
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ended.clone();
         let cell = token.clone();
         let io = self.ctx.io_execute(Box::new(move |r| {
-            *cell.lock() = Some(r.add(Box::new(Session::connecting(cx, target, pipe, guard))));
+            let session = Session::connecting(cx, target, pipe, guard).ending_with(flag);
+            *cell.lock() = Some(r.add(Box::new(session)));
         }))?;
         st.endpoints.push(NetEndpoint {
             given: addr.to_owned(),
@@ -743,6 +750,7 @@ impl Socket {
             listener: None,
             io,
             token,
+            ended,
         });
         st.last_endpoint = addr.to_owned();
         st.cleanup();
@@ -764,6 +772,11 @@ impl Socket {
                             && canonical_tcp(&e.given, st.options.ipv6) == canon))
             });
         st.endpoints = keep;
+        // Sessions that gave up for good are gone already.
+        let stop: Vec<_> = stop
+            .into_iter()
+            .filter(|e| !e.ended.load(Ordering::Relaxed))
+            .collect();
         if stop.is_empty() {
             return Err(Error::NoEnt);
         }
@@ -778,8 +791,9 @@ impl Socket {
 
     /// Removes an endpoint's handler on its I/O thread. A connecting
     /// session told the socket closed lingers first; one disconnected goes.
-    fn stop_endpoint(&self, ep: &NetEndpoint, linger: bool) {
+    fn stop_endpoint(&self, ep: &NetEndpoint, linger: bool) -> std::sync::mpsc::Receiver<()> {
         let token = ep.token.clone();
+        let (done, finished) = std::sync::mpsc::channel();
         self.ctx.io_execute_on(
             ep.io,
             Box::new(move |r| {
@@ -792,6 +806,14 @@ impl Socket {
                 }
             }),
         );
+        // A task of its own: it runs after the removal above has completed.
+        self.ctx.io_execute_on(
+            ep.io,
+            Box::new(move |_| {
+                let _ = done.send(());
+            }),
+        );
+        finished
     }
 
     /// `zmq_close`: closes every pipe (what was sent over inproc stays
@@ -807,12 +829,19 @@ impl Socket {
                 p.close();
             }
         }
+        let mut closing = Vec::new();
         for ep in std::mem::take(&mut st.endpoints) {
+            let finished = self.stop_endpoint(&ep, !ep.bind);
             if let Some((fd, quiet)) = &ep.listener {
                 quiet.store(true, Ordering::Relaxed);
-                Self::event(&st, monitor::event::CLOSED, *fd as u64, &ep.resolved);
+                closing.push((finished, *fd, ep.resolved.clone()));
             }
-            self.stop_endpoint(&ep, !ep.bind);
+        }
+        // CLOSED is told once the listener's fd is really closed (as in
+        // libzmq), and before the monitor stops.
+        for (finished, fd, endpoint) in closing {
+            let _ = finished.recv_timeout(Duration::from_secs(2));
+            Self::event(&st, monitor::event::CLOSED, fd as u64, &endpoint);
         }
         let monitor = st.monitor.lock().take();
         if let Some(mut m) = monitor {
