@@ -59,6 +59,9 @@ esac
 
 REQS=$ROOT/tools/pyzmq-requirements.txt
 EXPECTED_SKIPS=$ROOT/tools/pyzmq-expected-skips.txt
+# Skips the bundled libzmq does not have, caused by a feature we still lack
+# (an open debt, see the README's status table).
+DEBT_SKIPS=$ROOT/tools/pyzmq-debt-skips.txt
 KNOWN_FLAKY=$ROOT/tools/pyzmq-known-flaky.txt
 PYZMQ_VERSION=$(sed -n 's/^pyzmq==//p' "$REQS")
 VENV=$ROOT/build/pyzmq-venv
@@ -119,8 +122,10 @@ mkdir -p "$RESULTS"
 n_pass=0
 n_fail=0
 n_skip=0
+n_debt=0
 failures=()
 flaky_notes=()
+debt_notes=()
 
 # --- binding check -----------------------------------------------------------
 # Every zmq_* symbol undefined in pyzmq's extension modules must be exported by
@@ -320,7 +325,12 @@ tally_suite() {
         case $kind in
             passed|xfailed) n_pass=$((n_pass + 1)) ;;
             skipped)
-                if [ -f "$EXPECTED_SKIPS" ] && ! grep -qxF "$t" "$EXPECTED_SKIPS"; then
+                if [ -f "$DEBT_SKIPS" ] && grep -qxF "$t" "$DEBT_SKIPS"; then
+                    # A known gap of ours (listed with its reason): shown,
+                    # counted apart, not hidden among the expected skips.
+                    n_debt=$((n_debt + 1))
+                    debt_notes+=("DEBT SKIP $t")
+                elif [ -f "$EXPECTED_SKIPS" ] && ! grep -qxF "$t" "$EXPECTED_SKIPS"; then
                     n_fail=$((n_fail + 1))
                     failures+=("UNEXPECTED SKIP $t")
                 else
@@ -438,6 +448,9 @@ fi
 echo
 echo "=== summary ($MODE library; pytest suite ${suite_secs}s, total $(( $(date +%s) - start ))s)"
 for f in "${flaky_notes[@]}"; do echo "$f"; done
+for f in "${debt_notes[@]}"; do echo "$f"; done
+[ "$n_debt" -eq 0 ] || echo "$n_debt tests skipped for features we lack (tools/pyzmq-debt-skips.txt)"
+
 for f in "${failures[@]}"; do echo "$f"; done
 echo "$n_pass passed, $n_fail failed, $n_skip skipped"
 [ "$n_fail" -eq 0 ]
