@@ -125,27 +125,8 @@ fn is_subscription(socket_type: i32, msg: &Msg) -> bool {
 impl Engine {
     pub fn new(stream: Stream, config: zmtp::Config, peer_address: String) -> Result<Engine> {
         let socket_type = config.socket_type;
-        Ok(Engine {
-            stream,
-            state: State::Handshaking(Box::new(Handshake::new(config)?)),
-            socket_type,
-            inbuf: BytesMut::new(),
-            outbuf: BytesMut::new(),
-            segments: std::collections::VecDeque::new(),
-            segments_len: 0,
-            read_size: READ_START,
-            socks: None,
-            metadata: None,
-            peer_address,
-            stalled: None,
-            in_more: false,
-            out_more: false,
-            write_blocked: false,
-            commands: Vec::new(),
-            last_received: std::time::Instant::now(),
-            zap_request: None,
-            zap_verdict: None,
-        })
+        let state = State::Handshaking(Box::new(Handshake::new(config)?));
+        Ok(Engine::with(stream, state, socket_type, None, peer_address))
     }
 
     /// An engine for a STREAM socket: bytes in and out as they are.
@@ -155,17 +136,28 @@ impl Engine {
             metadata.insert("Peer-Address", peer_address.as_bytes());
         }
         metadata.insert("__fd", src_fd.to_string().as_bytes());
+        let metadata = Some(Arc::new(metadata));
+        Engine::with(stream, State::Raw, kind::STREAM, metadata, peer_address)
+    }
+
+    fn with(
+        stream: Stream,
+        state: State,
+        socket_type: i32,
+        metadata: Option<Arc<Metadata>>,
+        peer_address: String,
+    ) -> Engine {
         Engine {
             stream,
-            state: State::Raw,
-            socket_type: kind::STREAM,
+            state,
+            socket_type,
             inbuf: BytesMut::new(),
             outbuf: BytesMut::new(),
             segments: std::collections::VecDeque::new(),
             segments_len: 0,
             read_size: READ_START,
             socks: None,
-            metadata: Some(Arc::new(metadata)),
+            metadata,
             peer_address,
             stalled: None,
             in_more: false,
