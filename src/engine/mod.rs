@@ -53,12 +53,23 @@ pub enum Progress {
 /// Why an engine stopped.
 #[derive(Debug)]
 pub enum Failure {
-    /// The peer closed, or the connection failed.
+    /// The connection is over for a reason decided above the socket
+    /// (a dead heartbeat, a refused SOCKS exchange, no ZAP handler).
     Disconnected,
+    /// Reading or writing failed: the peer closed (`EPIPE`) or the
+    /// socket reported this errno. During a handshake libzmq reports it
+    /// as `HANDSHAKE_FAILED_NO_DETAIL`.
+    Lost(i32),
     /// The handshake failed (with the monitor event to raise, if any).
     Handshake(HandshakeError),
     /// A protocol error after the handshake (bad frame, oversized message).
     Protocol(Error),
+}
+
+impl Failure {
+    fn lost(e: &std::io::Error) -> Failure {
+        Failure::Lost(e.raw_os_error().unwrap_or(libc::EPIPE))
+    }
 }
 
 /// What the handshake told us about the peer.
@@ -313,7 +324,7 @@ impl Engine {
                         }
                     }
                 }
-                Err(_) => return Err(Failure::Disconnected),
+                Err(e) => return Err(Failure::lost(&e)),
             }
         }
         while !self.outbuf.is_empty() {
@@ -325,7 +336,7 @@ impl Engine {
                 Ok(n) => {
                     let _ = self.outbuf.split_to(n);
                 }
-                Err(_) => return Err(Failure::Disconnected),
+                Err(e) => return Err(Failure::lost(&e)),
             }
         }
         self.write_blocked = false;
@@ -354,7 +365,8 @@ impl Engine {
                 }
                 Ok(false)
             }
-            Ok(ReadOutcome::Eof) | Err(_) => Err(Failure::Disconnected),
+            Ok(ReadOutcome::Eof) => Err(Failure::Lost(libc::EPIPE)),
+            Err(e) => Err(Failure::lost(&e)),
         }
     }
 

@@ -439,9 +439,10 @@ impl Session {
                 self.drive(r, token);
             }
             None if gone => {
-                // The handler closed without answering: no verdict will come.
+                // The handler closed without answering. As libzmq, the
+                // handshake stays where it is, until the peer leaves or
+                // ZMQ_HANDSHAKE_IVL ends it.
                 self.zap = None;
-                self.failed(r, token, Failure::Disconnected);
             }
             None => {}
         }
@@ -589,11 +590,21 @@ impl Session {
                 Some(FailureEvent::Auth(code)) => {
                     self.event(event::HANDSHAKE_FAILED_AUTH, code as u64)
                 }
+                Some(FailureEvent::NoDetail(errno)) => {
+                    self.event(event::HANDSHAKE_FAILED_NO_DETAIL, errno as u64)
+                }
                 None => {}
             }
         }
         let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_socks());
+        if let Failure::Lost(errno) = f {
+            if !was_established && !in_socks && matches!(&self.conn, Conn::Engine(_)) {
+                // As libzmq: a connection lost before the handshake ended
+                // is a handshake failure with the errno as its value.
+                self.event(event::HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
+            }
+        }
         self.close_connection(r);
         if in_socks {
             // The SOCKS exchange failed: as libzmq, the connect attempt is
@@ -627,7 +638,8 @@ impl Session {
         }
         let o = &self.cx.options;
         // As in libzmq, a protocol error ends a connecting session too.
-        let handshake_failed = matches!(f, Failure::Disconnected) && !was_established;
+        let handshake_failed =
+            matches!(f, Failure::Disconnected | Failure::Lost(_)) && !was_established;
         let stop = o.reconnect_ivl <= 0
             || matches!(f, Failure::Handshake(_) | Failure::Protocol(_))
             || (handshake_failed && o.reconnect_stop & RECONNECT_STOP_HANDSHAKE_FAILED != 0);
@@ -714,6 +726,7 @@ pub fn handshake_config(o: &Options) -> zmtp::Config {
     c.mechanism = match o.mechanism {
         Mechanism::Null => zmtp::MechanismKind::Null,
         Mechanism::Plain => zmtp::MechanismKind::Plain,
+        // GSSAPI options are refused (not built), so it never gets here.
         Mechanism::Curve | Mechanism::Gssapi => zmtp::MechanismKind::Curve,
     };
     c.as_server = o.as_server;
@@ -722,6 +735,14 @@ pub fn handshake_config(o: &Options) -> zmtp::Config {
     // NULL asks a ZAP handler only when the socket names a domain (libzmq
     // 4.3); the session turns this off if no handler is bound.
     c.zap = !o.zap_domain.is_empty();
+    c.zap_enforce_domain = o.zap_enforce_domain;
+    c.plain_username = Bytes::copy_from_slice(&o.plain_username);
+    c.plain_password = Bytes::copy_from_slice(&o.plain_password);
+    c.curve = zmtp::CurveKeys {
+        public: o.curve_public_key,
+        secret: o.curve_secret_key,
+        server: o.curve_server_key,
+    };
     c.metadata = o
         .app_metadata
         .iter()

@@ -16,12 +16,14 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::curve::{CurveClient, CurveKeys, CurveServer};
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::greeting::{GreetingExchange, MechanismName, PeerGreeting};
 use super::mechanism::{basic_properties, Mechanism, MechanismStatus};
 use super::mechanism::{ZapReply, ZapRequest};
 use super::null::NullMechanism;
+use super::plain::{PlainClient, PlainServer};
 use super::protocol_error as code;
 use super::traffic::Traffic;
 use super::{eproto, socket_type, HandshakeError, Version};
@@ -61,9 +63,20 @@ pub struct Config {
     /// handshake commands and identity frames included, as in libzmq.
     pub max_msg_size: i64,
     pub mechanism: MechanismKind,
-    /// Whether a ZAP handler must approve the peer (the engine sets this
-    /// when `ZMQ_ZAP_DOMAIN` is set and a handler is bound).
+    /// Whether a ZAP handler must approve the peer. For NULL the engine
+    /// sets this when `ZMQ_ZAP_DOMAIN` is set; `Handshake::new` turns it on
+    /// for PLAIN servers (always) and CURVE servers (unless
+    /// `zap_enforce_domain` is set with no domain), and off for clients.
+    /// The engine turns it off again when no handler is bound.
     pub zap: bool,
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: a CURVE server with no ZAP domain then
+    /// asks no handler (libzmq 4.3).
+    pub zap_enforce_domain: bool,
+    /// `ZMQ_PLAIN_USERNAME` / `ZMQ_PLAIN_PASSWORD` (PLAIN clients).
+    pub plain_username: Bytes,
+    pub plain_password: Bytes,
+    /// `ZMQ_CURVE_*` keys (CURVE).
+    pub curve: CurveKeys,
 }
 
 impl Config {
@@ -77,6 +90,10 @@ impl Config {
             max_msg_size: -1,
             mechanism: MechanismKind::Null,
             zap: false,
+            zap_enforce_domain: false,
+            plain_username: Bytes::new(),
+            plain_password: Bytes::new(),
+            curve: CurveKeys::default(),
         }
     }
 }
@@ -139,8 +156,8 @@ pub struct Handshake {
 impl Handshake {
     /// Starts a handshake; its first 10 bytes are ready to send at once.
     /// `EINVAL` for an unknown or STREAM socket type, a routing id over
-    /// 255 bytes or a bad metadata name; `ENOTSUP` for PLAIN and CURVE.
-    pub fn new(config: Config) -> Result<Handshake> {
+    /// 255 bytes, a bad metadata name or a PLAIN credential over 255 bytes.
+    pub fn new(mut config: Config) -> Result<Handshake> {
         let type_byte = match socket_type::name(config.socket_type) {
             Some(_) if config.socket_type != socket_type::STREAM => config.socket_type as u8,
             _ => return Err(Error::Inval),
@@ -149,9 +166,19 @@ impl Handshake {
             return Err(Error::Inval);
         }
         basic_properties(config.socket_type, &config.routing_id, &config.metadata)?;
-        if config.mechanism != MechanismKind::Null {
-            return Err(Error::NotSup);
+        if config.plain_username.len() > 255 || config.plain_password.len() > 255 {
+            return Err(Error::Inval);
         }
+        // Who asks a ZAP handler (libzmq 4.3): a PLAIN server always (no
+        // handler: every client is refused), a CURVE server unless the
+        // domain is enforced and empty (no handler: every client that
+        // completes the handshake is accepted), never a client.
+        config.zap = match (config.mechanism, config.as_server) {
+            (MechanismKind::Null, _) => config.zap,
+            (MechanismKind::Plain, true) => true,
+            (MechanismKind::Curve, true) => config.zap || !config.zap_enforce_domain,
+            (_, false) => false,
+        };
         let mut greeting = GreetingExchange::new(
             config.routing_id.len(),
             type_byte,
@@ -297,7 +324,25 @@ impl Handshake {
         let c = &self.config;
         let props =
             basic_properties(c.socket_type, &c.routing_id, &c.metadata).expect("checked in new");
-        let mechanism = Box::new(NullMechanism::new(c.socket_type, &props, c.zap));
+        let mechanism: Box<dyn Mechanism> = match (c.mechanism, c.as_server) {
+            (MechanismKind::Null, _) => Box::new(NullMechanism::new(c.socket_type, &props, c.zap)),
+            (MechanismKind::Plain, true) => {
+                Box::new(PlainServer::new(c.socket_type, &props, c.zap))
+            }
+            (MechanismKind::Plain, false) => Box::new(
+                PlainClient::new(c.socket_type, &props, &c.plain_username, &c.plain_password)
+                    .expect("checked in new"),
+            ),
+            (MechanismKind::Curve, true) => Box::new(CurveServer::new(
+                c.socket_type,
+                &props,
+                &c.curve.secret,
+                c.zap,
+            )),
+            (MechanismKind::Curve, false) => {
+                Box::new(CurveClient::new(c.socket_type, &props, &c.curve))
+            }
+        };
         self.state = State::Mechanism {
             version,
             decoder: Decoder::new(version, c.max_msg_size),

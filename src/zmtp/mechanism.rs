@@ -1,6 +1,6 @@
 //! Security mechanisms (RFC 23/37 §"Authentication and Confidentiality"):
-//! the `Mechanism` trait that NULL (`null.rs`), and later PLAIN and CURVE,
-//! implement, the hooks a mechanism uses to ask a ZAP handler (RFC 27) for
+//! the `Mechanism` trait that NULL (`null.rs`), PLAIN (`plain.rs`) and
+//! CURVE (`curve.rs`) implement, the hooks a mechanism uses to ask a ZAP handler (RFC 27) for
 //! a verdict, and the metadata rules every mechanism shares.
 //!
 //! A mechanism only sees command bodies: the handshake frames them, and
@@ -13,7 +13,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::command::Properties;
+use super::command::{Command, Properties};
 use super::greeting::MechanismName;
 use super::protocol_error as code;
 use super::{socket_type, FailureEvent, HandshakeError};
@@ -100,6 +100,88 @@ pub trait Mechanism: Send + fmt::Debug {
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
         Ok(msg)
     }
+}
+
+/// What a ZAP handler's reply means for the handshake (RFC 27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZapVerdict {
+    /// 200: go on. `properties` holds `User-Id` and the handler's metadata.
+    Accepted {
+        properties: Properties,
+        user_id: Bytes,
+    },
+    /// 300, 400 or 500: the handshake has failed. `error` is the ERROR body
+    /// to send first: none for 300, a temporary failure that closes
+    /// silently (CurveZMQ, RFC 26 §"The ERROR Command").
+    Refused {
+        error: Option<Bytes>,
+        failure: HandshakeError,
+    },
+}
+
+/// Reads a ZAP reply into a verdict; an unknown status code is a ZAP
+/// protocol error (the engine's ZAP client normally refuses those first).
+pub fn zap_verdict(reply: ZapReply) -> std::result::Result<ZapVerdict, HandshakeError> {
+    match reply.status_code {
+        200 => {
+            let mut properties = Properties::new();
+            properties
+                .push("User-Id", reply.user_id.clone())
+                .expect("a valid name");
+            for (name, value) in reply.metadata.iter() {
+                properties
+                    .push(name, value.clone())
+                    .expect("parsed names are valid");
+            }
+            Ok(ZapVerdict::Accepted {
+                properties,
+                user_id: reply.user_id,
+            })
+        }
+        status @ (300 | 400 | 500) => {
+            let error = (status != 300).then(|| {
+                Command::Error {
+                    reason: Bytes::from(status.to_string()),
+                }
+                .to_bytes()
+            });
+            Ok(ZapVerdict::Refused {
+                error,
+                failure: HandshakeError {
+                    error: super::eproto(),
+                    event: Some(FailureEvent::Auth(status)),
+                    reason: "ZAP handler refused the peer",
+                },
+            })
+        }
+        _ => Err(HandshakeError::protocol(
+            code::ZAP_INVALID_STATUS_CODE,
+            "invalid ZAP status code",
+        )),
+    }
+}
+
+/// libzmq's first check on a command received by a PLAIN or CURVE server:
+/// a body of at most one byte, or shorter than its name claims, is
+/// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED`.
+pub fn check_command_structure(body: &[u8]) -> std::result::Result<(), HandshakeError> {
+    match body.first() {
+        Some(&name_len) if body.len() > 1 && body.len() > name_len as usize => Ok(()),
+        _ => Err(HandshakeError::protocol(
+            code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+            "malformed command",
+        )),
+    }
+}
+
+/// Parses peer metadata (INITIATE or READY) and checks its `Socket-Type`.
+/// `EPROTO` for a malformed list, `EINVAL` for an incompatible type.
+pub fn parse_peer_properties(socket_type: i32, data: &Bytes) -> Result<Properties> {
+    let props = Properties::parse(data)?;
+    if !peer_socket_type_ok(socket_type, &props) {
+        return Err(Error::Inval);
+    }
+    Ok(props)
 }
 
 /// The properties every mechanism announces (libzmq's basic properties):

@@ -18,16 +18,21 @@
 //! - `socket_type`: socket type names and the valid peer pairings;
 //! - `mechanism`: the `Mechanism` trait, ZAP hooks, shared metadata rules;
 //! - `null`: the NULL mechanism;
+//! - `plain`: the PLAIN mechanism (RFC 24), client and server;
+//! - `curve`: the CURVE mechanism (RFC 25/26), client and server, and the
+//!   key helpers behind `zmq_curve_keypair`/`zmq_curve_public`;
 //! - `handshake`: greeting + mechanism, from the first byte to `Established`;
 //! - `traffic`: the codec and mechanism hooks used after the handshake.
 
 pub mod command;
+pub mod curve;
 pub mod decoder;
 pub mod encoder;
 pub mod greeting;
 pub mod handshake;
 pub mod mechanism;
 pub mod null;
+pub mod plain;
 pub mod socket_type;
 pub mod traffic;
 
@@ -39,12 +44,14 @@ use std::fmt;
 use crate::error::Error;
 
 pub use command::{Command, Properties};
+pub use curve::{CurveClient, CurveKeys, CurveServer};
 pub use decoder::Decoder;
 pub use encoder::{Encoder, FrameHeader};
 pub use greeting::{Greeting, GreetingExchange, MechanismName, PeerGreeting};
 pub use handshake::{Config, Established, Handshake, MechanismKind};
 pub use mechanism::{Mechanism, MechanismStatus, ZapReply, ZapRequest};
 pub use null::NullMechanism;
+pub use plain::{PlainClient, PlainServer};
 pub use traffic::Traffic;
 
 /// The protocol spoken with a peer, as detected from its greeting.
@@ -110,6 +117,9 @@ pub enum FailureEvent {
     /// `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` with a ZAP status code (300, 400
     /// or 500): a ZAP handler refused us, or the peer's ERROR said so.
     Auth(u32),
+    /// `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` with an errno (`EFAULT`: a
+    /// PLAIN server found no ZAP handler to ask).
+    NoDetail(i32),
 }
 
 /// Why a handshake failed.

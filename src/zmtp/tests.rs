@@ -460,9 +460,11 @@ fn failure_is_sticky() {
 fn config_validation() {
     let mut c = config(DEALER, b"");
     c.mechanism = MechanismKind::Plain;
-    assert_eq!(Handshake::new(c.clone()).unwrap_err(), Error::NotSup);
-    c.mechanism = MechanismKind::Curve;
-    assert_eq!(Handshake::new(c).unwrap_err(), Error::NotSup);
+    c.plain_username = Bytes::from(vec![b'u'; 256]);
+    assert_eq!(Handshake::new(c.clone()).unwrap_err(), Error::Inval);
+    c.plain_username = Bytes::new();
+    c.plain_password = Bytes::from(vec![b'p'; 256]);
+    assert_eq!(Handshake::new(c).unwrap_err(), Error::Inval);
     assert_eq!(
         Handshake::new(config(STREAM, b"")).unwrap_err(),
         Error::Inval
@@ -589,4 +591,207 @@ fn random_input_never_panics() {
             let _ = Command::parse(&m.to_bytes());
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// PLAIN and CURVE through the whole handshake
+
+fn plain(socket_type: i32, server: bool) -> Config {
+    let mut c = config(socket_type, b"");
+    c.mechanism = MechanismKind::Plain;
+    c.as_server = server;
+    if !server {
+        c.plain_username = Bytes::from_static(b"admin");
+        c.plain_password = Bytes::from_static(b"password");
+    }
+    c
+}
+
+fn curve(socket_type: i32, server: bool) -> Config {
+    let (server_public, server_secret) = super::curve::keypair();
+    let mut c = config(socket_type, b"");
+    c.mechanism = MechanismKind::Curve;
+    c.as_server = server;
+    if server {
+        c.curve.secret = server_secret;
+    } else {
+        let (public, secret) = super::curve::keypair();
+        c.curve.public = public;
+        c.curve.secret = secret;
+        c.curve.server = server_public;
+    }
+    c
+}
+
+/// A CURVE client and server config that agree on the server key.
+fn curve_pair(server_zap: bool) -> (Config, Config) {
+    let mut server = curve(ROUTER, true);
+    let mut client = curve(DEALER, false);
+    client.curve.server = super::curve::public_key(&server.curve.secret);
+    server.zap = server_zap;
+    server.zap_enforce_domain = !server_zap;
+    (client, server)
+}
+
+#[test]
+fn who_asks_zap() {
+    let zap_of = |c: Config| Handshake::new(c).unwrap().zap();
+    assert!(zap_of(plain(ROUTER, true)), "PLAIN servers always ask");
+    assert!(!zap_of(plain(DEALER, false)));
+    let mut client = curve(DEALER, false);
+    client.zap = true;
+    assert!(!zap_of(client), "clients never ask");
+    let server = curve(ROUTER, true);
+    assert!(zap_of(server.clone()), "CURVE servers ask by default");
+    let mut enforced = server.clone();
+    enforced.zap_enforce_domain = true;
+    assert!(!zap_of(enforced.clone()), "enforced with no domain: no ZAP");
+    enforced.zap = true;
+    assert!(zap_of(enforced));
+}
+
+#[test]
+fn plain_handshake_with_zap() {
+    let mut c = Side::new(plain(DEALER, false));
+    let mut s = Side::new(plain(ROUTER, true));
+    for _ in 0..4 {
+        c.hs.poll_transmit(&mut s.input);
+        s.hs.poll_transmit(&mut c.input);
+        c.step();
+        s.step();
+    }
+    let req = s.hs.poll_zap_request().expect("PLAIN asks ZAP");
+    assert_eq!(req.mechanism.as_bytes(), b"PLAIN");
+    assert_eq!(
+        req.credentials,
+        vec![
+            Bytes::from_static(b"admin"),
+            Bytes::from_static(b"password")
+        ]
+    );
+    let reply = ZapReply {
+        status_code: 200,
+        user_id: Bytes::from_static(b"admin"),
+        metadata: Properties::new(),
+    };
+    assert!(s.hs.handle_zap_reply(reply).unwrap().is_none());
+    for _ in 0..4 {
+        c.hs.poll_transmit(&mut s.input);
+        s.hs.poll_transmit(&mut c.input);
+        c.step();
+        s.step();
+    }
+    let (c, s) = (established(c), established(s));
+    assert_eq!(s.user_id.as_deref(), Some(&b"admin"[..]));
+    assert_eq!(s.metadata.get("User-Id").unwrap().to_bytes(), b"admin");
+    assert_eq!(s.peer_socket_type, Some(DEALER));
+    assert_eq!(c.peer_socket_type, Some(ROUTER));
+}
+
+#[test]
+fn plain_without_zap_handler_is_refused() {
+    let mut server = plain(ROUTER, true);
+    server.zap = true;
+    let mut s = Side::new(server);
+    s.hs.set_zap(false); // the engine found no handler bound
+    let mut c = Side::new(plain(DEALER, false));
+    for _ in 0..4 {
+        c.hs.poll_transmit(&mut s.input);
+        s.hs.poll_transmit(&mut c.input);
+        c.step();
+        s.step();
+    }
+    assert_eq!(failure(&s).error, Error::Fault);
+    assert!(c.done.is_none(), "closed without ERROR");
+}
+
+#[test]
+fn curve_handshake_and_traffic_any_split() {
+    for chunk in [1, 7, 64, 4096] {
+        let (client, server) = curve_pair(false);
+        let mut server_meta = server.clone();
+        server_meta.metadata = vec![("X-Secret".into(), Bytes::from_static(b"42"))];
+        let (c, s) = connect(client, server_meta, chunk);
+        let (mut c, mut s) = (established(c), established(s));
+        assert_eq!(c.metadata.get("X-Secret").unwrap().to_bytes(), b"42");
+        assert_eq!(s.peer_socket_type, Some(DEALER));
+        assert!(s.user_id.is_none());
+
+        let mut wire = BytesMut::new();
+        let mut m = Msg::from_slice(b"part one");
+        m.set_more(true);
+        c.traffic.encode(m, &mut wire).unwrap();
+        c.traffic
+            .encode(Msg::from_slice(&[9u8; 1000]), &mut wire)
+            .unwrap();
+        c.traffic
+            .encode_command(
+                &Command::Ping {
+                    ttl: 10,
+                    context: Bytes::from_static(b"ctx"),
+                },
+                &mut wire,
+            )
+            .unwrap();
+        assert!(
+            !wire.windows(8).any(|w| w == b"part one"),
+            "encrypted on the wire"
+        );
+        let a = s.traffic.decode(&mut wire).unwrap().unwrap();
+        assert_eq!((a.data(), a.more()), (&b"part one"[..], true));
+        let b = s.traffic.decode(&mut wire).unwrap().unwrap();
+        assert_eq!((b.size(), b.more()), (1000, false));
+        let ping = s.traffic.decode(&mut wire).unwrap().unwrap();
+        assert!(ping.is_command());
+        assert!(matches!(
+            Command::parse(&ping.to_bytes()).unwrap(),
+            Command::Ping { ttl: 10, .. }
+        ));
+        assert!(s.traffic.decode(&mut wire).unwrap().is_none());
+
+        s.traffic
+            .encode_subscription(true, b"topic", &mut wire)
+            .unwrap();
+        let sub = c.traffic.decode(&mut wire).unwrap().unwrap();
+        assert!(sub.is_command());
+        assert_eq!(
+            Command::parse(&sub.to_bytes()).unwrap(),
+            Command::Subscribe(Bytes::from_static(b"topic"))
+        );
+        // A frame that is not a MESSAGE box is refused after the handshake.
+        wire.extend_from_slice(b"\x00\x03abc");
+        assert!(c.traffic.decode(&mut wire).is_err());
+    }
+}
+
+#[test]
+fn curve_server_sends_right_after_ready() {
+    // The server's first message follows READY in the same read.
+    let (client, server) = curve_pair(false);
+    let mut c = Side::new(client);
+    let mut s = Side::new(server);
+    let mut est_s = None;
+    for _ in 0..6 {
+        c.hs.poll_transmit(&mut s.input);
+        if est_s.is_none() {
+            if let Ok(Some(e)) = s.hs.handle_input(&mut s.input) {
+                est_s = Some(e);
+            }
+        }
+        s.hs.poll_transmit(&mut c.input);
+        if est_s.is_some() {
+            break; // READY is in c.input, unread
+        }
+        c.step();
+    }
+    let mut est_s: Established = est_s.expect("server established");
+    est_s
+        .traffic
+        .encode(Msg::from_slice(b"early"), &mut c.input)
+        .unwrap();
+    c.step();
+    let mut rest = std::mem::take(&mut c.input);
+    let mut est_c = established(c);
+    let early = est_c.traffic.decode(&mut rest).unwrap().unwrap();
+    assert_eq!(early.data(), b"early");
 }
