@@ -22,3 +22,8 @@ pub mod z85;
 pub mod zmtp;
 
 pub use error::{Error, Result};
+
+/// Blocks freed on one thread are reused by another a magazine at a time
+/// (see `msg::pool`), instead of crossing glibc's arena locks one by one.
+#[global_allocator]
+static ALLOCATOR: msg::pool::Pool = msg::pool::Pool;

@@ -12,6 +12,7 @@
 //! with `ffi/` and OS calls, where `unsafe` is allowed.
 
 pub mod metadata;
+pub mod pool;
 
 use std::mem::{self, ManuallyDrop};
 use std::sync::Arc;
