@@ -52,6 +52,11 @@ pub extern "C" fn zmq_msg_init(msg: *mut Msg) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_size(msg: *mut Msg, size: size_t) -> c_int {
+    if size <= crate::msg::INLINE_MAX && !msg.is_null() {
+        // SAFETY: non-null pointer to a `zmq_msg_t` the caller initialises.
+        unsafe { Msg::write_inline(msg, size) };
+        return 0;
+    }
     call(|| msg_write(msg, Msg::with_size(size)?))
 }
 

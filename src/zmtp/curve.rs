@@ -488,6 +488,10 @@ impl Mechanism for CurveClient {
         &self.no_zap
     }
 
+    fn transforms(&self) -> bool {
+        true
+    }
+
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
         self.messages.as_mut().ok_or(Error::Fsm)?.encode(msg)
     }
@@ -831,6 +835,10 @@ impl Mechanism for CurveServer {
 
     fn user_id(&self) -> Option<&Bytes> {
         self.user_id.as_ref()
+    }
+
+    fn transforms(&self) -> bool {
+        true
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {

@@ -131,6 +131,19 @@ impl Encoder {
 
     /// Appends `msg` as one frame: header and a copy of the body.
     pub fn encode(&self, msg: &Msg, out: &mut BytesMut) {
+        let size = msg.size();
+        if size <= 0xFF && !self.version.is_length_first() {
+            // The common short frame: flags and a one-byte length (the
+            // MORE and COMMAND bits are the same in both flag sets).
+            const _: () = assert!(flags::MORE == wire_flags::MORE);
+            const _: () = assert!(flags::COMMAND << 1 == wire_flags::COMMAND);
+            let f = msg.flags();
+            let wire = (f & flags::MORE) | ((f & flags::COMMAND) << 1);
+            out.reserve(2 + size);
+            out.put_slice(&[wire, size as u8]);
+            out.put_slice(msg.data());
+            return;
+        }
         let header = self.header(msg);
         out.reserve(header.len() + msg.size());
         out.put_slice(header.as_ref());

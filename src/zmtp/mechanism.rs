@@ -91,6 +91,12 @@ pub trait Mechanism: Send + fmt::Debug {
         None
     }
 
+    /// Whether `encode` and `decode` change messages (CURVE); if not,
+    /// traffic skips them.
+    fn transforms(&self) -> bool {
+        false
+    }
+
     /// Transforms an outgoing message after the handshake.
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
         Ok(msg)

@@ -24,6 +24,9 @@ pub struct Traffic {
     decoder: Decoder,
     /// `None` for ZMTP 1.0/2.0 peers, which have no mechanism.
     mechanism: Option<Box<dyn Mechanism>>,
+    /// The mechanism transforms messages (CURVE): every frame goes
+    /// through it. Otherwise frames are encoded straight from the message.
+    transform: bool,
 }
 
 impl Traffic {
@@ -34,10 +37,12 @@ impl Traffic {
         max_msg_size: i64,
         mechanism: Option<Box<dyn Mechanism>>,
     ) -> Traffic {
+        let transform = mechanism.as_ref().is_some_and(|m| m.transforms());
         Traffic {
             encoder: Encoder::new(version),
             decoder: Decoder::new(version, max_msg_size),
             mechanism,
+            transform,
         }
     }
 
@@ -61,8 +66,8 @@ impl Traffic {
             return Ok(None);
         };
         match self.mechanism.as_mut() {
-            Some(m) => m.decode(msg).map(Some),
-            None => Ok(Some(msg)),
+            Some(m) if self.transform => m.decode(msg).map(Some),
+            _ => Ok(Some(msg)),
         }
     }
 
@@ -71,14 +76,18 @@ impl Traffic {
     /// `msg.data()` without copying the body.
     pub fn prepare(&mut self, msg: Msg) -> Result<(FrameHeader, Msg)> {
         let msg = match self.mechanism.as_mut() {
-            Some(m) => m.encode(msg)?,
-            None => msg,
+            Some(m) if self.transform => m.encode(msg)?,
+            _ => msg,
         };
         Ok((self.encoder.header(&msg), msg))
     }
 
     /// Appends `msg` as a frame (header and copied body) to `out`.
     pub fn encode(&mut self, msg: Msg, out: &mut BytesMut) -> Result<()> {
+        if !self.transform {
+            self.encoder.encode(&msg, out);
+            return Ok(());
+        }
         let (header, msg) = self.prepare(msg)?;
         out.reserve(header.len() + msg.size());
         out.extend_from_slice(header.as_ref());
