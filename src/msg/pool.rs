@@ -22,7 +22,7 @@
 //! lock is busy, or after the thread's cache is gone) and `realloc` works
 //! on it. Depot locks are only ever tried, never waited for: a contended
 //! lock falls back to `malloc`/`free`, and so does a child process whose
-//! parent forked while another thread held one. Sizes above 64 KiB and
+//! parent forked while another thread held one. Sizes above 512 KiB and
 //! alignments above 16 go straight to the C allocator.
 
 use std::alloc::{GlobalAlloc, Layout};
@@ -30,9 +30,10 @@ use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// The smallest class is 16 bytes, the largest 64 KiB (powers of two).
+/// The smallest class is 16 bytes, the largest 512 KiB (powers of two):
+/// read buffers (256 KiB) recycle too, instead of faulting in fresh pages.
 const MIN_SHIFT: u32 = 4;
-const MAX_SHIFT: u32 = 16;
+const MAX_SHIFT: u32 = 19;
 const CLASSES: usize = (MAX_SHIFT - MIN_SHIFT + 1) as usize;
 /// Blocks per magazine, at most; large classes hold fewer (`MAG_BYTES`).
 const MAG_SLOTS: usize = 32;
@@ -490,10 +491,12 @@ mod tests {
         assert_eq!(class_of(16), Some(0));
         assert_eq!(class_of(17), Some(1));
         assert_eq!(class_of(4096), Some(8));
-        assert_eq!(class_of(65536), Some(CLASSES - 1));
-        assert_eq!(class_of(65537), None);
-        assert_eq!(class_size(CLASSES - 1), 65536);
-        assert_eq!(mag_slots(CLASSES - 1), 4);
+        assert_eq!(class_of(65536), Some(12));
+        assert_eq!(class_of(512 * 1024), Some(CLASSES - 1));
+        assert_eq!(class_of(512 * 1024 + 1), None);
+        assert_eq!(class_size(CLASSES - 1), 512 * 1024);
+        assert_eq!(mag_slots(12), 4);
+        assert_eq!(mag_slots(CLASSES - 1), 2);
         assert_eq!(mag_slots(0), MAG_SLOTS);
     }
 
