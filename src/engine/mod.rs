@@ -469,6 +469,26 @@ impl Engine {
             let State::Active(traffic) = &mut self.state else {
                 return Ok(());
             };
+            if self.stalled.is_none() {
+                // Runs of short messages, without a stop per frame.
+                let (metadata, in_more, stalled) =
+                    (&self.metadata, &mut self.in_more, &mut self.stalled);
+                traffic.decode_short(&mut self.inbuf, |mut msg| {
+                    if let Some(md) = metadata {
+                        msg.set_metadata(md.clone());
+                    }
+                    if !*in_more && !pipe.check_write() {
+                        *stalled = Some(msg);
+                        return false;
+                    }
+                    *in_more = msg.more();
+                    pipe.stage(msg);
+                    true
+                });
+                if self.stalled.is_some() {
+                    continue;
+                }
+            }
             match traffic.decode(&mut self.inbuf) {
                 Ok(Some(msg)) => {
                     if let Some(m) = self.on_frame(msg)? {

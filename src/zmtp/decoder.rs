@@ -87,6 +87,44 @@ impl Decoder {
         Ok(Some(msg))
     }
 
+    /// Decodes the short message frames (ZMTP 3.x/2.0, body of at most
+    /// `INLINE_MAX` bytes, not a command) at the front of `buf`, handing
+    /// each to `deliver` until it returns false, and consumes their bytes
+    /// at once at the end. Stops at anything else (a long or command
+    /// frame, a partial frame, a header `decode` must judge), which
+    /// `decode` then takes. The many-small-messages case thus costs no
+    /// per-frame buffer bookkeeping.
+    pub fn decode_short(&mut self, buf: &mut BytesMut, mut deliver: impl FnMut(Msg) -> bool) {
+        if self.state != State::Header || self.version.is_length_first() {
+            return;
+        }
+        let limit = match self.max_msg_size {
+            m if m >= 0 && (m as u64) < INLINE_MAX as u64 => m as usize,
+            _ => INLINE_MAX,
+        };
+        let mut pos = 0;
+        {
+            let data: &[u8] = buf;
+            while let [wire, size, rest @ ..] = &data[pos..] {
+                let size = *size as usize;
+                if wire & !wire_flags::MORE != 0 || size > limit || rest.len() < size {
+                    break;
+                }
+                let mut msg = Msg::from_slice(&rest[..size]);
+                if wire & wire_flags::MORE != 0 {
+                    msg.set_flags(flags::MORE);
+                }
+                pos += 2 + size;
+                if !deliver(msg) {
+                    break;
+                }
+            }
+        }
+        if pos > 0 {
+            buf.advance(pos);
+        }
+    }
+
     /// Parses a header at the front of `buf` without consuming it:
     /// `(header length, message flags, body size)`.
     fn parse_header(&self, buf: &[u8]) -> Result<Option<(usize, u8, usize)>> {
@@ -184,6 +222,52 @@ mod tests {
         let mut m = Msg::from_slice(body);
         m.set_flags(msg_flags);
         m
+    }
+
+    #[test]
+    fn short_run_matches_frame_by_frame() {
+        // Short frames, a MORE frame, a 40-byte frame, a command, a frame
+        // split at the end: decode_short + decode give what decode alone
+        // gives, in order, and stop where a deliver refuses.
+        let mut wire = Vec::new();
+        let frames: Vec<(Vec<u8>, u8)> = vec![
+            (b"a".to_vec(), 0),
+            (vec![], flags::MORE),
+            (vec![7; 32], 0),
+            (vec![9; 40], 0),
+            (b"\x04PING\x00\x01".to_vec(), flags::COMMAND),
+            (b"tail".to_vec(), 0),
+            (b"more".to_vec(), flags::MORE),
+        ];
+        for (body, f) in &frames {
+            wire.extend(encoded(Version::Zmtp31, body, *f));
+        }
+        wire.push(0); // a header with no length yet
+        for stop_after in [usize::MAX, 1, 2] {
+            let mut input = BytesMut::from(&wire[..]);
+            let mut d = Decoder::new(Version::Zmtp31, -1);
+            let mut got = Vec::new();
+            loop {
+                let mut n = 0;
+                d.decode_short(&mut input, |m| {
+                    got.push((m.data().to_vec(), m.flags()));
+                    n += 1;
+                    n < stop_after
+                });
+                match d.decode(&mut input).unwrap() {
+                    Some(m) => got.push((m.data().to_vec(), m.flags())),
+                    None => break,
+                }
+            }
+            assert_eq!(got, frames, "stop after {stop_after}");
+            assert_eq!(&input[..], &[0]);
+        }
+        // A limit below the frame's size leaves it to `decode`, which
+        // refuses it.
+        let mut input = BytesMut::from(&encoded(Version::Zmtp31, b"abcdef", 0)[..]);
+        let mut d = Decoder::new(Version::Zmtp31, 5);
+        d.decode_short(&mut input, |_| panic!("over the limit"));
+        assert_eq!(d.decode(&mut input).unwrap_err(), Error::MsgSize);
     }
 
     fn encoded(version: Version, body: &[u8], msg_flags: u8) -> Vec<u8> {

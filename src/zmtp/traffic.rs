@@ -71,6 +71,15 @@ impl Traffic {
         }
     }
 
+    /// Decodes the short message frames at the front of `input` (see
+    /// `Decoder::decode_short`); none when the mechanism transforms
+    /// traffic.
+    pub fn decode_short(&mut self, input: &mut BytesMut, deliver: impl FnMut(Msg) -> bool) {
+        if !self.transform {
+            self.decoder.decode_short(input, deliver);
+        }
+    }
+
     /// Passes `msg` through the mechanism and returns the frame to send as
     /// its header and message, for the engine to `writev` header and
     /// `msg.data()` without copying the body.
