@@ -57,6 +57,13 @@ impl<C> Mailbox<C> {
         }
     }
 
+    /// Nothing queued and the fd not signalled (a hint: a command may
+    /// arrive right after; `recv` and `wait` see it).
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        !self.busy.load(Ordering::Acquire)
+    }
+
     /// Takes the next command, if any. When the queue is found empty the fd
     /// is made unreadable, so a reader may then sleep on it.
     pub fn recv(&self) -> Option<C> {

@@ -113,6 +113,7 @@ impl PipeSet {
         std::mem::take(&mut self.finished)
     }
 
+    #[inline]
     pub fn has_finished(&self) -> bool {
         !self.finished.is_empty()
     }

@@ -961,7 +961,18 @@ impl State {
         key
     }
 
+    #[inline]
     fn process_commands(&mut self, mailbox: &Mailbox<Command>) {
+        // The common case on the hot path: nothing queued, nothing to
+        // clean up; one load and one length check.
+        if mailbox.is_idle() && !self.pipes.has_finished() {
+            return;
+        }
+        self.process_commands_slow(mailbox);
+    }
+
+    #[inline(never)]
+    fn process_commands_slow(&mut self, mailbox: &Mailbox<Command>) {
         while let Some(cmd) = mailbox.recv() {
             match cmd {
                 Command::Pipe(key, event) => self.pipe_event(key, event),
@@ -999,7 +1010,15 @@ impl State {
     }
 
     /// Removes the pipes the routing logic found finished.
+    #[inline]
     fn cleanup(&mut self) {
+        if self.pipes.has_finished() {
+            self.cleanup_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn cleanup_slow(&mut self) {
         while self.pipes.has_finished() {
             for key in self.pipes.take_finished() {
                 self.remove_pipe(key);
