@@ -157,7 +157,11 @@ impl Pattern for Router {
         }
         // A new message: hand out the sender's routing id first.
         let id = cx.pipes.at(key).routing_id.clone().unwrap_or_default();
-        let mut idmsg = Msg::from_bytes(id);
+        let mut idmsg = if id.len() <= crate::msg::INLINE_MAX {
+            Msg::from_slice(&id)
+        } else {
+            Msg::from_bytes(id)
+        };
         idmsg.set_flags(flags::MORE | flags::ROUTING_ID);
         if let Some(md) = msg.metadata_arc() {
             idmsg.set_metadata(md);
