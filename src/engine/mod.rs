@@ -115,6 +115,8 @@ pub struct Engine {
     pub last_received: std::time::Instant,
     /// How much the next read asks for.
     read_size: usize,
+    /// The socket was read empty; no read until it is readable again.
+    drained: bool,
     /// A SOCKS5 exchange with a proxy to finish before the handshake
     /// (`ZMQ_SOCKS_PROXY`).
     socks: Option<Box<crate::transport::socks::SocksClient>>,
@@ -167,6 +169,7 @@ impl Engine {
             segments: std::collections::VecDeque::new(),
             segments_len: 0,
             read_size: READ_START,
+            drained: false,
             socks: None,
             metadata,
             peer_address,
@@ -289,6 +292,12 @@ impl Engine {
         Ok(progress)
     }
 
+    /// The reactor reports the socket readable (or closed, or in error):
+    /// reading may find something again.
+    pub fn set_readable(&mut self) {
+        self.drained = false;
+    }
+
     /// Writes queued bytes; `Disconnected` on a write error.
     fn flush(&mut self) -> std::result::Result<(), Failure> {
         while !self.segments.is_empty() {
@@ -348,8 +357,18 @@ impl Engine {
 
     /// Reads into the input buffer; `Ok(false)` when nothing more now.
     fn fill(&mut self) -> std::result::Result<bool, Failure> {
+        if self.drained {
+            // The last read emptied the socket: nothing can be there until
+            // the reactor reports it readable again (edge-triggered).
+            return Ok(false);
+        }
         match self.stream.read_into(&mut self.inbuf, self.read_size) {
             Ok(ReadOutcome::Data(n)) => {
+                // A short read took everything the kernel had (Linux
+                // stream sockets fill a read from every queued segment,
+                // and this thread takes no signals): skip the read that
+                // would only say EAGAIN.
+                self.drained = n < self.read_size;
                 if n == self.read_size && n < READ_CHUNK {
                     self.read_size *= 2;
                 }
@@ -359,6 +378,7 @@ impl Engine {
                 Ok(true)
             }
             Ok(ReadOutcome::WouldBlock) => {
+                self.drained = true;
                 if self.inbuf.is_empty() {
                     // Nothing half-read: let the buffer go while idle.
                     self.inbuf = BytesMut::new();

@@ -775,7 +775,7 @@ impl Handler for Session {
         }
     }
 
-    fn ready(&mut self, r: &mut Reactor, token: Token, _readable: bool, writable: bool) {
+    fn ready(&mut self, r: &mut Reactor, token: Token, readable: bool, writable: bool) {
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Connecting(mut stream) => {
                 if !writable {
@@ -795,7 +795,10 @@ impl Handler for Session {
                     }
                 }
             }
-            conn => {
+            mut conn => {
+                if let (Conn::Engine(e), true) = (&mut conn, readable) {
+                    e.set_readable();
+                }
                 self.conn = conn;
                 self.drive(r, token);
             }

@@ -268,6 +268,7 @@ impl IoThread {
         let join = std::thread::Builder::new()
             .name(config.name.clone())
             .spawn(move || {
+                block_signals();
                 config.apply();
                 let reactor = Reactor {
                     poll,
@@ -305,6 +306,19 @@ impl IoThread {
 impl Drop for IoThread {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Signals go to the application's threads, not to ours (as libzmq's
+/// background threads): a handler never runs on an I/O thread, and no
+/// system call here is interrupted half-way.
+fn block_signals() {
+    // SAFETY: `set` is initialised by sigfillset before use; the calls
+    // only change this thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }
 
