@@ -22,6 +22,10 @@ pub struct Mailbox<C> {
     /// reader's common case (nothing there) costs one load, no lock.
     /// Written only under the lock.
     busy: AtomicBool,
+    /// The reader waits on the fd through edge-triggered epoll, which
+    /// reports every write: the fd is then never drained (one read(2)
+    /// less per wake-up), only `signalled` is reset.
+    edge: bool,
 }
 
 struct State<C> {
@@ -38,7 +42,16 @@ impl<C> Mailbox<C> {
             }),
             signaler: Signaler::new()?,
             busy: AtomicBool::new(false),
+            edge: false,
         })
+    }
+
+    /// A mailbox whose fd is only ever watched by edge-triggered epoll
+    /// (an I/O thread's): never `wait`ed on, never handed out as `ZMQ_FD`.
+    pub fn edge_triggered() -> Result<Mailbox<C>> {
+        let mut mb = Mailbox::new()?;
+        mb.edge = true;
+        Ok(mb)
     }
 
     /// Queues a command and wakes the reader if needed.
@@ -97,7 +110,10 @@ impl<C> Mailbox<C> {
     /// written (a sender between its unlock and its write) leaves
     /// `signalled` set, so the next call drains it.
     fn settle(&self, st: &mut State<C>) {
-        if st.signalled {
+        if self.edge {
+            // A write still on its way only causes one spurious wake-up.
+            st.signalled = false;
+        } else if st.signalled {
             if !self.signaler.drain() {
                 return;
             }

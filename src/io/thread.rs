@@ -259,7 +259,7 @@ pub struct IoThread {
 
 impl IoThread {
     pub fn start(config: ThreadConfig) -> Result<IoThread> {
-        let mailbox = Arc::new(Mailbox::new()?);
+        let mailbox = Arc::new(Mailbox::edge_triggered()?);
         let poll = Poll::new()?;
         let fd: RawFd = mailbox.fd();
         poll.registry()
