@@ -153,6 +153,23 @@ mod tests {
     }
 
     #[test]
+    fn edge_triggered_mailbox_signals_each_empty_to_non_empty() {
+        // Never drained: the fd stays readable, but a sender after the
+        // reader saw the queue empty writes again (a new edge for epoll).
+        let mb = Mailbox::edge_triggered().unwrap();
+        mb.send(1);
+        let mut out = VecDeque::new();
+        mb.recv_all(&mut out);
+        assert_eq!(out.drain(..).collect::<Vec<_>>(), vec![1]);
+        mb.recv_all(&mut out);
+        assert!(out.is_empty() && mb.is_idle());
+        mb.send(2);
+        assert!(!mb.is_idle());
+        assert!(mb.state.lock().signalled, "the second send signalled again");
+        assert_eq!(mb.recv(), Some(2));
+    }
+
+    #[test]
     fn cross_thread_wakeup() {
         let mb = Arc::new(Mailbox::new().unwrap());
         let writer = {

@@ -520,6 +520,26 @@ mod tests {
     }
 
     #[test]
+    fn exiting_threads_hand_their_blocks_back() {
+        // Threads that free into their caches and then end leave their
+        // magazines to the depot (flush_at_exit); a later thread gets
+        // valid blocks from it.
+        for _ in 0..4 {
+            std::thread::spawn(|| {
+                let blocks: Vec<Vec<u8>> = (0..200).map(|i| vec![i as u8; 300]).collect();
+                drop(blocks);
+            })
+            .join()
+            .unwrap();
+        }
+        let v: Vec<Vec<u8>> = (0..200).map(|i| vec![i as u8; 300]).collect();
+        assert!(v
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.iter().all(|&x| x == i as u8)));
+    }
+
+    #[test]
     fn realloc_keeps_content() {
         let mut v: Vec<u8> = Vec::with_capacity(20);
         for i in 0..100_000u32 {
