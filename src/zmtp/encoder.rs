@@ -139,6 +139,15 @@ impl Encoder {
             const _: () = assert!(flags::COMMAND << 1 == wire_flags::COMMAND);
             let f = msg.flags();
             let wire = (f & flags::MORE) | ((f & flags::COMMAND) << 1);
+            if size <= INLINE_MAX {
+                // Header and body go in with one copy.
+                let mut frame = [0u8; 2 + INLINE_MAX];
+                frame[0] = wire;
+                frame[1] = size as u8;
+                frame[2..2 + size].copy_from_slice(msg.data());
+                out.extend_from_slice(&frame[..2 + size]);
+                return;
+            }
             out.reserve(2 + size);
             out.put_slice(&[wire, size as u8]);
             out.put_slice(msg.data());
