@@ -43,6 +43,23 @@ fn body(name: &[u8], data: &[&[u8]]) -> Bytes {
     out.freeze()
 }
 
+/// How libzmq (4.x) writes a PLAIN ERROR command: its name field is the C
+/// string "\x05ERROR", in which the hex escape takes the `E`, so the body
+/// starts with the five bytes `^RROR` (0x5E 'R' 'R' 'O' 'R') and has no
+/// name-length byte. libzmq's PLAIN client recognises only that form, so
+/// our server sends it (a libzmq client then reports the ZAP status, as
+/// with a libzmq server); our client accepts both it and RFC 24's.
+const LIBZMQ_ERROR: &[u8] = b"^RROR";
+
+/// An RFC form ERROR body (`\x05ERROR` reason) in libzmq's PLAIN form.
+fn libzmq_error(rfc: &Bytes) -> Bytes {
+    let reason = rfc.get(1 + command::ERROR.len()..).unwrap_or_default();
+    let mut out = Vec::with_capacity(LIBZMQ_ERROR.len() + reason.len());
+    out.extend_from_slice(LIBZMQ_ERROR);
+    out.extend_from_slice(reason);
+    Bytes::from(out)
+}
+
 fn unexpected() -> HandshakeError {
     HandshakeError::protocol(
         code::ZMTP_UNEXPECTED_COMMAND,
@@ -111,6 +128,14 @@ impl PlainClient {
     }
 
     fn process(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
+        if let Some(data) = body.strip_prefix(LIBZMQ_ERROR) {
+            if matches!(
+                self.state,
+                ClientState::AwaitWelcome | ClientState::AwaitReady
+            ) {
+                return Err(peer_error(&body.slice_ref(data)));
+            }
+        }
         let (name, data) = command::split(body).map_err(|_| unexpected())?;
         match (&name[..], self.state) {
             (WELCOME, ClientState::AwaitWelcome) => {
@@ -353,7 +378,7 @@ impl Mechanism for PlainServer {
                 self.state = ServerState::SendWelcome;
             }
             ZapVerdict::Refused { error, failure } => {
-                self.error_due = error;
+                self.error_due = error.map(|e| libzmq_error(&e));
                 self.fail(failure);
             }
         }
@@ -462,10 +487,21 @@ mod tests {
     }
 
     #[test]
+    fn client_accepts_rfc_error_too() {
+        let mut c = client(b"admin", b"wrong");
+        let mut s = server(true);
+        pass(&mut c, &mut s).unwrap();
+        let e = c
+            .process_handshake_command(&Bytes::from_static(b"\x05ERROR\x03400"))
+            .unwrap_err();
+        assert_eq!(e.event, Some(FailureEvent::Auth(400)));
+    }
+
+    #[test]
     fn zap_refusal_sends_error() {
         for (status, wire) in [
-            (400u32, Some(&b"\x05ERROR\x03400"[..])),
-            (500, Some(b"\x05ERROR\x03500")),
+            (400u32, Some(&b"^RROR\x03400"[..])),
+            (500, Some(b"^RROR\x03500")),
             (300, None),
         ] {
             let mut c = client(b"admin", b"wrong");

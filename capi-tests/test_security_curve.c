@@ -1,0 +1,701 @@
+/* The CURVE security mechanism (RFC 25/26) over tcp://, with and without
+ * ZAP (RFC 27).
+ *
+ * Man pages: zmq_curve(7), zmq_curve_keypair(3), zmq_curve_public(3),
+ * zmq_has(3), zmq_setsockopt(3) / zmq_getsockopt(3) (ZMQ_CURVE_SERVER,
+ * ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY, ZMQ_CURVE_SERVERKEY,
+ * ZMQ_MECHANISM, ZMQ_ZAP_DOMAIN), zmq_socket_monitor(3), zmq_msg_gets(3).
+ *
+ * The ZAP handler is a REP socket on inproc://zeromq.zap.01 served by a
+ * thread of this test; it accepts one client public key (reply 200 with
+ * user id "curve-user") and answers 400 to any other.
+ *
+ * Behaviours pinned here (checked against the reference libzmq 4.3.4):
+ * - zmq_has ("curve") is 1; zmq_curve_keypair gives two 40-character Z85
+ *   strings; zmq_curve_public derives the public key from the secret one
+ *   (X25519 with the base point: RFC 7748's test vector holds); a secret
+ *   that is not valid Z85 ("abc", "", 39 characters, 40 characters with
+ *   one outside the alphabet) is EINVAL.
+ * - Keys may be set as 32 binary bytes, 40 Z85 characters or 41 bytes
+ *   (Z85 and NUL); a CURVE client and server then talk: REQ/REP round
+ *   trips, 1 MiB frames and multipart messages arrive intact.
+ * - With no handler bound the server lets any client in (with or without
+ *   a ZAP domain); messages carry no User-Id.
+ * - With a handler, the server asks it once per connection: 7 frames,
+ *   "1.0", a request id, the domain, "127.0.0.1", the server socket's
+ *   routing id, "CURVE", the client's 32-byte long-term public key. A 200
+ *   reply's user id shows up as "User-Id" on the server's messages; a 400
+ *   gives HANDSHAKE_FAILED_AUTH (value 400) on both monitors and nothing
+ *   gets through.
+ * - A client with the wrong server key, or whose secret key does not
+ *   belong to its public key, fails the handshake: the server monitor
+ *   reports HANDSHAKE_FAILED_PROTOCOL with
+ *   ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC and nothing gets through.
+ * - A NULL client and a CURVE server: HANDSHAKE_FAILED_PROTOCOL with
+ *   ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH on both monitors.
+ * - Keys read back as 32 bytes (buffer of 32) or as NUL-terminated Z85
+ *   (buffer of 41); other buffer sizes and key lengths are EINVAL, and so
+ *   are 40/41 bytes that are not Z85. (After such a refused Z85 key the
+ *   reference has overwritten part of the old key with what it decoded
+ *   before the bad character; that is not pinned.)
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define MAX_FRAMES 10
+#define FRAME_CAP 128
+#define MIB (1024 * 1024)
+
+static void *ctx;
+
+/* ---- Keys ---- */
+
+struct keypair
+{
+    char public_z85[41], secret_z85[41];
+    unsigned char public_bin[32], secret_bin[32];
+};
+
+static const char z85_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   ".-:+=^!/*?&<>()[]{}@%$#";
+
+static void check_z85_key (const char *key)
+{
+    size_t i;
+    CHECK_EQ (strlen (key), 40);
+    for (i = 0; i < 40; i++)
+        CHECK (strchr (z85_alphabet, key[i]) != NULL);
+}
+
+static void new_keypair (struct keypair *k)
+{
+    memset (k, 0, sizeof *k);
+    CHECK_RC (zmq_curve_keypair (k->public_z85, k->secret_z85));
+    check_z85_key (k->public_z85);
+    check_z85_key (k->secret_z85);
+    CHECK (zmq_z85_decode (k->public_bin, k->public_z85) != NULL);
+    CHECK (zmq_z85_decode (k->secret_bin, k->secret_z85) != NULL);
+}
+
+static void hex_decode (unsigned char *out, const char *hex)
+{
+    size_t i;
+    CHECK_EQ (strlen (hex), 64);
+    for (i = 0; i < 32; i++) {
+        unsigned v;
+        CHECK (sscanf (hex + 2 * i, "%2x", &v) == 1);
+        out[i] = (unsigned char) v;
+    }
+}
+
+/* ---- ZAP handler ---- */
+
+struct zap_request
+{
+    int frames;
+    size_t len[MAX_FRAMES];
+    unsigned char data[MAX_FRAMES][FRAME_CAP];
+};
+
+struct zap_handler
+{
+    void *rep;
+    void *stop_thread;
+    void *stop_main;
+    pthread_t thread;
+    unsigned char allowed[32]; /* set before the thread starts */
+    pthread_mutex_t lock;
+    int requests;            /* under lock */
+    struct zap_request last; /* under lock */
+};
+
+static int handler_serial;
+
+static int frame_is (const struct zap_request *r, int i, const char *want)
+{
+    return i < r->frames && r->len[i] == strlen (want)
+           && memcmp (r->data[i], want, r->len[i]) == 0;
+}
+
+static void zap_answer (struct zap_handler *h, const struct zap_request *r)
+{
+    int ok = r->frames == 7 && frame_is (r, 5, "CURVE") && r->len[6] == 32
+             && memcmp (r->data[6], h->allowed, 32) == 0;
+    SEND_STR (h->rep, "1.0", ZMQ_SNDMORE);
+    SEND_BYTES (h->rep, r->data[1], r->len[1], ZMQ_SNDMORE);
+    SEND_STR (h->rep, ok ? "200" : "400", ZMQ_SNDMORE);
+    SEND_STR (h->rep, ok ? "OK" : "Unknown key", ZMQ_SNDMORE);
+    SEND_STR (h->rep, ok ? "curve-user" : "", ZMQ_SNDMORE);
+    SEND_BYTES (h->rep, "", 0, 0);
+}
+
+static void *zap_thread (void *arg)
+{
+    struct zap_handler *h = (struct zap_handler *) arg;
+    for (;;) {
+        zmq_pollitem_t items[2];
+        struct zap_request r;
+        memset (items, 0, sizeof items);
+        items[0].socket = h->rep;
+        items[0].events = ZMQ_POLLIN;
+        items[1].socket = h->stop_thread;
+        items[1].events = ZMQ_POLLIN;
+        CHECK_RC (zmq_poll (items, 2, -1));
+        if (items[1].revents & ZMQ_POLLIN)
+            break;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        memset (&r, 0, sizeof r);
+        for (;;) {
+            zmq_msg_t frame;
+            int more;
+            CHECK_RC (zmq_msg_init (&frame));
+            CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
+            if (r.frames < MAX_FRAMES) {
+                size_t n = zmq_msg_size (&frame);
+                r.len[r.frames] = n;
+                memcpy (r.data[r.frames], zmq_msg_data (&frame),
+                        n < FRAME_CAP ? n : FRAME_CAP);
+            }
+            r.frames++;
+            more = zmq_msg_more (&frame);
+            CHECK_RC (zmq_msg_close (&frame));
+            if (!more)
+                break;
+        }
+        pthread_mutex_lock (&h->lock);
+        h->requests++;
+        h->last = r;
+        pthread_mutex_unlock (&h->lock);
+        zap_answer (h, &r);
+    }
+    return NULL;
+}
+
+/* Each case runs in a context of its own (the reference releases an
+ * inproc endpoint only some time after its socket closes, so a second
+ * handler could not bind it again in the same context). */
+static void case_begin (void)
+{
+    ctx = CHECK_PTR (zmq_ctx_new ());
+}
+
+static void case_end (void)
+{
+    CHECK_RC (zmq_ctx_term (ctx));
+}
+
+/* Bind a handler in the current context that accepts `allowed`. */
+static void handler_start (struct zap_handler *h,
+                           const unsigned char *allowed)
+{
+    char ep[64];
+    memset (h, 0, sizeof *h);
+    memcpy (h->allowed, allowed, 32);
+    pthread_mutex_init (&h->lock, NULL);
+    h->rep = TU_SOCKET (ctx, ZMQ_REP);
+    CHECK_RC (zmq_bind (h->rep, ZAP_ENDPOINT));
+    snprintf (ep, sizeof ep, "inproc://curve-zap-stop-%d", handler_serial++);
+    h->stop_thread = TU_SOCKET (ctx, ZMQ_PAIR);
+    h->stop_main = TU_SOCKET (ctx, ZMQ_PAIR);
+    CHECK_RC (zmq_bind (h->stop_thread, ep));
+    CHECK_RC (zmq_connect (h->stop_main, ep));
+    CHECK_EQ (pthread_create (&h->thread, NULL, zap_thread, h), 0);
+}
+
+static void handler_stop (struct zap_handler *h)
+{
+    SEND_STR (h->stop_main, "stop", 0);
+    CHECK_EQ (pthread_join (h->thread, NULL), 0);
+    CHECK_RC (zmq_close (h->rep));
+    CHECK_RC (zmq_close (h->stop_thread));
+    CHECK_RC (zmq_close (h->stop_main));
+    pthread_mutex_destroy (&h->lock);
+}
+
+static int handler_requests (struct zap_handler *h, struct zap_request *last)
+{
+    int n;
+    pthread_mutex_lock (&h->lock);
+    n = h->requests;
+    if (last)
+        *last = h->last;
+    pthread_mutex_unlock (&h->lock);
+    return n;
+}
+
+/* ---- Sockets ---- */
+
+enum key_form
+{
+    FORM_Z85_NUL, /* 41 bytes */
+    FORM_Z85,     /* 40 bytes */
+    FORM_BINARY   /* 32 bytes */
+};
+
+static void set_key (void *s, int option, const struct keypair *k,
+                     int secret, enum key_form form)
+{
+    const char *z85 = secret ? k->secret_z85 : k->public_z85;
+    const unsigned char *bin = secret ? k->secret_bin : k->public_bin;
+    switch (form) {
+        case FORM_Z85_NUL:
+            CHECK_RC (zmq_setsockopt (s, option, z85, 41));
+            break;
+        case FORM_Z85:
+            CHECK_RC (zmq_setsockopt (s, option, z85, 40));
+            break;
+        case FORM_BINARY:
+            CHECK_RC (zmq_setsockopt (s, option, bin, 32));
+            break;
+    }
+}
+
+static void *curve_server (int type, const struct keypair *server,
+                           enum key_form form, const char *domain)
+{
+    void *s = TU_SOCKET (ctx, type);
+    CHECK_RC (zmq_setsockopt (s, ZMQ_ROUTING_ID, "curve-server", 12));
+    TU_SET_INT (s, ZMQ_CURVE_SERVER, 1);
+    set_key (s, ZMQ_CURVE_SECRETKEY, server, 1, form);
+    if (domain)
+        CHECK_RC (zmq_setsockopt (s, ZMQ_ZAP_DOMAIN, domain, strlen (domain)));
+    return s;
+}
+
+static void *curve_client (int type, const struct keypair *server,
+                           const struct keypair *client, enum key_form form)
+{
+    void *s = TU_SOCKET (ctx, type);
+    set_key (s, ZMQ_CURVE_SERVERKEY, server, 0, form);
+    set_key (s, ZMQ_CURVE_PUBLICKEY, client, 0, form);
+    set_key (s, ZMQ_CURVE_SECRETKEY, client, 1, form);
+    return s;
+}
+
+static int get_int (void *s, int option)
+{
+    int value = -12345;
+    size_t len = sizeof value;
+    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
+    CHECK_EQ (len, sizeof value);
+    return value;
+}
+
+/* A key option reads back as `k`'s public or secret key in both forms. */
+static void check_key_option (void *s, int option, const struct keypair *k,
+                              int secret)
+{
+    unsigned char bin[32];
+    char z85[41];
+    size_t len;
+    memset (bin, 0, sizeof bin);
+    len = sizeof bin;
+    CHECK_RC (zmq_getsockopt (s, option, bin, &len));
+    CHECK_EQ (len, 32);
+    CHECK (memcmp (bin, secret ? k->secret_bin : k->public_bin, 32) == 0);
+    memset (z85, 'x', sizeof z85);
+    len = sizeof z85;
+    CHECK_RC (zmq_getsockopt (s, option, z85, &len));
+    CHECK_EQ (len, 41);
+    CHECK_STREQ (z85, secret ? k->secret_z85 : k->public_z85);
+}
+
+static const int watched = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                           | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                           | ZMQ_EVENT_DISCONNECTED;
+
+/* Receive one frame on the server and check its User-Id: `user`, or none
+ * at all when user is NULL. Returns the frame's size. */
+static size_t recv_check_user (void *s, const void *data, size_t len,
+                               const char *user)
+{
+    zmq_msg_t msg;
+    CHECK_RC (zmq_msg_init (&msg));
+    CHECK_EQ (zmq_msg_recv (&msg, s, 0), (int) len);
+    CHECK (len == 0 || memcmp (zmq_msg_data (&msg), data, len) == 0);
+    if (user)
+        CHECK_STREQ (zmq_msg_gets (&msg, "User-Id"), user);
+    else
+        CHECK_NULL_ERRNO (zmq_msg_gets (&msg, "User-Id"), EINVAL);
+    CHECK_STREQ (zmq_msg_gets (&msg, "Socket-Type"), "REQ");
+    CHECK_RC (zmq_msg_close (&msg));
+    return len;
+}
+
+/* ---- Cases ---- */
+
+static void test_keys (void)
+{
+    struct keypair a, b;
+    char derived[41];
+    unsigned char rfc_secret[32], rfc_public[32], got[32];
+    char rfc_secret_z85[41];
+
+    CHECK_EQ (zmq_has ("curve"), 1);
+
+    new_keypair (&a);
+    new_keypair (&b);
+    CHECK (strcmp (a.public_z85, b.public_z85) != 0);
+    CHECK (strcmp (a.secret_z85, b.secret_z85) != 0);
+    CHECK (strcmp (a.public_z85, a.secret_z85) != 0);
+
+    memset (derived, 'x', sizeof derived);
+    CHECK_RC (zmq_curve_public (derived, a.secret_z85));
+    CHECK_STREQ (derived, a.public_z85);
+    CHECK_RC (zmq_curve_public (derived, b.secret_z85));
+    CHECK_STREQ (derived, b.public_z85);
+
+    /* RFC 7748, section 6.1: Alice's X25519 key pair. */
+    hex_decode (rfc_secret, "77076d0a7318a57d3c16c17251b26645"
+                            "df4c2f87ebc0992ab177fba51db92c2a");
+    hex_decode (rfc_public, "8520f0098930a754748b7ddcb43ef75a"
+                            "0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    CHECK (zmq_z85_encode (rfc_secret_z85, rfc_secret, 32) != NULL);
+    CHECK_RC (zmq_curve_public (derived, rfc_secret_z85));
+    CHECK (zmq_z85_decode (got, derived) != NULL);
+    CHECK (memcmp (got, rfc_public, 32) == 0);
+
+    /* Not a Z85 key. */
+    CHECK_ERRNO (zmq_curve_public (derived, "abc"), EINVAL);
+    CHECK_ERRNO (zmq_curve_public (derived, ""), EINVAL);
+    CHECK_ERRNO (
+      zmq_curve_public (derived, "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"),
+      EINVAL);
+    {
+        char bad[41];
+        memcpy (bad, a.secret_z85, 41);
+        bad[17] = ' ';
+        CHECK_ERRNO (zmq_curve_public (derived, bad), EINVAL);
+        bad[17] = a.secret_z85[17];
+        bad[39] = '\0'; /* 39 characters */
+        CHECK_ERRNO (zmq_curve_public (derived, bad), EINVAL);
+    }
+}
+
+static void test_options (void)
+{
+    struct keypair server_keys, client_keys, other;
+    unsigned char buf[64];
+    size_t len;
+    void *server, *client;
+    int bad_lengths[] = {0, 1, 31, 33, 39, 42, 64};
+    size_t i;
+
+    case_begin ();
+    new_keypair (&server_keys);
+    new_keypair (&client_keys);
+    new_keypair (&other);
+    server = curve_server (ZMQ_DEALER, &server_keys, FORM_Z85_NUL, NULL);
+    client = curve_client (ZMQ_DEALER, &server_keys, &client_keys,
+                           FORM_BINARY);
+
+    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (get_int (server, ZMQ_CURVE_SERVER), 1);
+    CHECK_EQ (get_int (client, ZMQ_CURVE_SERVER), 0);
+    check_key_option (server, ZMQ_CURVE_SECRETKEY, &server_keys, 1);
+    check_key_option (client, ZMQ_CURVE_SERVERKEY, &server_keys, 0);
+    check_key_option (client, ZMQ_CURVE_PUBLICKEY, &client_keys, 0);
+    check_key_option (client, ZMQ_CURVE_SECRETKEY, &client_keys, 1);
+
+    /* Key lengths other than 32, 40, 41 are refused; the key stays. */
+    memset (buf, 0, sizeof buf);
+    memcpy (buf, other.public_z85, 40);
+    for (i = 0; i < sizeof bad_lengths / sizeof bad_lengths[0]; i++)
+        CHECK_ERRNO (zmq_setsockopt (client, ZMQ_CURVE_SERVERKEY, buf,
+                                     (size_t) bad_lengths[i]),
+                     EINVAL);
+    CHECK_ERRNO (zmq_setsockopt (client, ZMQ_CURVE_SERVERKEY, NULL, 0),
+                 EINVAL);
+    check_key_option (client, ZMQ_CURVE_SERVERKEY, &server_keys, 0);
+    /* 40 or 41 bytes that are not Z85. (What the key holds afterwards is
+     * not checked: the reference decodes into the key in place and leaves
+     * what it decoded before the bad character there.) */
+    buf[5] = '~';
+    CHECK_ERRNO (zmq_setsockopt (client, ZMQ_CURVE_SERVERKEY, buf, 40),
+                 EINVAL);
+    CHECK_ERRNO (zmq_setsockopt (client, ZMQ_CURVE_SERVERKEY, buf, 41),
+                 EINVAL);
+
+    /* Read-back buffers other than 32 or 41 bytes are refused. */
+    len = 40;
+    CHECK_ERRNO (zmq_getsockopt (client, ZMQ_CURVE_SERVERKEY, buf, &len),
+                 EINVAL);
+    len = 42;
+    CHECK_ERRNO (zmq_getsockopt (client, ZMQ_CURVE_SERVERKEY, buf, &len),
+                 EINVAL);
+    len = 31;
+    CHECK_ERRNO (zmq_getsockopt (client, ZMQ_CURVE_PUBLICKEY, buf, &len),
+                 EINVAL);
+
+    /* Setting a server key makes a CURVE server a client. */
+    set_key (server, ZMQ_CURVE_SERVERKEY, &other, 0, FORM_Z85);
+    CHECK_EQ (get_int (server, ZMQ_CURVE_SERVER), 0);
+    check_key_option (server, ZMQ_CURVE_SERVERKEY, &other, 0);
+
+    CHECK_RC (zmq_close (client));
+    CHECK_RC (zmq_close (server));
+    case_end ();
+}
+
+/* A REQ client talks to a REP server. zap: 0 no handler, no domain;
+ * 1 no handler, a domain; 2 a handler that accepts the client. */
+static void check_round_trips (enum key_form server_form,
+                               enum key_form client_form, int zap)
+{
+    struct keypair server_keys, client_keys;
+    struct zap_handler h;
+    struct zap_request r;
+    struct tu_event ev;
+    char ep[TU_ENDPOINT_MAX];
+    const char *user = zap == 2 ? "curve-user" : NULL;
+    void *server, *client, *events;
+    unsigned char *big;
+    int i;
+
+    case_begin ();
+    new_keypair (&server_keys);
+    new_keypair (&client_keys);
+    if (zap == 2)
+        handler_start (&h, client_keys.public_bin);
+    server = curve_server (ZMQ_REP, &server_keys, server_form,
+                           zap ? "curve-domain" : NULL);
+    client = curve_client (ZMQ_REQ, &server_keys, &client_keys, client_form);
+    events = TU_MONITOR (ctx, server, watched);
+    BIND_LOOPBACK (server, ep);
+    CHECK_RC (zmq_connect (client, ep));
+
+    /* Small requests and replies. */
+    for (i = 0; i < 3; i++) {
+        char req[32], rep[32];
+        snprintf (req, sizeof req, "request %d", i);
+        snprintf (rep, sizeof rep, "reply %d", i);
+        SEND_STR (client, req, 0);
+        recv_check_user (server, req, strlen (req), user);
+        CHECK_LAST (server);
+        SEND_STR (server, rep, 0);
+        RECV_STR (client, rep);
+        CHECK_LAST (client);
+    }
+    EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &ev);
+    CHECK_STREQ (ev.endpoint, ep);
+
+    /* 1 MiB each way. */
+    big = (unsigned char *) malloc (MIB);
+    CHECK (big != NULL);
+    tu_fill (big, MIB, 11);
+    SEND_BYTES (client, big, MIB, 0);
+    recv_check_user (server, big, MIB, user);
+    SEND_FILLED (server, MIB, 12, 0);
+    RECV_FILLED (client, MIB, 12);
+
+    /* Multipart, with an empty frame and a large one. */
+    SEND_STR (client, "first", ZMQ_SNDMORE);
+    SEND_BYTES (client, "", 0, ZMQ_SNDMORE);
+    SEND_BYTES (client, big, MIB, ZMQ_SNDMORE);
+    SEND_STR (client, "last", 0);
+    recv_check_user (server, "first", 5, user);
+    CHECK_MORE (server);
+    recv_check_user (server, "", 0, user);
+    CHECK_MORE (server);
+    recv_check_user (server, big, MIB, user);
+    CHECK_MORE (server);
+    recv_check_user (server, "last", 4, user);
+    CHECK_LAST (server);
+    SEND_FILLED (server, 5000, 13, ZMQ_SNDMORE);
+    SEND_STR (server, "tail", 0);
+    RECV_FILLED (client, 5000, 13);
+    CHECK_MORE (client);
+    RECV_STR (client, "tail");
+    CHECK_LAST (client);
+    free (big);
+
+    if (zap == 2) {
+        CHECK_EQ (handler_requests (&h, &r), 1);
+        CHECK_EQ (r.frames, 7);
+        CHECK (frame_is (&r, 0, "1.0"));
+        CHECK (r.len[1] > 0);
+        CHECK (frame_is (&r, 2, "curve-domain"));
+        CHECK (frame_is (&r, 3, "127.0.0.1"));
+        CHECK (frame_is (&r, 4, "curve-server"));
+        CHECK (frame_is (&r, 5, "CURVE"));
+        CHECK_EQ (r.len[6], 32);
+        CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
+    }
+    EXPECT_NO_EVENT (events, ZMQ_EVENT_DISCONNECTED, 50);
+
+    CLOSE_MONITOR (server, events);
+    CHECK_RC (zmq_close (client));
+    CHECK_RC (zmq_close (server));
+    if (zap == 2)
+        handler_stop (&h);
+    case_end ();
+}
+
+static void test_round_trips (void)
+{
+    check_round_trips (FORM_Z85_NUL, FORM_Z85_NUL, 0);
+    check_round_trips (FORM_BINARY, FORM_BINARY, 0);
+    check_round_trips (FORM_Z85, FORM_BINARY, 1);
+    check_round_trips (FORM_BINARY, FORM_Z85_NUL, 2);
+    check_round_trips (FORM_Z85_NUL, FORM_Z85, 2);
+}
+
+/* The handler refuses the client's key. */
+static void test_refused (void)
+{
+    struct keypair server_keys, client_keys, other;
+    struct zap_handler h;
+    struct zap_request r;
+    struct tu_event ev;
+    char ep[TU_ENDPOINT_MAX];
+    void *server, *client, *server_events, *client_events;
+
+    case_begin ();
+    new_keypair (&server_keys);
+    new_keypair (&client_keys);
+    new_keypair (&other);
+    handler_start (&h, other.public_bin);
+    server = curve_server (ZMQ_REP, &server_keys, FORM_Z85_NUL, "curve-domain");
+    client = curve_client (ZMQ_REQ, &server_keys, &client_keys, FORM_BINARY);
+    server_events = TU_MONITOR (ctx, server, watched);
+    client_events = TU_MONITOR (ctx, client, watched);
+    BIND_LOOPBACK (server, ep);
+    CHECK_RC (zmq_connect (client, ep));
+    SEND_STR (client, "let me in", ZMQ_DONTWAIT);
+
+    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
+    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    CHECK_EQ (ev.value, 400);
+    CHECK_STREQ (ev.endpoint, ep);
+    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
+    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    CHECK_EQ (ev.value, 400);
+    CHECK (!tu_poll_in (server, 300));
+    EXPECT_NOTHING (server);
+    CHECK_EQ (handler_requests (&h, &r), 1);
+    CHECK (frame_is (&r, 5, "CURVE"));
+    CHECK_EQ (r.len[6], 32);
+    CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
+    EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    CHECK_EQ (handler_requests (&h, NULL), 1);
+
+    CLOSE_MONITOR (server, server_events);
+    CLOSE_MONITOR (client, client_events);
+    CHECK_RC (zmq_close (client));
+    CHECK_RC (zmq_close (server));
+    handler_stop (&h);
+    case_end ();
+}
+
+/* Keys that do not fit: the handshake fails on the server, which reports
+ * a cryptographic error, and the message never arrives. bad_server_key:
+ * the client names another server key; else the client's secret key is
+ * not the one of its public key. */
+static void check_bad_keys (int bad_server_key, int with_handler)
+{
+    struct keypair server_keys, client_keys, other;
+    struct zap_handler h;
+    struct tu_event ev;
+    char ep[TU_ENDPOINT_MAX];
+    void *server, *client, *server_events, *client_events;
+
+    case_begin ();
+    new_keypair (&server_keys);
+    new_keypair (&client_keys);
+    new_keypair (&other);
+    if (with_handler)
+        handler_start (&h, client_keys.public_bin);
+    server = curve_server (ZMQ_REP, &server_keys, FORM_Z85_NUL,
+                           with_handler ? "curve-domain" : NULL);
+    client = TU_SOCKET (ctx, ZMQ_REQ);
+    set_key (client, ZMQ_CURVE_SERVERKEY,
+             bad_server_key ? &other : &server_keys, 0, FORM_Z85_NUL);
+    set_key (client, ZMQ_CURVE_PUBLICKEY, &client_keys, 0, FORM_Z85_NUL);
+    set_key (client, ZMQ_CURVE_SECRETKEY,
+             bad_server_key ? &client_keys : &other, 1, FORM_Z85_NUL);
+    server_events = TU_MONITOR (ctx, server, watched);
+    client_events = TU_MONITOR (ctx, client, watched);
+    BIND_LOOPBACK (server, ep);
+    CHECK_RC (zmq_connect (client, ep));
+    SEND_STR (client, "secret", ZMQ_DONTWAIT);
+
+    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
+    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
+    CHECK_STREQ (ev.endpoint, ep);
+    CHECK (!tu_poll_in (server, 300));
+    EXPECT_NOTHING (server);
+    EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    if (with_handler)
+        CHECK_EQ (handler_requests (&h, NULL), 0);
+
+    CLOSE_MONITOR (server, server_events);
+    CLOSE_MONITOR (client, client_events);
+    CHECK_RC (zmq_close (client));
+    CHECK_RC (zmq_close (server));
+    if (with_handler)
+        handler_stop (&h);
+    case_end ();
+}
+
+static void test_bad_keys (void)
+{
+    check_bad_keys (1, 0);
+    check_bad_keys (1, 1);
+    check_bad_keys (0, 0);
+    check_bad_keys (0, 1);
+}
+
+/* A NULL client cannot talk to a CURVE server. */
+static void test_null_client (void)
+{
+    struct keypair server_keys;
+    struct tu_event ev;
+    char ep[TU_ENDPOINT_MAX];
+    void *server, *client, *server_events, *client_events;
+
+    case_begin ();
+    new_keypair (&server_keys);
+    server = curve_server (ZMQ_DEALER, &server_keys, FORM_BINARY, NULL);
+    client = TU_SOCKET (ctx, ZMQ_DEALER);
+    server_events = TU_MONITOR (ctx, server, watched);
+    client_events = TU_MONITOR (ctx, client, watched);
+    BIND_LOOPBACK (server, ep);
+    CHECK_RC (zmq_connect (client, ep));
+    SEND_STR (client, "in the clear", ZMQ_DONTWAIT);
+
+    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
+    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
+    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    CHECK (!tu_poll_in (server, 300));
+    EXPECT_NOTHING (server);
+
+    CLOSE_MONITOR (server, server_events);
+    CLOSE_MONITOR (client, client_events);
+    CHECK_RC (zmq_close (client));
+    CHECK_RC (zmq_close (server));
+    case_end ();
+}
+
+int main (void)
+{
+    test_keys ();
+    test_options ();
+    test_round_trips ();
+    test_refused ();
+    test_bad_keys ();
+    test_null_client ();
+    return 0;
+}
