@@ -357,9 +357,11 @@ impl Engine {
 
     /// Reads into the input buffer; `Ok(false)` when nothing more now.
     fn fill(&mut self) -> std::result::Result<bool, Failure> {
-        if self.drained {
-            // The last read emptied the socket: nothing can be there until
-            // the reactor reports it readable again (edge-triggered).
+        if self.drained && self.inbuf.is_empty() {
+            // The last read emptied the socket and left no partial frame:
+            // nothing can be there until the reactor reports it readable
+            // again (edge-triggered). With a frame half in, read anyway:
+            // its rest is likely arriving now.
             return Ok(false);
         }
         match self.stream.read_into(&mut self.inbuf, self.read_size) {
