@@ -2,13 +2,18 @@
 //! `zmq_ppoll`, the DRAFT `zmq_poller_*`, and the proxy). A socket is
 //! watched through its `ZMQ_FD`; its real state is read from `ZMQ_EVENTS`
 //! (which processes its pending commands), so a wake-up without an event
-//! just loops.
+//! just loops. A thread-safe socket has no `ZMQ_FD`: it is watched through
+//! a signaler of the caller's own that the socket wakes (the calling
+//! thread's for `zmq_poll`, the poller's for `zmq_poller_*`; see
+//! `socket::waiters`).
 
 use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::io::Signaler;
+use crate::socket::waiters::{self, Registration};
 use crate::socket::Socket;
 
 pub const POLLIN: i16 = 1;
@@ -72,13 +77,38 @@ pub fn poll(
     timeout_ms: i64,
     sigmask: Option<&libc::sigset_t>,
 ) -> Result<usize> {
+    // Thread-safe sockets wake the calling thread's signaler meanwhile.
+    let mut regs = Vec::new();
+    for item in items {
+        if let Target::Socket(s) = &item.target {
+            if let Some(w) = s.waiters() {
+                regs.push(Registration::new(w, waiters::thread_signaler()?));
+            }
+        }
+    }
+    let own = regs.first().map(|r| r.signaler().clone());
+    poll_with(items, revents, timeout_ms, sigmask, own.as_ref())
+}
+
+/// `poll`, with `own` the signaler the thread-safe sockets among `items`
+/// already wake.
+fn poll_with(
+    items: &[Item],
+    revents: &mut [i16],
+    timeout_ms: i64,
+    sigmask: Option<&libc::sigset_t>,
+    own: Option<&Arc<Signaler>>,
+) -> Result<usize> {
     let deadline =
         (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
     let mut fds: Vec<libc::pollfd> = items
         .iter()
         .map(|item| match &item.target {
             Target::Socket(s) => libc::pollfd {
-                fd: s.fd(),
+                fd: match (s.is_thread_safe(), own) {
+                    (true, Some(own)) => own.fd(),
+                    _ => s.fd(),
+                },
                 events: libc::POLLIN,
                 revents: 0,
             },
@@ -104,6 +134,11 @@ pub fn poll(
             }
         };
         os_poll(&mut fds, wait_ms, sigmask)?;
+        // Cleared before the sockets are looked at: a change after the
+        // look signals again.
+        if let Some(own) = own {
+            own.drain();
+        }
         let mut ready = 0;
         for ((item, pfd), rev) in items.iter().zip(&fds).zip(revents.iter_mut()) {
             *rev = match &item.target {
@@ -163,6 +198,11 @@ fn check_events(events: i16) -> Result<()> {
 #[derive(Default)]
 pub struct Poller {
     items: Vec<(Item, usize)>,
+    /// Woken by the thread-safe sockets among the items; made when the
+    /// first one is added (`zmq_poller_fd`).
+    signaler: Option<Arc<Signaler>>,
+    /// One per thread-safe socket item, in no particular order.
+    registrations: Vec<(Arc<Socket>, Registration)>,
 }
 
 /// One event a poller reports: the item's index and its events.
@@ -197,8 +237,25 @@ impl Poller {
         if self.find(&target).is_some() {
             return Err(Error::Inval);
         }
+        if let Target::Socket(s) = &target {
+            if let Some(w) = s.waiters() {
+                let signaler = match &self.signaler {
+                    Some(sig) => sig.clone(),
+                    None => self.signaler.insert(Arc::new(Signaler::new()?)).clone(),
+                };
+                self.registrations
+                    .push((s.clone(), Registration::new(w, signaler)));
+            }
+        }
         self.items.push((Item { target, events }, user_data));
         Ok(())
+    }
+
+    /// The fd that becomes readable when a thread-safe socket among the
+    /// items may have events (DRAFT `zmq_poller_fd`); `EINVAL` if none was
+    /// ever added, as in libzmq.
+    pub fn fd(&self) -> Result<RawFd> {
+        self.signaler.as_ref().map(|s| s.fd()).ok_or(Error::Inval)
     }
 
     /// Changes an item's events; `EINVAL` if it is not there.
@@ -213,6 +270,9 @@ impl Poller {
     pub fn remove(&mut self, target: &Target) -> Result<()> {
         let i = self.find(target).ok_or(Error::Inval)?;
         self.items.remove(i);
+        if let Target::Socket(s) = target {
+            self.registrations.retain(|(x, _)| !Arc::ptr_eq(x, s));
+        }
         Ok(())
     }
 
@@ -242,7 +302,13 @@ impl Poller {
         }
         let items: Vec<Item> = self.items.iter().map(|(i, _)| i.clone()).collect();
         let mut revents = vec![0i16; items.len()];
-        let n = poll(&items, &mut revents, timeout_ms, None)?;
+        let n = poll_with(
+            &items,
+            &mut revents,
+            timeout_ms,
+            None,
+            self.signaler.as_ref(),
+        )?;
         if n == 0 {
             return Err(Error::Again);
         }

@@ -305,9 +305,14 @@ pub extern "C" fn zmq_poller_wait_all(
 #[no_mangle]
 pub extern "C" fn zmq_poller_fd(p: *mut c_void, fd: *mut c_int) -> c_int {
     call(|| {
-        poller(p)?;
-        let _ = fd;
+        let h = poller(p)?;
         // Only pollers of thread-safe sockets have an fd (as in libzmq).
-        Err(Error::Inval)
+        let v = h.poller.fd()?;
+        if fd.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: checked non-null; the caller passes a writable int.
+        unsafe { *fd = v };
+        Ok(0)
     })
 }

@@ -11,7 +11,7 @@ use super::context::context;
 use super::handle::{borrow, into_handle, take, Handle};
 use super::message::{msg_mut, msg_write};
 use crate::error::{Error, Result};
-use crate::msg::Msg;
+use crate::msg::{Msg, GROUP_MAX_LENGTH};
 use crate::socket::{options, Socket, SNDMORE};
 
 /// What a socket handle points to.
@@ -362,41 +362,55 @@ pub extern "C" fn zmq_socket_get_peer_state(
     })
 }
 
-// DRAFT group and peer calls belong to socket types not implemented yet
-// (RADIO/DISH, PEER): the handle is checked (`ENOTSOCK`), then `ENOTSUP`.
+/// A group name from C. A name longer than `GROUP_MAX_LENGTH` is `EINVAL`
+/// (as in libzmq); no byte past the first one too many is read.
+fn group_name<'a>(group: *const c_char) -> Result<&'a [u8]> {
+    if group.is_null() {
+        return Err(Error::Inval);
+    }
+    // SAFETY: the caller passes a NUL-terminated string; `strnlen` reads at
+    // most one byte more than the longest valid name.
+    let name = unsafe {
+        let len = libc::strnlen(group, GROUP_MAX_LENGTH + 1);
+        std::slice::from_raw_parts(group as *const u8, len)
+    };
+    if name.len() > GROUP_MAX_LENGTH {
+        return Err(Error::Inval);
+    }
+    Ok(name)
+}
 
 #[no_mangle]
 pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
     call(|| {
-        socket(s)?;
-        let _ = group;
-        Err(Error::NotSup)
+        let s = socket(s)?;
+        s.join(group_name(group)?)?;
+        Ok(0)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
     call(|| {
-        socket(s)?;
-        let _ = group;
-        Err(Error::NotSup)
+        let s = socket(s)?;
+        s.leave(group_name(group)?)?;
+        Ok(0)
     })
 }
 
+/// Returns the new peer's routing id, or 0 with `errno` set.
 #[no_mangle]
 pub extern "C" fn zmq_connect_peer(s: *mut c_void, addr: *const c_char) -> u32 {
     call(|| {
-        socket(s)?;
-        let _ = addr;
-        Err(Error::NotSup)
+        let s = socket(s)?;
+        s.connect_peer(endpoint(addr)?)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_disconnect_peer(s: *mut c_void, routing_id: u32) -> c_int {
     call(|| {
-        socket(s)?;
-        let _ = routing_id;
-        Err(Error::NotSup)
+        socket(s)?.disconnect_peer(routing_id)?;
+        Ok(0)
     })
 }

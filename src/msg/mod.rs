@@ -330,6 +330,11 @@ impl Msg {
         Ok(())
     }
 
+    /// Clears the routing id (SERVER, once it has chosen the peer).
+    pub fn reset_routing_id(&mut self) {
+        self.routing_id = 0;
+    }
+
     /// The group, NUL-terminated in memory (so C can read it as a string).
     pub fn group_with_nul(&self) -> &[u8] {
         let len = self.group_len as usize;

@@ -11,18 +11,26 @@
 pub mod monitor;
 pub mod options;
 
+mod channel;
 mod client;
 mod dealer;
+mod dish;
+mod gather;
 mod pair;
 #[path = "pub.rs"]
 mod publish;
 mod pull;
 mod push;
+mod radio;
 mod rep;
 mod req;
 mod router;
+mod scatter;
+mod server;
+mod single;
 mod stream;
 mod sub;
+pub mod waiters;
 mod xpub;
 mod xsub;
 
@@ -46,6 +54,8 @@ use crate::transport::{ipc, tcp};
 
 pub use monitor::Monitor;
 pub use options::Options;
+use waiters::Registration;
+pub use waiters::Waiters;
 
 /// Socket type numbers (zmq.h), as the ZMTP layer defines them.
 pub mod kind {
@@ -83,21 +93,34 @@ pub enum Command {
     Stop,
 }
 
-/// Routes a socket's pipe events into its mailbox.
-struct MailboxWaker(Arc<Mailbox<Command>>);
+/// Routes a socket's pipe events into its mailbox. A thread-safe socket's
+/// waiters are woken as well: its mailbox fd wakes nobody (see `waiters`).
+struct MailboxWaker {
+    mailbox: Arc<Mailbox<Command>>,
+    waiters: Option<Arc<Waiters>>,
+}
+
+impl MailboxWaker {
+    fn post(&self, cmd: Command) {
+        self.mailbox.send(cmd);
+        if let Some(w) = &self.waiters {
+            w.wake_all();
+        }
+    }
+}
 
 impl Waker for MailboxWaker {
     fn wake(&self, key: PipeKey, event: PipeEvent) {
-        self.0.send(Command::Pipe(key, event));
+        self.post(Command::Pipe(key, event));
     }
 }
 
 impl SocketLink for MailboxWaker {
     fn attach(&self, pipe: Pipe) {
-        self.0.send(Command::Attach(pipe));
+        self.post(Command::Attach(pipe));
     }
     fn stop(&self) {
-        self.0.send(Command::Stop);
+        self.post(Command::Stop);
     }
 }
 
@@ -137,6 +160,23 @@ pub trait Pattern: Send {
     fn get_option(&self, _option: i32, _out: &mut [u8]) -> Result<usize> {
         Err(Error::Inval)
     }
+    /// DRAFT `zmq_join` (DISH only).
+    fn join(&mut self, _group: &[u8], _cx: &mut Cx) -> Result<()> {
+        Err(Error::NotSup)
+    }
+    /// DRAFT `zmq_leave` (DISH only).
+    fn leave(&mut self, _group: &[u8], _cx: &mut Cx) -> Result<()> {
+        Err(Error::NotSup)
+    }
+    /// DRAFT `zmq_disconnect_peer`: closes the pipe of the peer with this
+    /// routing id (SERVER, PEER).
+    fn disconnect_peer(&mut self, _id: u32, _cx: &mut Cx) -> Result<()> {
+        Err(Error::NotSup)
+    }
+    /// The routing id given to the peer of pipe `key` (SERVER, PEER).
+    fn routing_id_of(&self, _key: PipeKey) -> Option<u32> {
+        None
+    }
 }
 
 fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
@@ -154,6 +194,14 @@ fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
         kind::XSUB => Box::new(xsub::XSub::new(false)),
         kind::STREAM => Box::new(stream::Stream::default()),
         kind::CLIENT => Box::new(client::Client::default()),
+        kind::SERVER => Box::new(server::Server::new()),
+        kind::PEER => Box::new(server::Server::new()),
+        kind::GATHER => Box::new(gather::Gather::default()),
+        kind::SCATTER => Box::new(scatter::Scatter::default()),
+        kind::CHANNEL => Box::new(channel::Channel::default()),
+        kind::RADIO => Box::new(radio::Radio::default()),
+        kind::DISH => Box::new(dish::Dish::default()),
+        // DGRAM needs the udp transport, which this library lacks.
         _ => return Err(Error::Inval),
     })
 }
@@ -200,6 +248,8 @@ pub struct Socket {
     id: u64,
     ctx: Arc<Context>,
     mailbox: Arc<Mailbox<Command>>,
+    /// Thread-safe types only: who to wake when a command arrives.
+    waiters: Option<Arc<Waiters>>,
     state: Mutex<State>,
 }
 
@@ -222,11 +272,15 @@ fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
 impl Socket {
     /// `zmq_socket`.
     pub fn new(ctx: &Arc<Context>, kind: i32) -> Result<Arc<Socket>> {
-        if !(kind::PAIR..=kind::STREAM).contains(&kind) && kind != kind::CLIENT {
+        if !(kind::PAIR..=kind::CHANNEL).contains(&kind) {
             return Err(Error::Inval);
         }
         let mailbox = Arc::new(Mailbox::new()?);
-        let waker = Arc::new(MailboxWaker(mailbox.clone()));
+        let waiters = is_thread_safe(kind).then(Arc::default);
+        let waker = Arc::new(MailboxWaker {
+            mailbox: mailbox.clone(),
+            waiters: waiters.clone(),
+        });
         let options = Options::new(kind, &ctx.options());
         let pattern = new_pattern(kind, &options)?;
         let linger = Arc::new(AtomicI32::new(options.linger));
@@ -236,6 +290,7 @@ impl Socket {
             id,
             ctx: ctx.clone(),
             mailbox,
+            waiters,
             state: Mutex::new(State {
                 options,
                 pattern,
@@ -260,17 +315,12 @@ impl Socket {
     /// The DRAFT thread-safe types: usable from several threads at once
     /// (every socket is behind a lock; these also give up `ZMQ_FD`).
     pub fn is_thread_safe(&self) -> bool {
-        matches!(
-            self.kind,
-            kind::SERVER
-                | kind::CLIENT
-                | kind::RADIO
-                | kind::DISH
-                | kind::SCATTER
-                | kind::GATHER
-                | kind::PEER
-                | kind::CHANNEL
-        )
+        self.waiters.is_some()
+    }
+
+    /// A thread-safe socket's waiters, for a poller to join.
+    pub fn waiters(&self) -> Option<&Arc<Waiters>> {
+        self.waiters.as_ref()
     }
 
     pub fn context(&self) -> &Arc<Context> {
@@ -288,8 +338,15 @@ impl Socket {
     }
 
     /// Sleeps (without the lock) until a command may have arrived or the
-    /// deadline passes, then processes commands.
-    fn wait(&self, st: &mut MutexGuard<'_, State>, deadline: Option<Instant>) -> Result<()> {
+    /// deadline passes, then processes commands. A thread-safe socket's
+    /// caller first registers its own signaler in `reg` and looks once more
+    /// before its first sleep (see `waiters`).
+    fn wait(
+        &self,
+        st: &mut MutexGuard<'_, State>,
+        deadline: Option<Instant>,
+        reg: &mut Option<Registration>,
+    ) -> Result<()> {
         let timeout = match deadline {
             None => None,
             Some(d) => {
@@ -300,7 +357,21 @@ impl Socket {
                 Some(d - now)
             }
         };
-        match MutexGuard::unlocked(st, || self.mailbox.wait(timeout)) {
+        let slept = match (&self.waiters, reg.as_ref()) {
+            (None, _) => MutexGuard::unlocked(st, || self.mailbox.wait(timeout)),
+            (Some(w), None) => {
+                // From here on every command wakes us: look again first.
+                *reg = Some(Registration::new(w, waiters::thread_signaler()?));
+                Ok(())
+            }
+            (Some(_), Some(r)) => {
+                let own = r.signaler();
+                let r = MutexGuard::unlocked(st, || own.wait(timeout));
+                own.drain();
+                r
+            }
+        };
+        match slept {
             Ok(()) | Err(Error::Again) => {}
             Err(e) => return Err(e),
         }
@@ -329,11 +400,12 @@ impl Socket {
         };
         // The clock is read only once the call has to wait.
         let mut deadline = None;
+        let mut reg = None;
         loop {
             match st.with_pattern(|p, cx| p.send(msg, cx)) {
                 Err(Error::Again) if timeout != 0 => {
                     let d = *deadline.get_or_insert_with(|| Self::deadline(timeout));
-                    self.wait(&mut st, d)?
+                    self.wait(&mut st, d, &mut reg)?
                 }
                 r => return r,
             }
@@ -349,6 +421,7 @@ impl Socket {
             st.options.rcvtimeo
         };
         let mut deadline = None;
+        let mut reg = None;
         loop {
             match st.with_pattern(|p, cx| p.recv(cx)) {
                 Ok(msg) => {
@@ -357,7 +430,7 @@ impl Socket {
                 }
                 Err(Error::Again) if timeout != 0 => {
                     let d = *deadline.get_or_insert_with(|| Self::deadline(timeout));
-                    self.wait(&mut st, d)?
+                    self.wait(&mut st, d, &mut reg)?
                 }
                 Err(e) => return Err(e),
             }
@@ -435,6 +508,7 @@ impl Socket {
     /// `zmq_bind`.
     pub fn bind(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
+        check_udp(self.kind, addr, true)?;
         let (proto, rest) = parse_endpoint(addr)?;
         if proto != "inproc" {
             return self.bind_net(&mut st, addr, proto, rest);
@@ -461,15 +535,68 @@ impl Socket {
             }
         }
         st.cleanup();
+        drop(st);
+        self.woken();
         Ok(())
     }
 
     /// `zmq_connect`.
     pub fn connect(&self, addr: &str) -> Result<()> {
         let mut st = self.lock_ready()?;
+        self.connect_locked(&mut st, addr)?;
+        self.woken();
+        Ok(())
+    }
+
+    /// DRAFT `zmq_connect_peer` (PEER): connects and returns the routing id
+    /// the new peer has here, known at once since the pipe is made now
+    /// (hence `EFAULT` with `ZMQ_IMMEDIATE`, as in libzmq).
+    pub fn connect_peer(&self, addr: &str) -> Result<u32> {
+        if self.kind != kind::PEER {
+            return Err(Error::NotSup);
+        }
+        let mut st = self.lock_ready()?;
+        if st.options.immediate {
+            return Err(Error::Fault);
+        }
+        let key = self.connect_locked(&mut st, addr)?;
+        self.woken();
+        key.and_then(|k| st.pattern.routing_id_of(k))
+            .ok_or(Error::HostUnreach)
+    }
+
+    /// DRAFT `zmq_disconnect_peer` (SERVER, PEER).
+    pub fn disconnect_peer(&self, id: u32) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        st.with_pattern(|p, cx| p.disconnect_peer(id, cx))
+    }
+
+    /// DRAFT `zmq_join` (DISH).
+    pub fn join(&self, group: &[u8]) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        st.with_pattern(|p, cx| p.join(group, cx))
+    }
+
+    /// DRAFT `zmq_leave` (DISH).
+    pub fn leave(&self, group: &[u8]) -> Result<()> {
+        let mut st = self.lock_ready()?;
+        st.with_pattern(|p, cx| p.leave(group, cx))
+    }
+
+    /// A thread-safe socket's state changed outside a command (a pipe
+    /// attached by this call): other threads waiting on it look again.
+    fn woken(&self) {
+        if let Some(w) = &self.waiters {
+            w.wake_all();
+        }
+    }
+
+    /// Connects; returns the key of the pipe attached now, if any.
+    fn connect_locked(&self, st: &mut State, addr: &str) -> Result<Option<PipeKey>> {
+        check_udp(self.kind, addr, false)?;
         let (proto, rest) = parse_endpoint(addr)?;
         if proto != "inproc" {
-            return self.connect_net(&mut st, addr, proto, rest);
+            return self.connect_net(st, addr, proto, rest);
         }
         let me = st.inproc_peer(self.id);
         let conflate = st.options.conflate && conflates(self.kind);
@@ -524,10 +651,10 @@ impl Socket {
                 &mut st.options.connect_routing_id,
             )));
         }
-        st.attach(pipe);
+        let key = st.attach(pipe);
         st.last_endpoint = addr.to_owned();
         st.cleanup();
-        Ok(())
+        Ok(Some(key))
     }
 
     /// `zmq_unbind`.
@@ -703,7 +830,13 @@ impl Socket {
     /// Connects a tcp or ipc endpoint: a session on an I/O thread connects
     /// (and reconnects) in the background. Unless `ZMQ_IMMEDIATE`, its pipe
     /// is attached now, so messages queue until the connection is up.
-    fn connect_net(&self, st: &mut State, addr: &str, proto: &str, rest: &str) -> Result<()> {
+    fn connect_net(
+        &self,
+        st: &mut State,
+        addr: &str,
+        proto: &str,
+        rest: &str,
+    ) -> Result<Option<PipeKey>> {
         let target = match proto {
             "tcp" => Target::Tcp(TcpAddress::for_connect(rest)?),
             _ => {
@@ -717,6 +850,7 @@ impl Socket {
         // socket's first connection gets its pipe now, as in libzmq, so
         // data can be queued for a `ZMQ_CONNECT_ROUTING_ID` at once; later
         // reconnections get a new pipe each.
+        let mut key = None;
         let pipe = if st.options.immediate {
             None
         } else {
@@ -728,7 +862,7 @@ impl Socket {
                 )));
             }
             socket_end.set_own_info(st.end_info());
-            st.attach(socket_end);
+            key = Some(st.attach(socket_end));
             Some(session_end)
         };
         let cx = self.session_context(st, addr);
@@ -754,7 +888,7 @@ impl Socket {
         });
         st.last_endpoint = addr.to_owned();
         st.cleanup();
-        Ok(())
+        Ok(key)
     }
 
     /// Stops the listeners (`bind`) or connecting sessions named `addr`.
@@ -854,6 +988,43 @@ impl Socket {
         }
         self.ctx.unregister_socket(self.id);
     }
+}
+
+/// The thread-safe types (DRAFT): usable from several threads at once.
+/// Every socket is behind a lock; these also give up `ZMQ_FD` and wake
+/// their waiters each (see `waiters`).
+fn is_thread_safe(kind: i32) -> bool {
+    matches!(
+        kind,
+        kind::SERVER
+            | kind::CLIENT
+            | kind::RADIO
+            | kind::DISH
+            | kind::SCATTER
+            | kind::GATHER
+            | kind::PEER
+            | kind::CHANNEL
+    )
+}
+
+/// `udp://` suits RADIO (connect), DISH (bind) and DGRAM only: any other
+/// use is `ENOCOMPATPROTO`, as libzmq checks before anything else. The
+/// transport itself is not implemented here (`ENOTSUP`).
+fn check_udp(kind: i32, addr: &str, bind: bool) -> Result<()> {
+    if !addr.starts_with("udp://") {
+        return Ok(());
+    }
+    let suits = match kind {
+        kind::DGRAM => true,
+        kind::DISH => bind,
+        kind::RADIO => !bind,
+        _ => false,
+    };
+    Err(if suits {
+        Error::NotSup
+    } else {
+        Error::NoCompatProto
+    })
 }
 
 /// A bind address with a wildcard (`*` host or port, port 0, `ipc://*`):
