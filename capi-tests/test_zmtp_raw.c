@@ -620,6 +620,45 @@ static void test_junk_and_silence (void)
     CHECK_RC (zmq_close (pull));
 }
 
+/* A peer that sends part of a greeting and closes at once: the data and
+ * the end of the stream arrive together, and the socket must notice the
+ * end (NO_DETAIL with EPIPE, then DISCONNECTED) long before its 30 s
+ * handshake interval ends. Rounds 0-2 close at once; rounds 3-4 first read
+ * the socket's whole greeting, then send the rest of theirs (or part) and
+ * close, so the data and the end of stream come in one later readiness. */
+static void test_greeting_then_close (void)
+{
+    char ep[TU_ENDPOINT_MAX];
+    struct tu_event ev;
+    unsigned char g[64];
+    int round, fd;
+    void *pull = TU_SOCKET (ctx, ZMQ_PULL);
+    void *events = TU_MONITOR (ctx, pull, ZMQ_EVENT_ALL);
+    TU_SET_INT (pull, ZMQ_HANDSHAKE_IVL, 30000);
+    BIND_LOOPBACK (pull, ep);
+    make_greeting (g, 3, 1, "NULL");
+    for (round = 0; round < 5; round++) {
+        unsigned char theirs[64];
+        fd = raw_connect (ep);
+        if (round < 3) {
+            /* 10, 11 and 64 bytes: signature, major version, greeting */
+            raw_write (fd, g, round == 0 ? 10 : round == 1 ? 11 : 64);
+        } else {
+            raw_write (fd, g, 11);
+            raw_read (fd, theirs, sizeof theirs, NULL);
+            raw_write (fd, g + 11, round == 3 ? 53 : 30);
+        }
+        CHECK_RC (close (fd));
+        EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &ev);
+        /* EPIPE for a clean end, ECONNRESET when our greeting was unread */
+        CHECK (ev.value == EPIPE || ev.value == ECONNRESET);
+        EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, &ev);
+    }
+    still_healthy (pull, ep);
+    CLOSE_MONITOR (pull, events);
+    CHECK_RC (zmq_close (pull));
+}
+
 int main (void)
 {
     ctx = CHECK_PTR (zmq_ctx_new ());
@@ -633,6 +672,7 @@ int main (void)
     test_incompatible_type ();
     test_oversized_frames ();
     test_junk_and_silence ();
+    test_greeting_then_close ();
     CHECK_RC (zmq_ctx_term (ctx));
     return 0;
 }

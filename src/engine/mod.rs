@@ -117,6 +117,10 @@ pub struct Engine {
     read_size: usize,
     /// The socket was read empty; no read until it is readable again.
     drained: bool,
+    /// The peer closed its end (or the socket is in error) as of a
+    /// readiness already reported: no new edge will come, so reads go on
+    /// until they give EOF or the error, whatever `drained` says.
+    hangup: bool,
     /// A SOCKS5 exchange with a proxy to finish before the handshake
     /// (`ZMQ_SOCKS_PROXY`).
     socks: Option<Box<crate::transport::socks::SocksClient>>,
@@ -170,6 +174,7 @@ impl Engine {
             segments_len: 0,
             read_size: READ_START,
             drained: false,
+            hangup: false,
             socks: None,
             metadata,
             peer_address,
@@ -298,6 +303,11 @@ impl Engine {
         self.drained = false;
     }
 
+    /// The reactor reported the peer's end closed (or an error).
+    pub fn set_hangup(&mut self) {
+        self.hangup = true;
+    }
+
     /// Writes queued bytes; `Disconnected` on a write error.
     fn flush(&mut self) -> std::result::Result<(), Failure> {
         while !self.segments.is_empty() {
@@ -357,7 +367,7 @@ impl Engine {
 
     /// Reads into the input buffer; `Ok(false)` when nothing more now.
     fn fill(&mut self) -> std::result::Result<bool, Failure> {
-        if self.drained && self.inbuf.is_empty() {
+        if self.drained && self.inbuf.is_empty() && !self.hangup {
             // The last read emptied the socket and left no partial frame:
             // nothing can be there until the reactor reports it readable
             // again (edge-triggered). With a frame half in, read anyway:

@@ -805,6 +805,12 @@ impl Handler for Session {
         }
     }
 
+    fn hangup(&mut self) {
+        if let Conn::Engine(e) = &mut self.conn {
+            e.set_hangup();
+        }
+    }
+
     fn pipe(&mut self, r: &mut Reactor, token: Token, event: PipeEvent) {
         if event == PipeEvent::PeerClosed {
             self.socket_closed(r, token);

@@ -42,6 +42,10 @@ pub trait Handler: Send {
     fn start(&mut self, r: &mut Reactor, token: Token);
     /// A registered source is ready.
     fn ready(&mut self, r: &mut Reactor, token: Token, readable: bool, writable: bool);
+    /// The peer's end is closed or in error, as reported with a
+    /// readiness (called before `ready`): reads must go on until they say
+    /// so, however short the data before it.
+    fn hangup(&mut self) {}
     /// A pipe this handler owns has news.
     fn pipe(&mut self, _r: &mut Reactor, _token: Token, _event: PipeEvent) {}
     /// The handler's second pipe has news (the ZAP client's).
@@ -342,7 +346,13 @@ fn run(mut r: Reactor, mailbox: &Mailbox<IoCommand>) {
                 event.is_readable() || event.is_read_closed() || event.is_error(),
                 event.is_writable() || event.is_write_closed() || event.is_error(),
             );
-            r.with_handler(token, |h, r| h.ready(r, token, readable, writable));
+            let hangup = event.is_read_closed() || event.is_error();
+            r.with_handler(token, |h, r| {
+                if hangup {
+                    h.hangup();
+                }
+                h.ready(r, token, readable, writable)
+            });
         }
         // The mailbox is served after the sources, and until it is seen
         // empty (which also makes its fd unreadable again: edge-triggered).
