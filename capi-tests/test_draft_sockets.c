@@ -379,13 +379,18 @@ static void test_join_leave_errors (void)
     CHECK_ERRNO (zmq_send (dish, "x", 1, 0), ENOTSUP);
     CHECK_ERRNO (zmq_recv (radio, buf, sizeof buf, ZMQ_DONTWAIT), ENOTSUP);
 
-    /* udp suits only RADIO (connect) and DISH (bind). */
+    /* udp suits only a RADIO's connect and a DISH's or DGRAM's bind. */
     CHECK_ERRNO (zmq_bind (radio, "udp://127.0.0.1:5556"), ENOCOMPATPROTO);
     CHECK_ERRNO (zmq_connect (dish, "udp://127.0.0.1:5556"), ENOCOMPATPROTO);
     {
         void *pair = TU_SOCKET (ctx, ZMQ_PAIR);
+        void *dgram = TU_SOCKET (ctx, ZMQ_DGRAM);
         CHECK_ERRNO (zmq_connect (pair, "udp://127.0.0.1:5556"),
                      ENOCOMPATPROTO);
+        CHECK_ERRNO (zmq_bind (pair, "udp://127.0.0.1:5556"), ENOCOMPATPROTO);
+        CHECK_ERRNO (zmq_connect (dgram, "udp://127.0.0.1:5556"),
+                     ENOCOMPATPROTO);
+        CHECK_RC (zmq_close (dgram));
         CHECK_RC (zmq_close (pair));
     }
 
@@ -460,6 +465,105 @@ static void test_radio_dish_inproc (void)
     CHECK_RC (zmq_close (late));
     CHECK_RC (zmq_close (dish));
     CHECK_RC (zmq_close (radio));
+}
+
+/* A UDP port on loopback that was free a moment ago. */
+static int free_udp_port (void)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket (AF_INET, SOCK_DGRAM, 0), port;
+    CHECK (fd >= 0);
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    CHECK_RC (bind (fd, (struct sockaddr *) &addr, sizeof addr));
+    CHECK_RC (getsockname (fd, (struct sockaddr *) &addr, &len));
+    port = ntohs (addr.sin_port);
+    close (fd);
+    return port;
+}
+
+/* Receives the next message that is not a "probe". */
+static void recv_group_skipping_probes (void *dish, const char *group,
+                                        const char *body)
+{
+    while (!recv_either (dish, group, body, group, "probe", __FILE__,
+                         __LINE__))
+        ;
+}
+
+/* RADIO to DISH over udp: one datagram per message, no JOIN sent (the
+ * DISH filters). The DISH's socket may be bound asynchronously (as in
+ * libzmq), so the first datagrams can be lost: probe until one lands,
+ * then late probes are skipped. */
+static void test_radio_dish_udp (void)
+{
+    void *radio = TU_SOCKET (ctx, ZMQ_RADIO);
+    void *dish = TU_SOCKET (ctx, ZMQ_DISH);
+    char ep[64];
+    int i;
+
+    snprintf (ep, sizeof ep, "udp://127.0.0.1:%d", free_udp_port ());
+    CHECK_RC (zmq_bind (dish, ep));
+    CHECK_RC (zmq_join (dish, "TV"));
+    CHECK_RC (zmq_connect (radio, ep));
+    for (i = 0; i < 200; i++) {
+        send_group (radio, "TV", "probe");
+        if (tu_poll_in (dish, 10))
+            break;
+    }
+    CHECK (i < 200);
+    send_group (radio, "Movies", "Godfather");
+    send_group (radio, "TV", "Friends");
+    recv_group_skipping_probes (dish, "TV", "Friends");
+
+    CHECK_RC (zmq_close (dish));
+    CHECK_RC (zmq_close (radio));
+}
+
+/* DGRAM: messages are (address, body) pairs; the receiver learns the
+ * sender's address and answers to it. */
+static void test_dgram (void)
+{
+    void *a = TU_SOCKET (ctx, ZMQ_DGRAM);
+    void *b = TU_SOCKET (ctx, ZMQ_DGRAM);
+    char ep_a[64], ep_b[64], addr_b[64], from[64];
+    int port_a = free_udp_port (), port_b = free_udp_port (), i, n;
+
+    snprintf (ep_a, sizeof ep_a, "udp://127.0.0.1:%d", port_a);
+    snprintf (ep_b, sizeof ep_b, "udp://127.0.0.1:%d", port_b);
+    snprintf (addr_b, sizeof addr_b, "127.0.0.1:%d", port_b);
+    CHECK_EQ (get_int (a, ZMQ_THREAD_SAFE), 0);
+    CHECK_RC (zmq_bind (a, ep_a));
+    CHECK_RC (zmq_bind (b, ep_b));
+    /* Only (address, body) pairs. */
+    CHECK_ERRNO (zmq_send (a, "x", 1, 0), EINVAL);
+
+    for (i = 0; i < 200; i++) {
+        SEND_STR (a, addr_b, ZMQ_SNDMORE);
+        SEND_STR (a, "hello", 0);
+        if (tu_poll_in (b, 10))
+            break;
+    }
+    CHECK (i < 200);
+    n = (int) RECV_FRAME (b, from, sizeof from - 1);
+    from[n] = '\0';
+    CHECK_MORE (b);
+    CHECK_EQ (tu_endpoint_port (from), port_a);
+    RECV_STR (b, "hello");
+    CHECK_LAST (b);
+
+    /* The answer goes back to the address received. */
+    SEND_STR (b, from, ZMQ_SNDMORE);
+    SEND_STR (b, "world", 0);
+    n = (int) RECV_FRAME (a, from, sizeof from - 1);
+    from[n] = '\0';
+    CHECK_EQ (tu_endpoint_port (from), port_b);
+    RECV_STR (a, "world");
+
+    CHECK_RC (zmq_close (a));
+    CHECK_RC (zmq_close (b));
 }
 
 /* Two threads blocked in zmq_recv on one GATHER each get one of two
@@ -571,6 +675,8 @@ int main (void)
     test_peer ();
     test_join_leave_errors ();
     test_radio_dish_inproc ();
+    test_radio_dish_udp ();
+    test_dgram ();
     test_two_blocked_threads ();
     test_poller_fd ();
     CHECK_RC (zmq_ctx_term (ctx));

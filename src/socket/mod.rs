@@ -14,6 +14,7 @@ pub mod options;
 mod channel;
 mod client;
 mod dealer;
+mod dgram;
 mod dish;
 mod gather;
 mod pair;
@@ -30,6 +31,7 @@ mod server;
 mod single;
 mod stream;
 mod sub;
+mod udp;
 pub mod waiters;
 mod xpub;
 mod xsub;
@@ -50,6 +52,7 @@ use crate::msg::{flags, Msg};
 use crate::pattern::PipeSet;
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent, PipeKey, Waker};
 use crate::transport::address::{self, IpcAddress, TcpAddress};
+use crate::transport::udp::{self as udp_os, UdpAddress};
 use crate::transport::{ipc, tcp};
 
 pub use monitor::Monitor;
@@ -201,7 +204,7 @@ fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
         kind::CHANNEL => Box::new(channel::Channel::default()),
         kind::RADIO => Box::new(radio::Radio::default()),
         kind::DISH => Box::new(dish::Dish::default()),
-        // DGRAM needs the udp transport, which this library lacks.
+        kind::DGRAM => Box::new(dgram::Dgram::default()),
         _ => return Err(Error::Inval),
     })
 }
@@ -260,11 +263,10 @@ fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
         return Err(Error::Inval);
     }
     match proto {
-        "inproc" | "tcp" | "ipc" if rest.is_empty() => Err(Error::Inval),
-        "inproc" => Ok((proto, rest)),
-        "tcp" | "ipc" => Ok((proto, rest)),
+        "inproc" | "tcp" | "ipc" | "udp" if rest.is_empty() => Err(Error::Inval),
+        "inproc" | "tcp" | "ipc" | "udp" => Ok((proto, rest)),
         // Known transports this library does not implement.
-        "udp" | "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => Err(Error::NotSup),
+        "pgm" | "epgm" | "norm" | "tipc" | "ws" | "wss" | "vmci" => Err(Error::NotSup),
         _ => Err(Error::ProtoNoSupport),
     }
 }
@@ -510,6 +512,9 @@ impl Socket {
         let mut st = self.lock_ready()?;
         check_udp(self.kind, addr, true)?;
         let (proto, rest) = parse_endpoint(addr)?;
+        if proto == "udp" {
+            return self.open_udp(&mut st, addr, rest, true).map(|_| ());
+        }
         if proto != "inproc" {
             return self.bind_net(&mut st, addr, proto, rest);
         }
@@ -595,6 +600,9 @@ impl Socket {
     fn connect_locked(&self, st: &mut State, addr: &str) -> Result<Option<PipeKey>> {
         check_udp(self.kind, addr, false)?;
         let (proto, rest) = parse_endpoint(addr)?;
+        if proto == "udp" {
+            return self.open_udp(st, addr, rest, false);
+        }
         if proto != "inproc" {
             return self.connect_net(st, addr, proto, rest);
         }
@@ -891,6 +899,55 @@ impl Socket {
         Ok(key)
     }
 
+    /// A udp endpoint (RADIO connects, DISH and DGRAM bind): the OS socket
+    /// is made here, so errors show at once; a handler on an I/O thread
+    /// moves datagrams to and from the pipe attached now.
+    fn open_udp(
+        &self,
+        st: &mut State,
+        addr: &str,
+        rest: &str,
+        bind: bool,
+    ) -> Result<Option<PipeKey>> {
+        let ua = UdpAddress::resolve(rest, bind, st.options.ipv6)?;
+        let tuning = udp_os::UdpTuning {
+            multicast_loop: st.options.multicast_loop,
+            multicast_hops: st.options.multicast_hops,
+            bind_to_device: (!st.options.bound_device.is_empty())
+                .then(|| String::from_utf8_lossy(&st.options.bound_device).into_owned()),
+        };
+        let os = udp_os::open(&ua, &tuning)?;
+        let role = match self.kind {
+            kind::RADIO => udp::Role::Radio,
+            kind::DISH => udp::Role::Dish,
+            _ => udp::Role::Dgram,
+        };
+        let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
+        socket_end.endpoint = Some(addr.to_owned());
+        socket_end.set_own_info(st.end_info());
+        let key = st.attach(socket_end);
+        let guard = self.ctx.session_guard();
+        let token = Arc::new(Mutex::new(None));
+        let cell = token.clone();
+        let target = ua.target;
+        let io = self.ctx.io_execute(Box::new(move |r| {
+            let handler = udp::Datagram::new(os, session_end, role, target, guard);
+            *cell.lock() = Some(r.add(Box::new(handler)));
+        }))?;
+        st.endpoints.push(NetEndpoint {
+            given: addr.to_owned(),
+            resolved: addr.to_owned(),
+            bind,
+            listener: None,
+            io,
+            token,
+            ended: Arc::default(),
+        });
+        st.last_endpoint = addr.to_owned();
+        st.cleanup();
+        Ok(Some(key))
+    }
+
     /// Stops the listeners (`bind`) or connecting sessions named `addr`.
     fn stop_endpoints(&self, st: &mut State, addr: &str, bind: bool) -> Result<()> {
         // A tcp name matches by the address it resolves to, as in libzmq.
@@ -952,6 +1009,11 @@ impl Socket {
 
     /// `zmq_close`: closes every pipe (what was sent over inproc stays
     /// readable by the peer) and leaves the context.
+    /// The socket was inherited through `fork` (see `Context::forked`).
+    pub fn forked(&self) -> bool {
+        self.ctx.forked()
+    }
+
     pub fn close(&self) {
         let mut st = self.state.lock();
         st.process_commands(&self.mailbox);
@@ -1007,24 +1069,23 @@ fn is_thread_safe(kind: i32) -> bool {
     )
 }
 
-/// `udp://` suits RADIO (connect), DISH (bind) and DGRAM only: any other
-/// use is `ENOCOMPATPROTO`, as libzmq checks before anything else. The
-/// transport itself is not implemented here (`ENOTSUP`).
+/// `udp://` suits a RADIO's connect and a DISH's or DGRAM's bind only:
+/// any other use is `ENOCOMPATPROTO`, as libzmq checks before anything
+/// else.
 fn check_udp(kind: i32, addr: &str, bind: bool) -> Result<()> {
     if !addr.starts_with("udp://") {
         return Ok(());
     }
     let suits = match kind {
-        kind::DGRAM => true,
-        kind::DISH => bind,
+        kind::DISH | kind::DGRAM => bind,
         kind::RADIO => !bind,
         _ => false,
     };
-    Err(if suits {
-        Error::NotSup
+    if suits {
+        Ok(())
     } else {
-        Error::NoCompatProto
-    })
+        Err(Error::NoCompatProto)
+    }
 }
 
 /// A bind address with a wildcard (`*` host or port, port 0, `ipc://*`):

@@ -54,6 +54,8 @@ pub struct Radio {
     dist: Distributor,
     /// The pipes that joined each group.
     groups: HashMap<Bytes, Vec<PipeKey>>,
+    /// udp:// pipes: they take every group (the DISHes behind filter).
+    udp: Vec<PipeKey>,
     /// `ZMQ_XPUB_NODROP`.
     nodrop: bool,
 }
@@ -90,6 +92,10 @@ impl Radio {
 impl Pattern for Radio {
     fn attach(&mut self, key: PipeKey, cx: &mut Cx) {
         self.dist.attach(key);
+        let endpoint = cx.pipes.at(key).endpoint.as_deref();
+        if endpoint.is_some_and(|e| e.starts_with("udp://")) {
+            self.udp.push(key);
+        }
         // JOINs may already be waiting (sent before the pipe reached us).
         self.read_memberships(key, cx);
     }
@@ -98,17 +104,24 @@ impl Pattern for Radio {
         if msg.more() {
             return Err(Error::Inval);
         }
-        let Some(members) = self.groups.get(msg.group()) else {
+        let members = self.groups.get(msg.group()).map_or(&[][..], |m| &m[..]);
+        if members.is_empty() && self.udp.is_empty() {
             drop(msg.take());
             return Ok(());
-        };
-        if self.nodrop && !self.dist.all_writable(members, cx.pipes) {
+        }
+        if self.nodrop
+            && !(self.dist.all_writable(members, cx.pipes)
+                && self.dist.all_writable(&self.udp, cx.pipes))
+        {
             return Err(Error::Again);
         }
         let mut group = Msg::from_slice(msg.group());
         group.set_flags(flags::MORE);
-        self.dist
-            .send_to(&mut group, cx.pipes, |t| t.extend_from_slice(members));
+        let udp = &self.udp;
+        self.dist.send_to(&mut group, cx.pipes, |t| {
+            t.extend_from_slice(members);
+            t.extend_from_slice(udp);
+        });
         let mut body = msg.take();
         body.set_more(false);
         self.dist.send_to(&mut body, cx.pipes, |_| {});
@@ -138,6 +151,7 @@ impl Pattern for Radio {
             members.retain(|&k| k != key);
             !members.is_empty()
         });
+        self.udp.retain(|&k| k != key);
         self.dist.terminated(key);
     }
 

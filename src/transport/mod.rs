@@ -1,7 +1,8 @@
-//! Transports: endpoint addresses and the OS sockets behind tcp:// and
-//! ipc://. No ZMTP and no socket semantics here.
+//! Transports: endpoint addresses and the OS sockets behind tcp://, ipc://
+//! and udp://. No ZMTP and no socket semantics here.
 
 pub mod address;
 pub mod ipc;
 pub mod socks;
 pub mod tcp;
+pub mod udp;
