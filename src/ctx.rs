@@ -263,6 +263,8 @@ pub struct Context {
     all_closed: Condvar,
     inproc: Mutex<Inproc>,
     next_socket_id: AtomicU64,
+    /// The process that made the context (see `forked`).
+    pid: u32,
 }
 
 impl Context {
@@ -273,7 +275,17 @@ impl Context {
             all_closed: Condvar::new(),
             inproc: Mutex::new(Inproc::default()),
             next_socket_id: AtomicU64::new(1),
+            pid: std::process::id(),
         })
+    }
+
+    /// Whether this is a child process that inherited the context through
+    /// `fork`. Its I/O threads did not come along, and any lock one of them
+    /// held at the fork stays held: closing a socket or ending the context
+    /// must then touch none of that (libzmq also only lets go of what the
+    /// child inherited).
+    pub fn forked(&self) -> bool {
+        std::process::id() != self.pid
     }
 
     pub fn set_option(&self, option: i32, value: &[u8]) -> Result<()> {

@@ -31,6 +31,12 @@ pub extern "C" fn zmq_ctx_new() -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(ctx: *mut c_void) -> c_int {
     call(|| {
+        if context(ctx)?.forked() {
+            // A child after fork: nothing of the parent's context can be
+            // waited for or stopped here (see `Context::forked`).
+            std::mem::forget(take::<CtxHandle>(ctx)?);
+            return Ok(0);
+        }
         context(ctx)?.terminate();
         drop(take::<CtxHandle>(ctx)?);
         Ok(0)

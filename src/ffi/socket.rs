@@ -54,7 +54,14 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     call(|| {
-        take::<SocketHandle>(s)?.0.close();
+        let handle = take::<SocketHandle>(s)?;
+        if handle.0.forked() {
+            // A child after fork: the parent's threads and locks are not
+            // ours to use; the handle is let go of without a close.
+            std::mem::forget(handle);
+            return Ok(0);
+        }
+        handle.0.close();
         Ok(0)
     })
 }
