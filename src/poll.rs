@@ -78,15 +78,20 @@ pub fn poll(
     sigmask: Option<&libc::sigset_t>,
 ) -> Result<usize> {
     // Thread-safe sockets wake the calling thread's signaler meanwhile.
-    let mut regs = Vec::new();
-    for item in items {
-        if let Target::Socket(s) = &item.target {
-            if let Some(w) = s.waiters() {
-                regs.push(Registration::new(w, waiters::thread_signaler()?));
-            }
-        }
-    }
-    let own = regs.first().map(|r| r.signaler().clone());
+    let safe: Vec<_> = items
+        .iter()
+        .filter_map(|item| match &item.target {
+            Target::Socket(s) => s.waiters(),
+            Target::Fd(_) => None,
+        })
+        .collect();
+    let own = (!safe.is_empty())
+        .then(waiters::thread_signaler)
+        .transpose()?;
+    let _regs: Vec<_> = own
+        .iter()
+        .flat_map(|own| safe.iter().map(|w| Registration::new(w, own.clone())))
+        .collect();
     poll_with(items, revents, timeout_ms, sigmask, own.as_ref())
 }
 
