@@ -551,6 +551,13 @@ impl Engine {
                     self.commands.push(Command::pong_for(&context));
                     None
                 }
+                // RFC 48: a DISH's JOIN/LEAVE is for its RADIO, as is.
+                Ok(Command::Unknown { name, .. })
+                    if self.socket_type == kind::RADIO
+                        && (&name[..] == b"JOIN" || &name[..] == b"LEAVE") =>
+                {
+                    Some(msg)
+                }
                 // PONG, ERROR and unknown commands carry nothing for the socket.
                 _ => None,
             });
