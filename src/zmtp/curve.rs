@@ -43,7 +43,7 @@ use curve25519_dalek::montgomery::MontgomeryPoint;
 use super::command::{self, Properties};
 use super::greeting::MechanismName;
 use super::mechanism::{check_command_structure, parse_peer_properties, peer_error};
-use super::mechanism::{zap_verdict, Mechanism, MechanismStatus, ZapReply, ZapRequest, ZapVerdict};
+use super::mechanism::{Mechanism, MechanismStatus, ZapGrant, ZapReply, ZapRequest};
 use super::protocol_error as code;
 use super::{eproto, HandshakeError};
 use crate::error::{Error, Result};
@@ -536,8 +536,7 @@ pub struct CurveServer {
     error_due: Option<Bytes>,
     failure: Option<HandshakeError>,
     peer: Properties,
-    zap_props: Properties,
-    user_id: Option<Bytes>,
+    grant: ZapGrant,
 }
 
 impl fmt::Debug for CurveServer {
@@ -591,8 +590,7 @@ impl CurveServer {
             error_due: None,
             failure: None,
             peer: Properties::new(),
-            zap_props: Properties::new(),
-            user_id: None,
+            grant: ZapGrant::default(),
         }
     }
 
@@ -808,18 +806,11 @@ impl Mechanism for CurveServer {
                 "ZAP reply without a request",
             ));
         }
-        match zap_verdict(reply).map_err(|e| self.fail(e))? {
-            ZapVerdict::Accepted {
-                properties,
-                user_id,
-            } => {
-                self.zap_props = properties;
-                self.user_id = Some(user_id);
-                self.state = ServerState::SendReady;
-            }
-            ZapVerdict::Refused { error, failure } => {
-                self.error_due = error;
-                self.fail(failure);
+        match self.grant.take(reply).map_err(|e| self.fail(e))? {
+            None => self.state = ServerState::SendReady,
+            Some(r) => {
+                self.error_due = r.error;
+                self.fail(r.failure);
             }
         }
         Ok(())
@@ -830,11 +821,11 @@ impl Mechanism for CurveServer {
     }
 
     fn zap_properties(&self) -> &Properties {
-        &self.zap_props
+        &self.grant.properties
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        self.user_id.as_ref()
+        self.grant.user_id.as_ref()
     }
 
     fn transforms(&self) -> bool {

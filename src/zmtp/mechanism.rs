@@ -167,6 +167,42 @@ pub fn zap_verdict(reply: ZapReply) -> std::result::Result<ZapVerdict, Handshake
     }
 }
 
+/// What a PLAIN or CURVE server keeps from its ZAP handler's approval.
+#[derive(Debug, Default)]
+pub struct ZapGrant {
+    /// `User-Id` and the handler's metadata.
+    pub properties: Properties,
+    pub user_id: Option<Bytes>,
+}
+
+/// A ZAP refusal: the ERROR body to send first (none for 300) and the
+/// failure the handshake ends with.
+pub struct ZapRefusal {
+    pub error: Option<Bytes>,
+    pub failure: HandshakeError,
+}
+
+impl ZapGrant {
+    /// Takes the handler's reply: `Ok(None)` when it accepts (the grant
+    /// then holds its properties and user id), the refusal otherwise.
+    pub fn take(
+        &mut self,
+        reply: ZapReply,
+    ) -> std::result::Result<Option<ZapRefusal>, HandshakeError> {
+        Ok(match zap_verdict(reply)? {
+            ZapVerdict::Accepted {
+                properties,
+                user_id,
+            } => {
+                self.properties = properties;
+                self.user_id = Some(user_id);
+                None
+            }
+            ZapVerdict::Refused { error, failure } => Some(ZapRefusal { error, failure }),
+        })
+    }
+}
+
 /// libzmq's first check on a command received by a PLAIN or CURVE server:
 /// a body of at most one byte, or shorter than its name claims, is
 /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED`.

@@ -22,7 +22,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::command::{self, Command, Properties};
 use super::greeting::MechanismName;
 use super::mechanism::{check_command_structure, parse_peer_properties, peer_error};
-use super::mechanism::{zap_verdict, Mechanism, MechanismStatus, ZapReply, ZapRequest, ZapVerdict};
+use super::mechanism::{Mechanism, MechanismStatus, ZapGrant, ZapReply, ZapRequest};
 use super::protocol_error as code;
 use super::{FailureEvent, HandshakeError};
 use crate::error::Error;
@@ -231,8 +231,7 @@ pub struct PlainServer {
     error_due: Option<Bytes>,
     failure: Option<HandshakeError>,
     peer: Properties,
-    zap_props: Properties,
-    user_id: Option<Bytes>,
+    grant: ZapGrant,
 }
 
 impl PlainServer {
@@ -248,8 +247,7 @@ impl PlainServer {
             error_due: None,
             failure: None,
             peer: Properties::new(),
-            zap_props: Properties::new(),
-            user_id: None,
+            grant: ZapGrant::default(),
         }
     }
 
@@ -368,18 +366,11 @@ impl Mechanism for PlainServer {
                 "ZAP reply without a request",
             ));
         }
-        match zap_verdict(reply).map_err(|e| self.fail(e))? {
-            ZapVerdict::Accepted {
-                properties,
-                user_id,
-            } => {
-                self.zap_props = properties;
-                self.user_id = Some(user_id);
-                self.state = ServerState::SendWelcome;
-            }
-            ZapVerdict::Refused { error, failure } => {
-                self.error_due = error.map(|e| libzmq_error(&e));
-                self.fail(failure);
+        match self.grant.take(reply).map_err(|e| self.fail(e))? {
+            None => self.state = ServerState::SendWelcome,
+            Some(r) => {
+                self.error_due = r.error.map(|e| libzmq_error(&e));
+                self.fail(r.failure);
             }
         }
         Ok(())
@@ -390,11 +381,11 @@ impl Mechanism for PlainServer {
     }
 
     fn zap_properties(&self) -> &Properties {
-        &self.zap_props
+        &self.grant.properties
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        self.user_id.as_ref()
+        self.grant.user_id.as_ref()
     }
 }
 
