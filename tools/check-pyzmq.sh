@@ -6,7 +6,7 @@
 #
 # 1. Sets up build/pyzmq-venv with the pinned wheels of tools/pyzmq-requirements.txt
 #    (reused when complete) and unpacks tests/ + pytest.ini from pyzmq's sdist
-#    (`pip download --no-binary`) into build/pyzmq-tests/.
+#    (fetched from PyPI's simple index, sha256 checked) into build/pyzmq-tests/.
 # 2. Binding check: pyzmq's wheel links its own bundled libzmq; with our
 #    libzmq.so.5 in LD_PRELOAD every zmq_* symbol its extension imports must bind
 #    to ours (LD_DEBUG=bindings, LD_BIND_NOW=1), and ours must export them all.
@@ -97,8 +97,28 @@ setup_tests() {
     if [ ! -f "$tarball" ]; then
         echo "downloading pyzmq $PYZMQ_VERSION sdist"
         mkdir -p "$SDIST"
-        "$VPY" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
-            -d "$SDIST" "pyzmq==$PYZMQ_VERSION" || die "pip download of the sdist failed"
+        # Straight from PyPI's simple index, checked against the sha256 it
+        # gives: `pip download --no-binary` would build the sdist's
+        # metadata, which means compiling CMake from source for its build
+        # requirements.
+        "$VPY" - "$PYZMQ_VERSION" "$tarball" <<'PY' || die "download of the pyzmq sdist failed"
+import hashlib, re, sys, urllib.parse, urllib.request
+version, dest = sys.argv[1], sys.argv[2]
+index = "https://pypi.org/simple/pyzmq/"
+with urllib.request.urlopen(index, timeout=60) as r:
+    page = r.read().decode()
+name = re.escape(f"pyzmq-{version}.tar.gz")
+m = re.search(r'href="([^"]*/' + name + r')#sha256=([0-9a-f]{64})"', page)
+if not m:
+    sys.exit(f"no pyzmq-{version}.tar.gz in {index}")
+url, digest = urllib.parse.urljoin(index, m.group(1)), m.group(2)
+with urllib.request.urlopen(url, timeout=300) as r:
+    data = r.read()
+if hashlib.sha256(data).hexdigest() != digest:
+    sys.exit("sha256 mismatch for " + url)
+with open(dest, "wb") as f:
+    f.write(data)
+PY
     fi
     rm -rf "$TESTS"
     mkdir -p "$TESTS"

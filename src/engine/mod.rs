@@ -380,13 +380,16 @@ impl Engine {
         }
         let max = match self.body_read() {
             Some(n) => n,
-            None => {
-                if self.inbuf.capacity() - self.inbuf.len() < self.read_size / 2 {
-                    let cap = self.read_size.max(self.inbuf.len() + self.read_size / 2);
-                    self.inbuf = read_buffer(&self.inbuf, cap);
+            // A fresh buffer is laid out for the read; one holding a part
+            // frame grows in place (`reserve` doubles, so a body too large
+            // for `body_read` is not copied once per read).
+            None if self.inbuf.is_empty() => {
+                if self.inbuf.capacity() < self.read_size / 2 {
+                    self.inbuf = read_buffer(&[], self.read_size);
                 }
-                (self.inbuf.capacity() - self.inbuf.len()).min(self.read_size)
+                self.inbuf.capacity().min(self.read_size)
             }
+            None => self.read_size,
         };
         match self.stream.read_into(&mut self.inbuf, max) {
             Ok(ReadOutcome::Data(n)) => {

@@ -209,6 +209,16 @@ fn new_pattern(kind: i32, options: &Options) -> Result<Box<dyn Pattern>> {
     })
 }
 
+/// How long a blocking call on an inproc-only socket watches for a
+/// command before it sleeps (see `Socket::spin_for_command`).
+const SPIN_BUDGET: Duration = Duration::from_micros(20);
+
+/// Spinning only helps where the peer can run meanwhile: not on one CPU.
+fn spin_allowed() -> bool {
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
+}
+
 /// Per-socket state, behind the socket's lock.
 struct State {
     options: Options,
@@ -360,7 +370,15 @@ impl Socket {
             }
         };
         let slept = match (&self.waiters, reg.as_ref()) {
-            (None, _) => MutexGuard::unlocked(st, || self.mailbox.wait(timeout)),
+            (None, _) => {
+                let spin = st.endpoints.is_empty();
+                MutexGuard::unlocked(st, || {
+                    if spin && self.spin_for_command(timeout) {
+                        return Ok(());
+                    }
+                    self.mailbox.wait(timeout)
+                })
+            }
             (Some(w), None) => {
                 // From here on every command wakes us: look again first.
                 *reg = Some(Registration::new(w, waiters::thread_signaler()?));
@@ -382,6 +400,32 @@ impl Socket {
             return Err(Error::Term);
         }
         Ok(())
+    }
+
+    /// Before a socket with no tcp/ipc endpoint sleeps, it watches its
+    /// mailbox for a short while: its peers are application threads (over
+    /// inproc) that often answer within microseconds, and a sleep costs a
+    /// wake-up of several (a futex round trip is ~6 us here, most of an
+    /// inproc hop). Sockets with network endpoints never spin: on a small
+    /// machine the spinning thread would take the core their I/O thread
+    /// needs. True if a command arrived.
+    fn spin_for_command(&self, timeout: Option<Duration>) -> bool {
+        if !spin_allowed() {
+            return false;
+        }
+        let budget = timeout.map_or(SPIN_BUDGET, |t| t.min(SPIN_BUDGET));
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if !self.mailbox.is_idle() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= budget {
+                return false;
+            }
+        }
     }
 
     fn deadline(timeout_ms: i32) -> Option<Instant> {
