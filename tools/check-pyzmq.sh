@@ -263,6 +263,25 @@ def pytest_collectreport(report):
         _write("error", report.nodeid)
 
 
+def pytest_runtest_teardown(item, nextitem):
+    # test_log.py adds a PUBHandler to the process-wide 'zmqtest' logger and
+    # removes it only when the test passes; after a failure (or a rerun of a
+    # known-flaky one) every later test logs through a handler whose socket
+    # its tearDown closed, and fails with ENOTSOCK. Undo that leftover.
+    import logging
+
+    try:
+        from zmq.log.handlers import PUBHandler
+    except ImportError:
+        return
+    loggers = [logging.getLogger()] + [
+        l for l in logging.Logger.manager.loggerDict.values() if isinstance(l, logging.Logger)
+    ]
+    for logger in loggers:
+        for h in [h for h in logger.handlers if isinstance(h, PUBHandler)]:
+            logger.removeHandler(h)
+
+
 def pytest_runtest_logstart(nodeid, location):
     _state[nodeid] = "passed"
     _write("START", nodeid)
