@@ -219,6 +219,39 @@ fn spin_allowed() -> bool {
     *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
 }
 
+/// When a socket spins before sleeping: after a spin that saw nothing, the
+/// next few waits sleep at once (more after each such spin, up to
+/// `SPIN_SKIP_MAX`). A spin only pays while the peer thread has a core of
+/// its own; with more runnable threads than cores (a proxy between two
+/// inproc threads on two cores) it takes the core the peer needs, and its
+/// spins then keep running out.
+#[derive(Default)]
+struct SpinPolicy {
+    skip: u32,
+    backoff: u32,
+}
+
+const SPIN_SKIP_MAX: u32 = 1024;
+
+impl SpinPolicy {
+    fn try_now(&mut self) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        true
+    }
+
+    fn record(&mut self, arrived: bool) {
+        if arrived {
+            self.backoff = 0;
+        } else {
+            self.backoff = (self.backoff * 2).clamp(4, SPIN_SKIP_MAX);
+            self.skip = self.backoff;
+        }
+    }
+}
+
 /// Per-socket state, behind the socket's lock.
 struct State {
     options: Options,
@@ -238,6 +271,7 @@ struct State {
     linger: Arc<AtomicI32>,
     /// `zmq_disconnect` was called (for `ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`).
     disconnected: Arc<std::sync::atomic::AtomicBool>,
+    spin: SpinPolicy,
 }
 
 /// A tcp/ipc endpoint: its I/O-thread handler, found by the endpoint
@@ -316,6 +350,7 @@ impl Socket {
                 monitor: Arc::new(Mutex::new(None)),
                 linger,
                 disconnected: Arc::default(),
+                spin: SpinPolicy::default(),
             }),
         }))
     }
@@ -371,13 +406,21 @@ impl Socket {
         };
         let slept = match (&self.waiters, reg.as_ref()) {
             (None, _) => {
-                let spin = st.endpoints.is_empty();
-                MutexGuard::unlocked(st, || {
-                    if spin && self.spin_for_command(timeout) {
-                        return Ok(());
+                let spin = st.endpoints.is_empty() && st.spin.try_now();
+                let mut arrived = false;
+                let r = MutexGuard::unlocked(st, || {
+                    if spin {
+                        arrived = self.spin_for_command(timeout);
+                        if arrived {
+                            return Ok(());
+                        }
                     }
                     self.mailbox.wait(timeout)
-                })
+                });
+                if spin {
+                    st.spin.record(arrived);
+                }
+                r
             }
             (Some(w), None) => {
                 // From here on every command wakes us: look again first.
