@@ -689,9 +689,9 @@ fn subscription(subscribe: bool, topic: &[u8]) -> Msg {
 
 /// A read buffer of at least `cap` bytes holding a copy of `have`, the
 /// bytes after it starting on a 64-byte boundary. The kernel's copy into a
-/// misaligned destination (`rep movsb`) was measured at half speed on this
-/// project's AMD hosts, and a fresh `malloc` block of read-buffer size is
-/// a page plus 16 bytes.
+/// misaligned destination (`rep movsb`) was measured at half speed on one
+/// of this project's AMD hosts (another showed no difference), and a fresh
+/// `malloc` block of read-buffer size is a page plus 16 bytes.
 fn read_buffer(have: &[u8], cap: usize) -> BytesMut {
     let mut buf = BytesMut::with_capacity(cap.max(have.len() + 2 * READ_ALIGN));
     let pad = (READ_ALIGN - (buf.as_ptr() as usize + have.len()) % READ_ALIGN) % READ_ALIGN;
