@@ -406,7 +406,7 @@ impl Socket {
         };
         let slept = match (&self.waiters, reg.as_ref()) {
             (None, _) => {
-                let spin = st.endpoints.is_empty() && st.spin.try_now();
+                let spin = spin_allowed() && st.endpoints.is_empty() && st.spin.try_now();
                 let mut arrived = false;
                 let r = MutexGuard::unlocked(st, || {
                     if spin {
@@ -453,9 +453,6 @@ impl Socket {
     /// machine the spinning thread would take the core their I/O thread
     /// needs. True if a command arrived.
     fn spin_for_command(&self, timeout: Option<Duration>) -> bool {
-        if !spin_allowed() {
-            return false;
-        }
         let budget = timeout.map_or(SPIN_BUDGET, |t| t.min(SPIN_BUDGET));
         let start = Instant::now();
         loop {
