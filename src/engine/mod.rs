@@ -6,13 +6,12 @@
 //! `Session` (an I/O-thread handler) owns an engine and a pipe end;
 //! `Listener` accepts connections and starts accepted sessions.
 
+pub mod config;
+pub mod link;
 pub mod listener;
 pub mod session;
 pub mod stream;
 pub mod zap;
-
-#[cfg(test)]
-mod tests;
 
 use std::sync::Arc;
 
@@ -21,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use crate::error::{Error, Result};
 use crate::msg::{Metadata, Msg};
 use crate::pipe::Pipe;
-use crate::socket::kind;
+use crate::zmtp::socket_type as kind;
 use crate::zmtp::{self, Command, Established, Handshake, HandshakeError, Traffic, Version};
 use crate::zmtp::{ZapReply, ZapRequest};
 use stream::{ReadOutcome, Stream};
