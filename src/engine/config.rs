@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 use crate::pipe::Flow;
-use crate::socket::options::TcpAcceptFilter; // LAYERS-TODO: transport::accept_filter once moved
+use crate::transport::accept_filter::TcpAcceptFilter;
 use crate::transport::tcp::TcpTuning;
 use crate::zmtp;
 
