@@ -12,15 +12,13 @@ use std::time::Duration;
 use mio::Token;
 
 use super::config::SessionConfig;
+use super::connecter::{self, Target};
 use super::link::{event, EventSink, SessionGuard, SocketLink};
 use super::stream::Stream;
 use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Pipe, PipeEvent};
-use crate::transport::address::{IpcAddress, TcpAddress};
-use crate::transport::socks::{SocksAddr, SocksClient};
-use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, FailureEvent};
 
 /// Timer ids.
@@ -31,13 +29,6 @@ const TIMER_HEARTBEAT: u64 = 4;
 const TIMER_HEARTBEAT_TIMEOUT: u64 = 5;
 /// Not a timer: the socket closed (sent with `Reactor::poke`).
 pub const NOTE_SOCKET_CLOSED: u64 = 100;
-
-/// Where a connecting session connects.
-#[derive(Clone)]
-pub enum Target {
-    Tcp(TcpAddress),
-    Ipc(IpcAddress),
-}
 
 /// What a session shares with its socket.
 #[derive(Clone)]
@@ -69,7 +60,7 @@ enum Conn {
     /// A connect in progress.
     Connecting(Stream),
     /// Connected: handshaking or exchanging messages.
-    Engine(Box<Engine>),
+    Engine(Box<dyn Engine>),
 }
 
 pub struct Session {
@@ -163,7 +154,7 @@ impl Session {
     ) -> Option<Session> {
         let fd = stream.fd();
         let remote_ep = stream.peer_endpoint();
-        let engine = new_engine(&cx.config, stream, peer)?;
+        let engine = connecter::new_engine(&cx.config, stream, peer)?;
         let cx_endpoint = cx.endpoint.clone();
         Some(Session {
             cx,
@@ -187,21 +178,7 @@ impl Session {
         let Some(target) = self.target.clone() else {
             return;
         };
-        let c = &self.cx.config;
-        let result = match (&target, &c.socks) {
-            // ZMQ_SOCKS_PROXY: the connection goes to the proxy, which the
-            // engine then asks for the real destination.
-            (Target::Tcp(_), Some(proxy)) => String::from_utf8(proxy.address.clone())
-                .map_err(|_| crate::error::Error::Inval)
-                .and_then(|p| TcpAddress::for_connect(&p))
-                .and_then(|proxy| proxy.resolve(c.ipv6))
-                .and_then(|res| tcp::connect(None, &res.address, &c.tcp))
-                .map(Stream::Tcp),
-            (Target::Tcp(addr), None) => addr.resolve(c.ipv6).and_then(|res| {
-                tcp::connect(res.source.as_ref(), &res.address, &c.tcp).map(Stream::Tcp)
-            }),
-            (Target::Ipc(addr), _) => ipc::connect(addr).map(Stream::Ipc),
-        };
+        let result = target.connect(&self.cx.config);
         match result {
             Ok(mut stream) => {
                 if stream.register(r.registry(), token).is_err() {
@@ -266,38 +243,20 @@ impl Session {
     }
 
     fn on_connected(&mut self, r: &mut Reactor, token: Token, stream: Stream) {
-        let peer = match &stream {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default(),
-            Stream::Ipc(_) => String::new(),
+        let Some(target) = self.target.clone() else {
+            return;
         };
-        if let Stream::Tcp(_) = &stream {
-            tcp::tune_connection(stream.fd(), &self.cx.config.tcp);
-        }
         self.fd = stream.fd();
         self.local_ep = stream.local_endpoint();
-        let via_proxy =
-            matches!(self.target, Some(Target::Tcp(_))) && self.cx.config.socks.is_some();
-        if !via_proxy {
+        if !target.via_proxy(&self.cx.config) {
             self.event(event::CONNECTED, self.fd as u64);
         }
-        let engine = new_engine(&self.cx.config, stream, peer).and_then(|mut e| {
-            if let (Some(Target::Tcp(_)), Some(proxy)) = (&self.target, &self.cx.config.socks) {
-                let dest = self.user_endpoint.strip_prefix("tcp://")?;
-                let target = SocksAddr::from_endpoint(dest).ok()?;
-                let client = SocksClient::new(target, &proxy.username, &proxy.password).ok()?;
-                e.through_proxy(client);
-            }
-            Some(e)
-        });
-        match engine.ok_or(()) {
-            Ok(engine) => {
-                self.conn = Conn::Engine(Box::new(engine));
+        match target.engine(&self.cx.config, stream, &self.user_endpoint) {
+            Some(engine) => {
+                self.conn = Conn::Engine(engine);
                 self.start_engine(r, token);
             }
-            Err(_) => self.schedule_reconnect(r, token),
+            None => self.schedule_reconnect(r, token),
         }
     }
 
@@ -390,9 +349,9 @@ impl Session {
         let Conn::Engine(engine) = &mut self.conn else {
             return;
         };
-        let tunnelling = engine.in_socks();
-        let result = engine.drive(self.pipe.as_mut(), self.fd);
-        if tunnelling && !engine.in_socks() {
+        let tunnelling = engine.in_proxy_exchange();
+        let result = engine.drive(self.pipe.as_mut());
+        if tunnelling && !engine.in_proxy_exchange() {
             // The proxy connected us: only now is the connection made.
             self.event(event::CONNECTED, self.fd as u64);
         }
@@ -420,7 +379,7 @@ impl Session {
                 self.established(r, token, Some(*info));
                 // Move what queued meanwhile.
                 if let Conn::Engine(engine) = &mut self.conn {
-                    if let Err(f) = engine.drive(self.pipe.as_mut(), self.fd) {
+                    if let Err(f) = engine.drive(self.pipe.as_mut()) {
                         self.failed(r, token, f);
                         return;
                     }
@@ -533,7 +492,7 @@ impl Session {
             }
         }
         let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
-        let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_socks());
+        let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_proxy_exchange());
         if let Failure::Lost(errno) = f {
             if !was_established && !in_socks && matches!(&self.conn, Conn::Engine(_)) {
                 // As libzmq: a connection lost before the handshake ended
@@ -600,7 +559,7 @@ impl Session {
     fn close_connection(&mut self, r: &mut Reactor) {
         self.zap = None;
         match std::mem::replace(&mut self.conn, Conn::Idle) {
-            Conn::Engine(mut e) => e.stream.deregister(r.registry()),
+            Conn::Engine(mut e) => e.deregister(r.registry()),
             Conn::Connecting(mut s) => s.deregister(r.registry()),
             Conn::Idle => {}
         }
@@ -645,15 +604,6 @@ impl Session {
     }
 }
 
-/// An engine for a new connection: raw for STREAM, ZMTP otherwise.
-fn new_engine(c: &SessionConfig, stream: Stream, peer: String) -> Option<Engine> {
-    if c.raw {
-        let fd = stream.fd();
-        return Some(Engine::raw(stream, peer, fd));
-    }
-    Engine::new(stream, c.handshake.clone(), peer).ok()
-}
-
 impl Handler for Session {
     fn start(&mut self, r: &mut Reactor, token: Token) {
         if let Some(p) = &mut self.pipe {
@@ -662,7 +612,7 @@ impl Handler for Session {
         }
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Engine(mut e) => {
-                if e.stream.register(r.registry(), token).is_err() {
+                if e.register(r.registry(), token).is_err() {
                     r.remove(token);
                     return;
                 }
@@ -764,7 +714,8 @@ impl Handler for Session {
                 let timeout = self.cx.config.heartbeat_timeout();
                 if let Conn::Engine(e) = &self.conn {
                     // Silent for a whole timeout since the last frame: dead.
-                    let silent = e.last_received.elapsed() >= Duration::from_millis(timeout as u64);
+                    let silent =
+                        e.last_received().elapsed() >= Duration::from_millis(timeout as u64);
                     if e.is_established() && silent {
                         self.failed(r, token, Failure::Disconnected);
                     }

@@ -47,8 +47,9 @@ use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::ctx::{Context, InprocPeer, PendingConnect, SocketLink};
+use crate::engine::connecter::Target;
 use crate::engine::listener::{Listener, Source};
-use crate::engine::session::{self, Session, SessionContext, Target};
+use crate::engine::session::{self, Session, SessionContext};
 use crate::error::{Error, Result};
 use crate::io::Mailbox;
 use crate::msg::{flags, Msg};
