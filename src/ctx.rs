@@ -12,6 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
+use crate::engine::link::ContextLink;
+pub use crate::engine::link::{SessionGuard, SocketLink};
 use crate::error::{Error, Result};
 use crate::io::{IoThread, ThreadConfig};
 use crate::pipe::Pipe;
@@ -188,15 +190,6 @@ fn leading_int(text: &[u8]) -> i32 {
     (sign * n).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
-/// How the context (and other sockets, over inproc) reach a socket: a
-/// command sent to its mailbox.
-pub trait SocketLink: Send + Sync {
-    /// Hands the socket a new pipe end to attach.
-    fn attach(&self, pipe: Pipe);
-    /// The context is terminating: blocking calls must fail with `ETERM`.
-    fn stop(&self);
-}
-
 /// What an inproc peer needs to know of a socket at connect or bind time.
 #[derive(Clone)]
 pub struct InprocPeer {
@@ -233,26 +226,6 @@ struct CtxState {
     sessions: usize,
     /// Round-robin choice of I/O thread for new endpoints.
     next_io: usize,
-}
-
-/// Held by a network session for as long as it lives, so `zmq_ctx_term`
-/// waits for lingering sessions to flush.
-pub struct SessionGuard(Arc<Context>);
-
-impl SessionGuard {
-    pub fn context(&self) -> &Arc<Context> {
-        &self.0
-    }
-}
-
-impl Drop for SessionGuard {
-    fn drop(&mut self) {
-        let mut st = self.0.state.lock();
-        st.sessions -= 1;
-        if st.sessions == 0 && st.sockets.is_empty() {
-            self.0.all_closed.notify_all();
-        }
-    }
 }
 
 /// A ZeroMQ context.
@@ -380,7 +353,7 @@ impl Context {
 
     /// Connects a pipe (not a socket) to the socket bound at inproc `name`,
     /// as the ZAP client does; `None` when nothing is bound there.
-    pub fn inproc_attach(
+    fn attach_to_bound(
         &self,
         name: &str,
         flows: [crate::pipe::Flow; 2],
@@ -424,8 +397,7 @@ impl Context {
 
     /// Accounts for a new network session until the guard drops.
     pub fn session_guard(self: &Arc<Self>) -> SessionGuard {
-        self.state.lock().sessions += 1;
-        SessionGuard(self.clone())
+        SessionGuard::new(self.clone())
     }
 
     /// Runs `f` with the I/O threads, if started.
@@ -464,6 +436,30 @@ impl Context {
         drop(std::mem::take(&mut self.inproc.lock().pending));
         for mut t in threads.into_iter().flatten() {
             t.stop();
+        }
+    }
+}
+
+/// What sessions on the I/O threads need of their context.
+impl ContextLink for Context {
+    fn inproc_attach(
+        &self,
+        name: &str,
+        flows: [crate::pipe::Flow; 2],
+        info: crate::pipe::EndInfo,
+    ) -> Option<Pipe> {
+        self.attach_to_bound(name, flows, info)
+    }
+
+    fn session_started(&self) {
+        self.state.lock().sessions += 1;
+    }
+
+    fn session_ended(&self) {
+        let mut st = self.state.lock();
+        st.sessions -= 1;
+        if st.sessions == 0 && st.sockets.is_empty() {
+            self.all_closed.notify_all();
         }
     }
 }

@@ -76,6 +76,18 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address (tcp), as ZAP requests and `Peer-Address`
+    /// name a connected peer; empty for ipc.
+    pub fn peer_ip(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            Stream::Ipc(_) => String::new(),
+        }
+    }
+
     /// Whether a non-blocking connect has completed.
     pub fn is_connected(&self) -> bool {
         match self {
