@@ -41,17 +41,16 @@ pub fn set_option<T: Copy>(
     name: libc::c_int,
     value: &T,
 ) -> io::Result<()> {
-    // SAFETY: passes a live value and its own size; the kernel only reads it.
-    check(unsafe {
-        libc::setsockopt(
+    // SAFETY: a live value, and its own size.
+    unsafe {
+        setsockopt(
             fd,
             level,
             name,
-            (value as *const T).cast::<libc::c_void>(),
-            mem::size_of::<T>() as libc::socklen_t,
+            (value as *const T).cast(),
+            mem::size_of::<T>(),
         )
-    })
-    .map(drop)
+    }
 }
 
 /// Sets an option whose value is a byte string (`SO_BINDTODEVICE`).
@@ -61,17 +60,24 @@ pub fn set_option_bytes(
     name: libc::c_int,
     value: &[u8],
 ) -> io::Result<()> {
-    // SAFETY: passes a live buffer and its length; the kernel only reads it.
-    check(unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            value.as_ptr().cast::<libc::c_void>(),
-            value.len() as libc::socklen_t,
-        )
-    })
-    .map(drop)
+    // SAFETY: a live buffer, and its length.
+    unsafe { setsockopt(fd, level, name, value.as_ptr().cast(), value.len()) }
+}
+
+/// setsockopt(2).
+///
+/// # Safety
+/// `value` points to `len` readable bytes.
+unsafe fn setsockopt(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: *const libc::c_void,
+    len: usize,
+) -> io::Result<()> {
+    // SAFETY: the caller vouches for `value` and `len`; the kernel only
+    // reads them.
+    check(unsafe { libc::setsockopt(fd, level, name, value, len as libc::socklen_t) }).map(drop)
 }
 
 /// The peer's credentials (`SO_PEERCRED`) of a Unix-domain socket.
