@@ -1,6 +1,6 @@
 //! Unix-domain sockets for the ipc:// transport: listeners (file paths,
 //! abstract names, the `*` wildcard's private directory) and non-blocking
-//! connects. Only OS calls live here.
+//! connects, made through std and `sys::socket`. No ZMTP here.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;

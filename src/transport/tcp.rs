@@ -2,7 +2,7 @@
 //! options (backlog, dual-stack IPv6, buffer sizes, TOS, device binding),
 //! non-blocking connects (with an optional source address), and the
 //! per-connection tuning libzmq applies (no Nagle, keepalive, max
-//! retransmit time). Only OS calls live here; no ZMTP, no sockets layer.
+//! retransmit time), made through `sys::socket`; no ZMTP, no sockets layer.
 
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
