@@ -146,7 +146,9 @@ impl CtxOptions {
                 out[..p.len()].copy_from_slice(p);
                 return Ok(p.len());
             }
-            opt::THREAD_NAME_PREFIX => leading_int(&self.thread_name_prefix),
+            opt::THREAD_NAME_PREFIX => {
+                crate::sys::cstr::atoi(&String::from_utf8_lossy(&self.thread_name_prefix))
+            }
             _ => return Err(Error::Inval),
         };
         if !is_int {
@@ -171,23 +173,6 @@ impl CtxOptions {
             affinity: self.thread_affinity.iter().copied().collect(),
         }
     }
-}
-
-/// The integer a decimal prefix of `text` spells, as C's `atoi` reads it.
-fn leading_int(text: &[u8]) -> i32 {
-    let s = String::from_utf8_lossy(text);
-    let s = s.trim_start();
-    let (sign, digits) = match s.strip_prefix('-') {
-        Some(rest) => (-1i64, rest),
-        None => (1, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n: i64 = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            (acc * 10 + (d - b'0') as i64).min(i64::from(i32::MAX) + 1)
-        });
-    (sign * n).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 /// What an inproc peer needs to know of a socket at connect or bind time.

@@ -3,12 +3,11 @@
 //! address against it. Pure parsing and comparison: no sockets, no I/O other
 //! than looking up an interface index for a `%zone`.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 use crate::error::{Error, Result};
-
-/// Longest interface name (`IFNAMSIZ`).
-const DEVICE_NAME_MAX: usize = 16;
+use crate::sys::cstr::{inet_aton, strtol};
+use crate::sys::interface;
 
 /// One `TCP_ACCEPT_FILTER` entry: a network in CIDR form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +34,7 @@ impl TcpAcceptFilter {
         let prefix_len = match bits {
             None => full,
             Some("0") => 0,
-            Some(bits) => Some(c_strtol(bits))
+            Some(bits) => Some(strtol(bits))
                 .filter(|n| (1..=full).contains(n))
                 .ok_or(Error::Inval)?,
         };
@@ -81,8 +80,8 @@ fn parse_numeric_address(address: &str, ipv6: bool) -> Option<IpAddr> {
         Some((a, zone)) => {
             let by_name = zone.starts_with(|c: char| c.is_ascii_alphabetic());
             let id = match by_name {
-                true => interface_index(zone),
-                false => c_strtol(zone),
+                true => i64::from(interface::index(zone)),
+                false => strtol(zone),
             };
             if id == 0 {
                 return None;
@@ -97,75 +96,6 @@ fn parse_numeric_address(address: &str, ipv6: bool) -> Option<IpAddr> {
         v6.or(v4.map(|a| a.to_ipv6_mapped())).map(IpAddr::V6)
     } else {
         v4.or(v6.and_then(|a| a.to_ipv4_mapped())).map(IpAddr::V4)
-    }
-}
-
-/// The index of a network interface, 0 if there is none of that name.
-fn interface_index(name: &str) -> i64 {
-    if name.len() >= DEVICE_NAME_MAX || name.contains('/') || name.starts_with('.') {
-        return 0;
-    }
-    std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// An IPv4 address in the classic numbers-and-dots forms (`a`, `a.b`,
-/// `a.b.c`, `a.b.c.d`; each part decimal, `0`-octal or `0x`-hex, the last
-/// part filling the remaining bytes), as `inet_aton` reads it.
-fn inet_aton(text: &str) -> Option<Ipv4Addr> {
-    let parts = text
-        .split('.')
-        .map(c_number)
-        .collect::<Option<Vec<u32>>>()?;
-    let (&last, head) = parts.split_last()?;
-    if head.len() > 3 || head.iter().any(|&p| p > 255) {
-        return None;
-    }
-    let last_bits = 32 - 8 * head.len() as u32;
-    if last_bits < 32 && last >> last_bits != 0 {
-        return None;
-    }
-    let high = head
-        .iter()
-        .enumerate()
-        .fold(0u32, |acc, (i, &p)| acc | p << (24 - 8 * i as u32));
-    Some(Ipv4Addr::from(high | last))
-}
-
-/// One part of an `inet_aton` address.
-fn c_number(part: &str) -> Option<u32> {
-    let (digits, radix) =
-        if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
-            (hex, 16)
-        } else if part.len() > 1 && part.starts_with('0') {
-            (&part[1..], 8)
-        } else {
-            (part, 10)
-        };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u32::from_str_radix(digits, radix).ok()
-}
-
-/// The number a decimal prefix of `text` spells, as C's `strtol` reads it:
-/// leading white space and a sign allowed, junk after the digits ignored,
-/// 0 when there are no digits, saturating on overflow.
-fn c_strtol(text: &str) -> i64 {
-    let s = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n = s.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| {
-        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-    });
-    if negative {
-        -n
-    } else {
-        n
     }
 }
 
