@@ -1,8 +1,8 @@
 //! The CURVE key helpers, `zmq_curve_keypair` and `zmq_curve_public`
 //! (zmq_curve_keypair(3), zmq_curve_public(3)): keys go in and out as 40
 //! Z85 characters and a NUL. The key arithmetic is in `zmtp::curve`; this
-//! file only moves key text across the C boundary and must never keep a
-//! secret key past the call (each copy is zeroed).
+//! file only moves key text across the C boundary, and leaves no copy of a
+//! secret key behind (each one it makes is zeroed).
 
 use std::ffi::c_char;
 
@@ -33,11 +33,15 @@ fn require_both(public: *const c_char, secret: *const c_char) -> Result<()> {
 /// the call.
 unsafe fn put_key(dest: *mut c_char, key: &[u8; KEY_LEN]) -> Result<()> {
     let mut text = [0u8; KEY_TEXT_LEN + 1];
-    z85::encode_into(key, &mut text[..KEY_TEXT_LEN])?;
-    // SAFETY: as the caller promises.
-    let out = unsafe { array_mut(dest.cast::<u8>(), text.len(), Error::Fault) }?;
-    out.copy_from_slice(&text);
-    Ok(())
+    let done = z85::encode_into(key, &mut text[..KEY_TEXT_LEN]).and_then(|()| {
+        // SAFETY: as the caller promises.
+        let out = unsafe { array_mut(dest.cast::<u8>(), text.len(), Error::Fault) }?;
+        out.copy_from_slice(&text);
+        Ok(())
+    });
+    // The text may be a secret key's.
+    zeroize::Zeroize::zeroize(&mut text);
+    done
 }
 
 /// `zmq_curve_keypair`: a new random key pair, each key as Z85 text.
@@ -51,8 +55,9 @@ pub extern "C" fn zmq_curve_keypair(
         let (public, mut secret) = curve::keypair();
         // SAFETY: the caller provides 41 writable bytes at each
         // (zmq_curve_keypair(3)).
-        let done = unsafe { put_key(z85_public_key, &public) }
-            .and_then(|()| unsafe { put_key(z85_secret_key, &secret) });
+        let done = unsafe {
+            put_key(z85_public_key, &public).and_then(|()| put_key(z85_secret_key, &secret))
+        };
         zeroize::Zeroize::zeroize(&mut secret);
         done.map(|()| 0)
     })
