@@ -135,6 +135,42 @@ fn fire(wake: Wake) {
     }
 }
 
+/// The one way complete messages become visible to the reader (`write`,
+/// `flush`, `flush_staged`): under `queue`'s lock, `push` appends `msgs`
+/// complete messages to its frames, and a reader that found the queue
+/// empty is marked as no longer waiting; the lock is released, then that
+/// reader is woken. What `push` returns (the frames conflation replaced)
+/// goes back to the caller, to be dropped after the lock: neither a woken
+/// thread nor a user free function runs into the lock still held.
+///
+/// `None` when the reader's end is closed: `push` is not run, and what it
+/// holds is dropped after the lock; the caller marks the peer closed and
+/// drops its own frames.
+///
+/// Every message of a pipe passes here, so it costs one lock and unlock;
+/// the only other atomic operation is the waker's `Arc` clone, and that
+/// only on the empty-to-non-empty edge.
+#[inline]
+fn deliver<R>(queue: &Mutex<Queue>, msgs: usize, push: impl FnOnce(&mut Queue) -> R) -> Option<R> {
+    let mut q = queue.lock();
+    if q.reader_closed {
+        drop(q);
+        drop(push);
+        return None;
+    }
+    let replaced = push(&mut q);
+    q.msgs += msgs;
+    let wake = if q.reader_waiting {
+        q.reader_waiting = false;
+        q.reader_wake(PipeEvent::Readable)
+    } else {
+        None
+    };
+    drop(q);
+    fire(wake);
+    Some(replaced)
+}
+
 /// The state both ends share.
 struct Shared {
     /// `queues[s]` is written by end `s` and read by end `1 - s`.
@@ -416,33 +452,19 @@ impl Pipe {
         }
         // A one-frame message goes straight into the queue.
         self.room = self.room.saturating_sub(1);
-        let mut wake = None;
-        let dropped = {
-            let mut q = self.shared.queues[self.side].lock();
-            if q.reader_closed {
-                self.peer_closed = true;
-                Some(msg)
+        let delivered = deliver(&self.shared.queues[self.side], 1, |q| {
+            let old = if q.conflate {
+                q.msgs = 0;
+                Some(mem::take(&mut q.frames))
             } else {
-                let old = if q.conflate {
-                    q.msgs = 0;
-                    Some(mem::take(&mut q.frames))
-                } else {
-                    None
-                };
-                q.frames.push_back(msg);
-                q.msgs += 1;
-                if q.reader_waiting {
-                    q.reader_waiting = false;
-                    wake = q.reader_wake(PipeEvent::Readable);
-                }
-                drop(q);
-                drop(old);
                 None
-            }
-        };
-        fire(wake);
-        // Dropped outside the lock: a user free function may run.
-        drop(dropped);
+            };
+            q.frames.push_back(msg);
+            old
+        });
+        if delivered.is_none() {
+            self.peer_closed = true;
+        }
     }
 
     /// Like `write`, but complete messages stay invisible to the reader
@@ -473,57 +495,40 @@ impl Pipe {
             return;
         }
         let n = std::mem::take(&mut self.staged_msgs);
-        let mut wake = None;
-        let mut dropped = Vec::new();
-        {
-            let mut q = self.shared.queues[self.side].lock();
-            if q.reader_closed {
-                self.peer_closed = true;
-                dropped = mem::take(&mut self.staged);
-            } else {
-                q.frames.extend(self.staged.drain(..));
-                q.msgs += n;
-                if q.reader_waiting {
-                    q.reader_waiting = false;
-                    wake = q.reader_wake(PipeEvent::Readable);
-                }
-            }
+        let staged = &mut self.staged;
+        let delivered = deliver(&self.shared.queues[self.side], n, |q| {
+            q.frames.extend(staged.drain(..));
+        });
+        if delivered.is_none() {
+            self.peer_closed = true;
+            // Dropped outside the lock: a user free function may run.
+            self.staged.clear();
         }
-        fire(wake);
-        drop(dropped);
     }
 
     /// Makes the complete message in `partial` visible.
     fn flush(&mut self) {
         self.room = self.room.saturating_sub(1);
-        let mut dropped = Vec::new();
-        let mut wake = None;
-        {
-            let mut q = self.shared.queues[self.side].lock();
-            if q.reader_closed {
-                self.peer_closed = true;
-                dropped = mem::take(&mut self.partial);
-            } else {
-                if q.conflate {
-                    // Only the newest frame survives, as a one-frame message.
-                    dropped.extend(q.frames.drain(..));
-                    q.msgs = 0;
-                    let mut last = self.partial.pop().expect("flush of a complete message");
-                    last.reset_flags(crate::msg::flags::MORE);
-                    dropped.append(&mut self.partial);
-                    self.partial.push(last);
-                }
-                q.frames.extend(self.partial.drain(..));
-                q.msgs += 1;
-                if q.reader_waiting {
-                    q.reader_waiting = false;
-                    wake = q.reader_wake(PipeEvent::Readable);
-                }
+        let partial = &mut self.partial;
+        let delivered = deliver(&self.shared.queues[self.side], 1, |q| {
+            let mut dropped = Vec::new();
+            if q.conflate {
+                // Only the newest frame survives, as a one-frame message.
+                dropped.extend(q.frames.drain(..));
+                q.msgs = 0;
+                let mut last = partial.pop().expect("flush of a complete message");
+                last.reset_flags(crate::msg::flags::MORE);
+                dropped.append(partial);
+                partial.push(last);
             }
+            q.frames.extend(partial.drain(..));
+            dropped
+        });
+        if delivered.is_none() {
+            self.peer_closed = true;
+            // Dropped outside the lock: a user free function may run.
+            self.partial.clear();
         }
-        fire(wake);
-        // Dropped outside the lock: a user free function may run.
-        drop(dropped);
     }
 
     /// Discards the frames of an unfinished multipart message.
@@ -619,13 +624,12 @@ mod tests {
         m
     }
 
+    fn flows(hwm: usize, conflate: bool) -> [Flow; 2] {
+        [Flow { hwm, conflate }; 2]
+    }
+
     fn setup(hwm: usize) -> (Pipe, Pipe, Arc<Log>, Arc<Log>) {
-        let (mut a, mut b) = pair(
-            [Flow {
-                hwm,
-                conflate: false,
-            }; 2],
-        );
+        let (mut a, mut b) = pair(flows(hwm, false));
         let (la, lb) = (Arc::new(Log::default()), Arc::new(Log::default()));
         a.set_waker(la.clone(), PipeKey(1));
         b.set_waker(lb.clone(), PipeKey(2));
@@ -701,13 +705,31 @@ mod tests {
     }
 
     #[test]
+    fn every_write_path_sees_a_closed_reader() {
+        // `write` of one frame, `flush` of a multipart and `flush_staged`
+        // all find the reader gone and drop what they held.
+        for path in 0..3 {
+            let (mut a, mut b, _la, _lb) = setup(0);
+            b.close();
+            match path {
+                0 => a.write(frame(b"x", false)),
+                1 => {
+                    a.write(frame(b"x", true));
+                    a.write(frame(b"y", false));
+                }
+                _ => {
+                    a.stage(frame(b"x", false));
+                    a.flush_staged();
+                }
+            }
+            assert!(a.is_peer_closed(), "path {path}");
+            assert!(!a.in_message(), "path {path}");
+        }
+    }
+
+    #[test]
     fn conflate_keeps_newest() {
-        let (mut a, mut b) = pair(
-            [Flow {
-                hwm: 1,
-                conflate: true,
-            }; 2],
-        );
+        let (mut a, mut b) = pair(flows(1, true));
         for i in 0..5u8 {
             assert!(a.check_write());
             a.write(frame(&[i], false));
@@ -729,12 +751,7 @@ mod tests {
 
     #[test]
     fn cross_thread_stream() {
-        let (mut a, mut b) = pair(
-            [Flow {
-                hwm: 10,
-                conflate: false,
-            }; 2],
-        );
+        let (mut a, mut b) = pair(flows(10, false));
         let writer = std::thread::spawn(move || {
             let mut i = 0u32;
             while i < 10_000 {

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What an exported function returns when it fails.
 pub(crate) trait ErrorReturn {
@@ -82,21 +82,60 @@ pub(crate) fn call<T: ErrorReturn>(body: impl FnOnce() -> Result<T>) -> T {
     }
 }
 
-/// Fails with `e` (sets errno, returns the error value) without a body.
-pub(crate) fn fail<T: ErrorReturn>(e: Error) -> T {
-    set_errno(e.errno());
-    T::error_return()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn error_sets_errno() {
         let rc: libc::c_int = call(|| Err(Error::Fsm));
         assert_eq!(rc, -1);
         assert_eq!(errno(), crate::error::EFSM);
+    }
+
+    /// The promise of this module, checked on the source: the body of every
+    /// exported function in `src/ffi/` starts with `call(` (after comments),
+    /// so none can return an error without `errno` or unwind into C.
+    #[test]
+    fn every_export_goes_through_call() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+        let mut exports = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Unit tests define callbacks, not exports.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (i, _) in code.match_indices("#[no_mangle]") {
+                let rest = &code[i..];
+                let sig = &rest[..rest.find("{\n").expect("body")];
+                assert!(sig.contains("pub extern \"C\" fn "), "{path:?}: {sig}");
+                let first = rest[sig.len() + 2..]
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.starts_with("//"))
+                    .unwrap();
+                assert!(first.starts_with("call("), "{path:?}: {sig}: {first}");
+                exports += 1;
+            }
+        }
+        assert_eq!(exports, code_exports(), "every #[no_mangle] was seen");
+    }
+
+    /// How many functions `src/ffi/` exports, counted the other way.
+    fn code_exports() -> usize {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .map(|t| {
+                t.split("#[cfg(test)]")
+                    .next()
+                    .unwrap()
+                    .matches("pub extern \"C\" fn ")
+                    .count()
+            })
+            .sum()
     }
 
     #[test]

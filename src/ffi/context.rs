@@ -7,6 +7,7 @@ use libc::{c_int, size_t};
 
 use super::boundary::call;
 use super::handle::{borrow, into_handle, take, Handle};
+use super::pointer::{array_mut, slice, target};
 use crate::ctx::{opt, Context};
 use crate::error::{Error, Result};
 
@@ -28,19 +29,22 @@ pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     call(|| Ok(into_handle(CtxHandle(Context::new()))))
 }
 
+/// `zmq_ctx_term` and its older names `zmq_ctx_destroy` and `zmq_term`.
+fn terminate(ctx: *mut c_void) -> Result<c_int> {
+    if context(ctx)?.forked() {
+        // A child after fork: nothing of the parent's context can be
+        // waited for or stopped here (see `Context::forked`).
+        std::mem::forget(take::<CtxHandle>(ctx)?);
+        return Ok(0);
+    }
+    context(ctx)?.terminate();
+    drop(take::<CtxHandle>(ctx)?);
+    Ok(0)
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(ctx: *mut c_void) -> c_int {
-    call(|| {
-        if context(ctx)?.forked() {
-            // A child after fork: nothing of the parent's context can be
-            // waited for or stopped here (see `Context::forked`).
-            std::mem::forget(take::<CtxHandle>(ctx)?);
-            return Ok(0);
-        }
-        context(ctx)?.terminate();
-        drop(take::<CtxHandle>(ctx)?);
-        Ok(0)
-    })
+    call(|| terminate(ctx))
 }
 
 #[no_mangle]
@@ -53,7 +57,7 @@ pub extern "C" fn zmq_ctx_shutdown(ctx: *mut c_void) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_ctx_destroy(ctx: *mut c_void) -> c_int {
-    zmq_ctx_term(ctx)
+    call(|| terminate(ctx))
 }
 
 #[no_mangle]
@@ -70,7 +74,7 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 
 #[no_mangle]
 pub extern "C" fn zmq_term(ctx: *mut c_void) -> c_int {
-    zmq_ctx_term(ctx)
+    call(|| terminate(ctx))
 }
 
 #[no_mangle]
@@ -99,15 +103,8 @@ pub extern "C" fn zmq_ctx_set_ext(
 ) -> c_int {
     call(|| {
         let ctx = context(ctx)?;
-        if optval.is_null() && optvallen > 0 {
-            return Err(Error::Fault);
-        }
-        let value: &[u8] = if optvallen == 0 {
-            &[]
-        } else {
-            // SAFETY: the caller passes `optvallen` readable bytes at `optval`.
-            unsafe { std::slice::from_raw_parts(optval as *const u8, optvallen) }
-        };
+        // SAFETY: the caller passes `optvallen` readable bytes at `optval`.
+        let value = unsafe { slice(optval.cast(), optvallen, Error::Fault) }?;
         ctx.set_option(option, value)?;
         Ok(0)
     })
@@ -122,15 +119,12 @@ pub extern "C" fn zmq_ctx_get_ext(
 ) -> c_int {
     call(|| {
         let ctx = context(ctx)?;
-        if optvallen.is_null() || optval.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: the caller passes a valid length and that many writable
-        // bytes at `optval`.
-        let out = unsafe { std::slice::from_raw_parts_mut(optval as *mut u8, *optvallen) };
-        let written = ctx.get_option(option, out)?;
-        // SAFETY: checked non-null above.
-        unsafe { *optvallen = written };
+        // SAFETY: the caller passes a valid length...
+        let len = unsafe { target(optvallen, Error::Fault) }?;
+        // SAFETY: ...and that many writable bytes at `optval`, which must
+        // be given even for length 0.
+        let out = unsafe { array_mut(optval.cast(), *len, Error::Fault) }?;
+        *len = ctx.get_option(option, out)?;
         Ok(0)
     })
 }

@@ -3,8 +3,19 @@
 //! word is a tag naming its type, checked on every use, so a NULL, foreign
 //! or already-destroyed handle is an error (`EFAULT`, `ENOTSOCK`) and not a
 //! crash, as far as reading one word of the pointed-to memory allows.
+//!
+//! The tag is atomic. C may check a handle on one thread while another
+//! thread destroys it: a thread still calling `zmq_socket` or `zmq_ctx_get`
+//! on a context that `zmq_ctx_term` is freeing, or a `zmq_close` racing
+//! another use of the socket. With a plain word, that tag read racing the
+//! tag write is a data race (undefined behaviour, whatever the outcome); an
+//! atomic read is defined and sees either the live tag or `TAG_DEAD`.
+//! Destroying swaps the tag with a compare-and-exchange, so of two racing
+//! destroys only one frees the box. On x86-64 an acquire load is a plain
+//! load: checking a handle on the hot path costs what it did.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::error::{Error, Result};
 
@@ -22,23 +33,32 @@ pub(crate) trait Handle: Sized {
 
 #[repr(C)]
 pub(crate) struct Tagged<T> {
-    tag: u32,
+    /// `T::TAG` while the handle is live, `TAG_DEAD` once it is destroyed.
+    tag: AtomicU32,
     value: T,
 }
 
 /// Boxes `value` and gives C its handle.
 pub(crate) fn into_handle<T: Handle>(value: T) -> *mut c_void {
-    Box::into_raw(Box::new(Tagged { tag: T::TAG, value })) as *mut c_void
+    let tagged = Box::new(Tagged {
+        tag: AtomicU32::new(T::TAG),
+        value,
+    });
+    Box::into_raw(tagged).cast()
 }
 
 /// Whether `ptr` looks like a live handle of type `T`.
 fn check<T: Handle>(ptr: *const c_void) -> bool {
-    if ptr.is_null() || !(ptr as *const Tagged<T>).is_aligned() {
+    if ptr.is_null() || !ptr.cast::<Tagged<T>>().is_aligned() {
         return false;
     }
     // SAFETY: the pointer is non-null and aligned; C handed it to us as a
-    // handle, so reading its first word is what libzmq does too.
-    unsafe { (*(ptr as *const Tagged<T>)).tag == T::TAG }
+    // handle, so reading its first word is what libzmq does too. The
+    // object itself reached this thread through whatever C used to hand
+    // over the pointer; Acquire only makes a thread that sees `TAG_DEAD`
+    // also see what the destroying thread did before it.
+    let tag = unsafe { &(*ptr.cast::<Tagged<T>>()).tag };
+    tag.load(Ordering::Acquire) == T::TAG
 }
 
 /// Borrows the object behind a handle.
@@ -51,7 +71,7 @@ pub(crate) fn borrow<'a, T: Handle>(ptr: *const c_void) -> Result<&'a T> {
     }
     // SAFETY: `check` verified the tag; the object stays alive until the
     // destroying call, which C must not overlap with other uses.
-    Ok(unsafe { &(*(ptr as *const Tagged<T>)).value })
+    Ok(unsafe { &(*ptr.cast::<Tagged<T>>()).value })
 }
 
 /// Borrows the object behind a handle mutably (for handles C uses from one
@@ -62,7 +82,7 @@ pub(crate) fn borrow_mut<'a, T: Handle>(ptr: *mut c_void) -> Result<&'a mut T> {
     }
     // SAFETY: `check` verified the tag; the caller uses the handle from one
     // thread at a time, as libzmq requires for these objects.
-    Ok(unsafe { &mut (*(ptr as *mut Tagged<T>)).value })
+    Ok(unsafe { &mut (*ptr.cast::<Tagged<T>>()).value })
 }
 
 /// Destroys a handle, returning its object; the tag is overwritten first.
@@ -70,13 +90,21 @@ pub(crate) fn take<T: Handle>(ptr: *mut c_void) -> Result<T> {
     if !check::<T>(ptr) {
         return Err(T::BAD_HANDLE);
     }
-    // SAFETY: `check` verified the tag, and the pointer came from
-    // `into_handle::<T>`; marking it dead first makes a double destroy fail.
-    unsafe {
-        let tagged = ptr as *mut Tagged<T>;
-        (*tagged).tag = TAG_DEAD;
-        Ok(Box::from_raw(tagged).value)
+    let tagged = ptr.cast::<Tagged<T>>();
+    // SAFETY: `check` verified the tag, so the pointer came from
+    // `into_handle::<T>` and the box is live.
+    let tag = unsafe { &(*tagged).tag };
+    // Only the destroy that turns the live tag dead owns the box; a second
+    // one, racing or late, fails as a use of a dead handle does.
+    if tag
+        .compare_exchange(T::TAG, TAG_DEAD, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return Err(T::BAD_HANDLE);
     }
+    // SAFETY: the box came from `into_handle::<T>`, and this call alone
+    // marked it dead, so it is freed once.
+    Ok(unsafe { Box::from_raw(tagged) }.value)
 }
 
 #[cfg(test)]
@@ -101,5 +129,18 @@ mod tests {
         assert_eq!(borrow::<Other>(h).err(), Some(Error::NotSock));
         assert_eq!(borrow::<Thing>(std::ptr::null()).err(), Some(Error::Fault));
         assert_eq!(take::<Thing>(h).unwrap().0, 9);
+    }
+
+    #[test]
+    fn a_destroyed_tag_is_dead() {
+        // The memory of a destroyed handle, while it is not reused: the
+        // tag `take` leaves behind makes every later use fail.
+        let stale = Tagged {
+            tag: AtomicU32::new(TAG_DEAD),
+            value: Thing(1),
+        };
+        let p = &stale as *const Tagged<Thing> as *mut c_void;
+        assert_eq!(borrow::<Thing>(p).err(), Some(Error::Fault));
+        assert_eq!(take::<Thing>(p).err(), Some(Error::Fault));
     }
 }

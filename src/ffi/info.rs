@@ -12,47 +12,47 @@ pub const VERSION: (c_int, c_int, c_int) = (4, 3, 5);
 
 #[no_mangle]
 pub extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut c_int) {
-    // SAFETY: each pointer is written only if non-null; the caller passes
-    // writable ints.
-    unsafe {
-        if let Some(m) = major.as_mut() {
-            *m = VERSION.0;
+    call(|| {
+        for (out, part) in [(major, VERSION.0), (minor, VERSION.1), (patch, VERSION.2)] {
+            // SAFETY: the caller passes writable ints; a NULL one is
+            // skipped, as libzmq's callers may pass NULL for a part.
+            if let Some(out) = unsafe { out.as_mut() } {
+                *out = part;
+            }
         }
-        if let Some(m) = minor.as_mut() {
-            *m = VERSION.1;
-        }
-        if let Some(p) = patch.as_mut() {
-            *p = VERSION.2;
-        }
-    }
+        Ok(())
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_errno() -> c_int {
-    errno()
+    // `call` leaves errno alone on success.
+    call(|| Ok(errno()))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
-    let own: Option<&'static CStr> = match errnum {
-        error::EFSM => Some(c"Operation cannot be accomplished in current state"),
-        error::ENOCOMPATPROTO => Some(c"The protocol is not compatible with the socket type"),
-        error::ETERM => Some(c"Context was terminated"),
-        error::EMTHREAD => Some(c"No thread available"),
-        libc::EHOSTUNREACH => Some(c"Host unreachable"),
-        _ => None,
-    };
-    debug_assert_eq!(
-        own.map(|s| s.to_str().unwrap()),
-        zmq_error_text(errnum),
-        "error texts in step"
-    );
-    match own {
-        Some(text) => text.as_ptr(),
-        // SAFETY: strerror returns a pointer to a static or thread-local
-        // string, as libzmq hands it out.
-        None => unsafe { libc::strerror(errnum) },
-    }
+    call(|| {
+        let own: Option<&'static CStr> = match errnum {
+            error::EFSM => Some(c"Operation cannot be accomplished in current state"),
+            error::ENOCOMPATPROTO => Some(c"The protocol is not compatible with the socket type"),
+            error::ETERM => Some(c"Context was terminated"),
+            error::EMTHREAD => Some(c"No thread available"),
+            libc::EHOSTUNREACH => Some(c"Host unreachable"),
+            _ => None,
+        };
+        debug_assert_eq!(
+            own.map(|s| s.to_str().unwrap()),
+            zmq_error_text(errnum),
+            "error texts in step"
+        );
+        Ok(match own {
+            Some(text) => text.as_ptr(),
+            // SAFETY: strerror returns a pointer to a static or thread-local
+            // string, as libzmq hands it out.
+            None => unsafe { libc::strerror(errnum) },
+        })
+    })
 }
 
 /// Capabilities `zmq_has` reports; each is listed only once it works.
@@ -64,7 +64,7 @@ pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {
         if capability.is_null() {
             return Ok(0);
         }
-        // SAFETY: the caller passes a NUL-terminated string.
+        // SAFETY: non-null; the caller passes a NUL-terminated string.
         let name = unsafe { CStr::from_ptr(capability) }.to_bytes();
         Ok(CAPABILITIES.iter().any(|c| c.as_bytes() == name) as c_int)
     })

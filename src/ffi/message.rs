@@ -1,11 +1,12 @@
 //! `zmq_msg_*` (except send/recv, which belong to sockets): the C view of
 //! `Msg`. A `zmq_msg_t *` is a `*mut Msg`: same size and alignment.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_char, c_void};
 
 use libc::{c_int, size_t};
 
-use super::boundary::{call, fail};
+use super::boundary::call;
+use super::pointer::{c_str_prefix, check_buffer, slice, utf8};
 use crate::error::{Error, Result};
 use crate::msg::{FreeFn, Msg, GROUP_MAX_LENGTH};
 
@@ -52,23 +53,23 @@ pub extern "C" fn zmq_msg_init(msg: *mut Msg) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_size(msg: *mut Msg, size: size_t) -> c_int {
-    if size <= crate::msg::INLINE_MAX && !msg.is_null() {
-        // SAFETY: non-null pointer to a `zmq_msg_t` the caller initialises.
-        unsafe { Msg::write_inline(msg, size) };
-        return 0;
-    }
-    call(|| msg_write(msg, Msg::with_size(size)?))
+    call(|| {
+        if size <= crate::msg::INLINE_MAX && !msg.is_null() {
+            // A small message is made in place: no `Msg` is built and moved.
+            // SAFETY: non-null pointer to a `zmq_msg_t` the caller
+            // initialises.
+            unsafe { Msg::write_inline(msg, size) };
+            return Ok(0);
+        }
+        msg_write(msg, Msg::with_size(size)?)
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_buffer(msg: *mut Msg, buf: *const c_void, size: size_t) -> c_int {
     call(|| {
-        let data: &[u8] = match size {
-            0 => &[],
-            _ if buf.is_null() => return Err(Error::Fault),
-            // SAFETY: the caller passes `size` readable bytes at `buf`.
-            _ => unsafe { std::slice::from_raw_parts(buf as *const u8, size) },
-        };
+        // SAFETY: the caller passes `size` readable bytes at `buf`.
+        let data = unsafe { slice(buf.cast(), size, Error::Fault) }?;
         msg_write(msg, Msg::from_slice(data))
     })
 }
@@ -83,15 +84,13 @@ pub extern "C" fn zmq_msg_init_data(
 ) -> c_int {
     call(|| {
         // libzmq asserts here; a NULL buffer with a size is refused instead.
-        if data.is_null() && size > 0 {
-            return Err(Error::Fault);
-        }
+        check_buffer(data, size, Error::Fault)?;
         // SAFETY: the caller keeps `size` bytes at `data` valid until the
         // free function runs (or for ever, with no free function).
         let value = unsafe {
             match ffn {
-                Some(ffn) => Msg::from_user_buffer(data as *mut u8, size, ffn, hint),
-                None => Msg::from_const(data as *const u8, size),
+                Some(ffn) => Msg::from_user_buffer(data.cast(), size, ffn, hint),
+                None => Msg::from_const(data.cast(), size),
             }
         };
         msg_write(msg, value)
@@ -106,37 +105,33 @@ pub extern "C" fn zmq_msg_close(msg: *mut Msg) -> c_int {
     })
 }
 
+/// `zmq_msg_move` and `zmq_msg_copy`: `dest` (closed first, by the
+/// assignment) gets what `from` makes of `src`. A message moved or copied
+/// onto itself is left as it is.
+fn transfer(dest: *mut Msg, src: *mut Msg, from: fn(&mut Msg) -> Msg) -> Result<c_int> {
+    if std::ptr::eq(src, dest) {
+        msg_mut(src)?;
+        return Ok(0);
+    }
+    let src = msg_mut(src)?;
+    let dest = msg_mut(dest)?;
+    *dest = from(src);
+    Ok(0)
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_msg_move(dest: *mut Msg, src: *mut Msg) -> c_int {
-    call(|| {
-        if std::ptr::eq(src, dest) {
-            msg_mut(src)?;
-            return Ok(0);
-        }
-        let src = msg_mut(src)?;
-        let dest = msg_mut(dest)?;
-        *dest = src.take();
-        Ok(0)
-    })
+    call(|| transfer(dest, src, Msg::take))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_copy(dest: *mut Msg, src: *mut Msg) -> c_int {
-    call(|| {
-        if std::ptr::eq(src, dest) {
-            msg_mut(src)?;
-            return Ok(0);
-        }
-        let src = msg_mut(src)?;
-        let dest = msg_mut(dest)?;
-        *dest = src.share();
-        Ok(0)
-    })
+    call(|| transfer(dest, src, Msg::share))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_data(msg: *mut Msg) -> *mut c_void {
-    call(|| Ok(msg_mut(msg)?.data_ptr() as *mut c_void))
+    call(|| Ok(msg_mut(msg)?.data_ptr().cast()))
 }
 
 #[no_mangle]
@@ -144,47 +139,45 @@ pub extern "C" fn zmq_msg_size(msg: *const Msg) -> size_t {
     call(|| Ok(msg_ref(msg)?.size()))
 }
 
+/// `zmq_msg_get`: an integer property of the message.
+fn int_property(msg: *const Msg, property: c_int) -> Result<c_int> {
+    let m = msg_ref(msg)?;
+    match property {
+        ZMQ_MORE => Ok(m.more() as c_int),
+        ZMQ_SHARED => Ok(m.is_shared() as c_int),
+        ZMQ_SRCFD => {
+            let fd = m
+                .metadata()
+                .and_then(|md| md.get("__fd"))
+                .and_then(|v| v.to_str().ok()?.parse::<c_int>().ok());
+            fd.ok_or(Error::Inval)
+        }
+        _ => Err(Error::Inval),
+    }
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_msg_more(msg: *const Msg) -> c_int {
-    zmq_msg_get(msg, ZMQ_MORE)
+    call(|| int_property(msg, ZMQ_MORE))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_get(msg: *const Msg, property: c_int) -> c_int {
-    call(|| {
-        let m = msg_ref(msg)?;
-        match property {
-            ZMQ_MORE => Ok(m.more() as c_int),
-            ZMQ_SHARED => Ok(m.is_shared() as c_int),
-            ZMQ_SRCFD => {
-                let fd = m
-                    .metadata()
-                    .and_then(|md| md.get("__fd"))
-                    .and_then(|v| v.to_str().ok()?.parse::<c_int>().ok());
-                fd.ok_or(Error::Inval)
-            }
-            _ => Err(Error::Inval),
-        }
-    })
+    call(|| int_property(msg, property))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_set(_msg: *mut Msg, _property: c_int, _value: c_int) -> c_int {
     // No property can be set (as in libzmq).
-    fail(Error::Inval)
+    call(|| Err(Error::Inval))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_gets(msg: *const Msg, property: *const c_char) -> *const c_char {
     call(|| {
         let m = msg_ref(msg)?;
-        if property.is_null() {
-            return Err(Error::Inval);
-        }
         // SAFETY: the caller passes a NUL-terminated string.
-        let name = unsafe { CStr::from_ptr(property) }
-            .to_str()
-            .map_err(|_| Error::Inval)?;
+        let name = unsafe { utf8(property) }?;
         let value = m
             .metadata()
             .and_then(|md| md.get(name))
@@ -210,17 +203,10 @@ pub extern "C" fn zmq_msg_routing_id(msg: *mut Msg) -> u32 {
 pub extern "C" fn zmq_msg_set_group(msg: *mut Msg, group: *const c_char) -> c_int {
     call(|| {
         let m = msg_mut(msg)?;
-        if group.is_null() {
-            return Err(Error::Inval);
-        }
         // As libzmq does, a longer name is cut to `GROUP_MAX_LENGTH` bytes;
         // no byte past that is read.
-        // SAFETY: the caller passes a NUL-terminated string; `strnlen` reads
-        // at most `GROUP_MAX_LENGTH` bytes of it.
-        let name = unsafe {
-            let len = libc::strnlen(group, GROUP_MAX_LENGTH);
-            std::slice::from_raw_parts(group as *const u8, len)
-        };
+        // SAFETY: the caller passes a NUL-terminated string.
+        let name = unsafe { c_str_prefix(group, GROUP_MAX_LENGTH, Error::Inval) }?;
         m.set_group(name)?;
         Ok(0)
     })
@@ -228,5 +214,5 @@ pub extern "C" fn zmq_msg_set_group(msg: *mut Msg, group: *const c_char) -> c_in
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_group(msg: *mut Msg) -> *const c_char {
-    call(|| Ok(msg_ref(msg)?.group_with_nul().as_ptr() as *const c_char))
+    call(|| Ok(msg_ref(msg)?.group_with_nul().as_ptr().cast()))
 }

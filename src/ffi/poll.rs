@@ -7,6 +7,7 @@ use libc::{c_int, sigset_t};
 
 use super::boundary::call;
 use super::handle::{borrow_mut, into_handle, take, Handle};
+use super::pointer::{array_mut, target};
 use super::socket::socket;
 use crate::error::{Error, Result};
 use crate::poll::{self, Item, Poller, Target};
@@ -46,11 +47,8 @@ fn poll_entry(
         }
         return Ok(0);
     }
-    if items.is_null() {
-        return Err(Error::Fault);
-    }
     // SAFETY: the caller passes `nitems` poll items.
-    let items = unsafe { std::slice::from_raw_parts_mut(items, nitems as usize) };
+    let items = unsafe { array_mut(items, nitems as usize, Error::Fault) }?;
     let targets = items
         .iter()
         .map(|i| {
@@ -124,14 +122,11 @@ pub extern "C" fn zmq_poller_new() -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
     call(|| {
-        if poller_p.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: checked non-null; points to the caller's handle variable.
-        let p = unsafe { *poller_p };
-        drop(take::<PollerHandle>(p)?);
-        // SAFETY: as above.
-        unsafe { *poller_p = std::ptr::null_mut() };
+        // SAFETY: a non-null `poller_p` points to the caller's handle
+        // variable.
+        let slot = unsafe { target(poller_p, Error::Fault) }?;
+        drop(take::<PollerHandle>(*slot)?);
+        *slot = std::ptr::null_mut();
         Ok(0)
     })
 }
@@ -272,11 +267,8 @@ pub extern "C" fn zmq_poller_wait(
 ) -> c_int {
     call(|| {
         let h = poller(p)?;
-        if event.is_null() {
-            return Err(Error::Fault);
-        }
         // SAFETY: the caller passes one writable event.
-        let out = unsafe { std::slice::from_raw_parts_mut(event, 1) };
+        let out = unsafe { array_mut(event, 1, Error::Fault) }?;
         wait_into(h, out, timeout).map(|_| 0)
     })
 }
@@ -290,14 +282,13 @@ pub extern "C" fn zmq_poller_wait_all(
 ) -> c_int {
     call(|| {
         let h = poller(p)?;
+        // A NULL array is `EFAULT` even with a bad count.
         if events.is_null() {
             return Err(Error::Fault);
         }
-        if n_events < 0 {
-            return Err(Error::Inval);
-        }
+        let n = usize::try_from(n_events).map_err(|_| Error::Inval)?;
         // SAFETY: the caller passes `n_events` writable events.
-        let out = unsafe { std::slice::from_raw_parts_mut(events, n_events as usize) };
+        let out = unsafe { array_mut(events, n, Error::Fault) }?;
         wait_into(h, out, timeout)
     })
 }
@@ -308,11 +299,8 @@ pub extern "C" fn zmq_poller_fd(p: *mut c_void, fd: *mut c_int) -> c_int {
         let h = poller(p)?;
         // Only pollers of thread-safe sockets have an fd (as in libzmq).
         let v = h.poller.fd()?;
-        if fd.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: checked non-null; the caller passes a writable int.
-        unsafe { *fd = v };
+        // SAFETY: the caller passes a writable int.
+        *unsafe { target(fd, Error::Fault) }? = v;
         Ok(0)
     })
 }

@@ -17,6 +17,7 @@ fn required<'a>(s: *mut c_void) -> Result<&'a std::sync::Arc<crate::socket::Sock
     socket(s)
 }
 
+/// An optional socket: NULL is none.
 fn optional<'a>(s: *mut c_void) -> Result<Option<&'a std::sync::Arc<crate::socket::Socket>>> {
     if s.is_null() {
         Ok(None)
@@ -25,21 +26,29 @@ fn optional<'a>(s: *mut c_void) -> Result<Option<&'a std::sync::Arc<crate::socke
     }
 }
 
+/// `zmq_proxy` is `zmq_proxy_steerable` without a control socket.
+fn run(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    capture: *mut c_void,
+    control: *mut c_void,
+) -> Result<c_int> {
+    proxy(
+        required(frontend)?,
+        required(backend)?,
+        optional(capture)?,
+        optional(control)?,
+    )?;
+    Ok(0)
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_proxy(
     frontend: *mut c_void,
     backend: *mut c_void,
     capture: *mut c_void,
 ) -> c_int {
-    call(|| {
-        proxy(
-            required(frontend)?,
-            required(backend)?,
-            optional(capture)?,
-            None,
-        )?;
-        Ok(0)
-    })
+    call(|| run(frontend, backend, capture, std::ptr::null_mut()))
 }
 
 #[no_mangle]
@@ -49,18 +58,18 @@ pub extern "C" fn zmq_proxy_steerable(
     capture: *mut c_void,
     control: *mut c_void,
 ) -> c_int {
-    call(|| {
-        proxy(
-            required(frontend)?,
-            required(backend)?,
-            optional(capture)?,
-            optional(control)?,
-        )?;
-        Ok(0)
-    })
+    call(|| run(frontend, backend, capture, control))
 }
 
+/// The old name of `zmq_proxy` (its kind argument is ignored, as in libzmq).
 #[no_mangle]
 pub extern "C" fn zmq_device(_kind: c_int, frontend: *mut c_void, backend: *mut c_void) -> c_int {
-    zmq_proxy(frontend, backend, std::ptr::null_mut())
+    call(|| {
+        run(
+            frontend,
+            backend,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    })
 }

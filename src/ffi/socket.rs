@@ -1,7 +1,7 @@
 //! `zmq_socket`, `zmq_close`, options, endpoints, send and receive,
 //! monitoring: the C view of `Socket`.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
 use libc::{c_int, iovec, size_t};
@@ -10,6 +10,9 @@ use super::boundary::call;
 use super::context::context;
 use super::handle::{borrow, into_handle, take, Handle};
 use super::message::{msg_mut, msg_write};
+use super::pointer::{
+    array, array_mut, c_str_prefix, check_buffer, slice, slice_mut, target, utf8,
+};
 use crate::error::{Error, Result};
 use crate::msg::{Msg, GROUP_MAX_LENGTH};
 use crate::socket::{options, Socket, SNDMORE};
@@ -29,13 +32,8 @@ pub(crate) fn socket<'a>(s: *mut c_void) -> Result<&'a Arc<Socket>> {
 
 /// An endpoint string from C (`EINVAL` for NULL or non-UTF-8).
 fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
-    if addr.is_null() {
-        return Err(Error::Inval);
-    }
     // SAFETY: the caller passes a NUL-terminated string.
-    unsafe { CStr::from_ptr(addr) }
-        .to_str()
-        .map_err(|_| Error::Inval)
+    unsafe { utf8(addr) }
 }
 
 /// A byte count as the `int` the C API returns (capped at `INT_MAX`).
@@ -75,16 +73,12 @@ pub extern "C" fn zmq_setsockopt(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        let value: &[u8] = match optvallen {
-            // For these, only (NULL, 0) clears; ("", 0) is refused.
-            0 if !optval.is_null() && options::clears_only_with_null(option) => {
-                return Err(Error::Inval)
-            }
-            0 => &[],
-            _ if optval.is_null() => return Err(Error::Inval),
-            // SAFETY: the caller passes `optvallen` readable bytes.
-            _ => unsafe { std::slice::from_raw_parts(optval as *const u8, optvallen) },
-        };
+        // For these, only (NULL, 0) clears; ("", 0) is refused.
+        if optvallen == 0 && !optval.is_null() && options::clears_only_with_null(option) {
+            return Err(Error::Inval);
+        }
+        // SAFETY: the caller passes `optvallen` readable bytes.
+        let value = unsafe { slice(optval.cast(), optvallen, Error::Inval) }?;
         s.set_option(option, value)?;
         Ok(0)
     })
@@ -99,75 +93,55 @@ pub extern "C" fn zmq_getsockopt(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        if optvallen.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: checked non-null; the caller passes a valid length.
-        let len = unsafe { *optvallen };
-        let out: &mut [u8] = match len {
-            0 => &mut [],
-            _ if optval.is_null() => return Err(Error::Fault),
-            // SAFETY: the caller passes `len` writable bytes.
-            _ => unsafe { std::slice::from_raw_parts_mut(optval as *mut u8, len) },
-        };
-        let written = s.get_option(option, out)?;
-        // SAFETY: checked non-null above.
-        unsafe { *optvallen = written };
+        // SAFETY: the caller passes a valid length...
+        let len = unsafe { target(optvallen, Error::Fault) }?;
+        // SAFETY: ...and that many writable bytes.
+        let out = unsafe { slice_mut(optval.cast(), *len, Error::Fault) }?;
+        *len = s.get_option(option, out)?;
         Ok(0)
     })
+}
+
+/// The calls that name something (an endpoint, a group): `op` on the
+/// socket with what `arg` reads from C, read only once the socket is known
+/// good (`ENOTSOCK` comes before `EINVAL`, as in libzmq).
+fn named<A>(
+    s: *mut c_void,
+    arg: impl FnOnce() -> Result<A>,
+    op: impl FnOnce(&Socket, A) -> Result<()>,
+) -> Result<c_int> {
+    let s = socket(s)?;
+    op(s, arg()?)?;
+    Ok(0)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.bind(endpoint(addr)?)?;
-        Ok(0)
-    })
+    call(|| named(s, || endpoint(addr), Socket::bind))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.connect(endpoint(addr)?)?;
-        Ok(0)
-    })
+    call(|| named(s, || endpoint(addr), Socket::connect))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.unbind(endpoint(addr)?)?;
-        Ok(0)
-    })
+    call(|| named(s, || endpoint(addr), Socket::unbind))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.disconnect(endpoint(addr)?)?;
-        Ok(0)
-    })
-}
-
-/// `len` bytes at `buf` as a slice (NULL allowed when `len` is 0).
-fn bytes_in<'a>(buf: *const c_void, len: size_t) -> Result<&'a [u8]> {
-    match len {
-        0 => Ok(&[]),
-        _ if buf.is_null() => Err(Error::Fault),
-        // SAFETY: the caller passes `len` readable bytes at `buf`.
-        _ => Ok(unsafe { std::slice::from_raw_parts(buf as *const u8, len) }),
-    }
+    call(|| named(s, || endpoint(addr), Socket::disconnect))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: size_t, flags: c_int) -> c_int {
     call(|| {
         let s = socket(s)?;
-        let mut msg = Msg::from_slice(bytes_in(buf, len)?);
+        // SAFETY: the caller passes `len` readable bytes at `buf`.
+        let data = unsafe { slice(buf.cast(), len, Error::Fault) }?;
+        let mut msg = Msg::from_slice(data);
         s.send(&mut msg, flags)?;
         Ok(size_rc(len))
     })
@@ -182,10 +156,10 @@ pub extern "C" fn zmq_send_const(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        bytes_in(buf, len)?;
+        check_buffer(buf, len, Error::Fault)?;
         // SAFETY: the caller promises the buffer stays valid and unchanged
         // for as long as the library may use it (zmq_send_const contract).
-        let mut msg = unsafe { Msg::from_const(buf as *const u8, len) };
+        let mut msg = unsafe { Msg::from_const(buf.cast(), len) };
         s.send(&mut msg, flags)?;
         Ok(size_rc(len))
     })
@@ -197,13 +171,9 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: size_t, flags:
         let s = socket(s)?;
         let msg = s.recv(flags)?;
         let n = msg.size().min(len);
-        if n > 0 {
-            if buf.is_null() {
-                return Err(Error::Fault);
-            }
-            // SAFETY: the caller passes `len` writable bytes at `buf`; n <= len.
-            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), buf as *mut u8, n) };
-        }
+        // SAFETY: the caller passes `len` writable bytes at `buf`; n <= len.
+        let out = unsafe { slice_mut(buf.cast::<u8>(), n, Error::Fault) }?;
+        out.copy_from_slice(&msg.data()[..n]);
         Ok(size_rc(msg.size()))
     })
 }
@@ -256,14 +226,16 @@ pub extern "C" fn zmq_sendiov(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        if count == 0 || iov.is_null() {
+        if count == 0 {
             return Err(Error::Inval);
         }
         // SAFETY: the caller passes `count` iovecs.
-        let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let parts = unsafe { array(iov, count, Error::Inval) }?;
         let mut rc = 0;
         for (i, part) in parts.iter().enumerate() {
-            let mut msg = Msg::from_slice(bytes_in(part.iov_base, part.iov_len)?);
+            // SAFETY: each iovec names `iov_len` readable bytes.
+            let data = unsafe { slice(part.iov_base.cast(), part.iov_len, Error::Fault) }?;
+            let mut msg = Msg::from_slice(data);
             // As in libzmq, parts are joined only if the caller asks (SNDMORE).
             let f = if i + 1 == count {
                 flags & !SNDMORE
@@ -286,35 +258,30 @@ pub extern "C" fn zmq_recviov(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        if count.is_null() || iov.is_null() {
+        // SAFETY: the caller passes a valid count...
+        let count = unsafe { target(count, Error::Inval) }?;
+        if iov.is_null() || *count == 0 {
             return Err(Error::Inval);
         }
-        // SAFETY: checked non-null; the caller passes `*count` iovecs.
-        let max = unsafe { *count };
-        if max == 0 {
-            return Err(Error::Inval);
-        }
-        // SAFETY: as above.
-        let parts = unsafe { std::slice::from_raw_parts_mut(iov, max) };
-        // SAFETY: checked non-null.
-        unsafe { *count = 0 };
+        // SAFETY: ...and that many iovecs.
+        let parts = unsafe { array_mut(iov, *count, Error::Inval) }?;
+        *count = 0;
         let mut nread = 0;
         for part in parts.iter_mut() {
             let msg = s.recv(flags)?;
             let n = msg.size();
             // The caller frees each buffer with free(), as with libzmq.
             // SAFETY: malloc of n (at least 1) bytes; checked for NULL.
-            let buf = unsafe { libc::malloc(n.max(1)) } as *mut u8;
+            let buf = unsafe { libc::malloc(n.max(1)) }.cast::<u8>();
             if buf.is_null() {
                 return Err(Error::NoMem);
             }
             // SAFETY: `buf` has room for n bytes.
             unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), buf, n) };
-            part.iov_base = buf as *mut c_void;
+            part.iov_base = buf.cast();
             part.iov_len = n;
             nread += 1;
-            // SAFETY: checked non-null.
-            unsafe { *count += 1 };
+            *count += 1;
             if !msg.more() {
                 break;
             }
@@ -323,9 +290,31 @@ pub extern "C" fn zmq_recviov(
     })
 }
 
+/// Starts (or, with a NULL address, stops) monitoring the socket.
+fn monitor(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    kind: c_int,
+) -> Result<c_int> {
+    let s = socket(s)?;
+    let addr = if addr.is_null() {
+        None
+    } else {
+        Some(endpoint(addr)?)
+    };
+    s.monitor(addr, events, event_version, kind)?;
+    Ok(0)
+}
+
+/// Version 1 events, on a PAIR socket; the event bits as an unsigned int.
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor(s: *mut c_void, addr: *const c_char, events: c_int) -> c_int {
-    zmq_socket_monitor_versioned(s, addr, events as u32 as u64, 1, crate::socket::kind::PAIR)
+    call(|| {
+        let events = u64::from(events as u32);
+        monitor(s, addr, events, 1, crate::socket::kind::PAIR)
+    })
 }
 
 #[no_mangle]
@@ -336,16 +325,7 @@ pub extern "C" fn zmq_socket_monitor_versioned(
     event_version: c_int,
     kind: c_int,
 ) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        let addr = if addr.is_null() {
-            None
-        } else {
-            Some(endpoint(addr)?)
-        };
-        s.monitor(addr, events, event_version, kind)?;
-        Ok(0)
-    })
+    call(|| monitor(s, addr, events, event_version, kind))
 }
 
 #[no_mangle]
@@ -364,7 +344,8 @@ pub extern "C" fn zmq_socket_get_peer_state(
 ) -> c_int {
     call(|| {
         let s = socket(s)?;
-        let id = bytes_in(routing_id, routing_id_size)?;
+        // SAFETY: the caller passes `routing_id_size` readable bytes.
+        let id = unsafe { slice(routing_id.cast(), routing_id_size, Error::Fault) }?;
         s.peer_state(id)
     })
 }
@@ -372,15 +353,9 @@ pub extern "C" fn zmq_socket_get_peer_state(
 /// A group name from C. A name longer than `GROUP_MAX_LENGTH` is `EINVAL`
 /// (as in libzmq); no byte past the first one too many is read.
 fn group_name<'a>(group: *const c_char) -> Result<&'a [u8]> {
-    if group.is_null() {
-        return Err(Error::Inval);
-    }
-    // SAFETY: the caller passes a NUL-terminated string; `strnlen` reads at
-    // most one byte more than the longest valid name.
-    let name = unsafe {
-        let len = libc::strnlen(group, GROUP_MAX_LENGTH + 1);
-        std::slice::from_raw_parts(group as *const u8, len)
-    };
+    // SAFETY: the caller passes a NUL-terminated string; at most one byte
+    // more than the longest valid name is read.
+    let name = unsafe { c_str_prefix(group, GROUP_MAX_LENGTH + 1, Error::Inval) }?;
     if name.len() > GROUP_MAX_LENGTH {
         return Err(Error::Inval);
     }
@@ -389,20 +364,12 @@ fn group_name<'a>(group: *const c_char) -> Result<&'a [u8]> {
 
 #[no_mangle]
 pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.join(group_name(group)?)?;
-        Ok(0)
-    })
+    call(|| named(s, || group_name(group), Socket::join))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| {
-        let s = socket(s)?;
-        s.leave(group_name(group)?)?;
-        Ok(0)
-    })
+    call(|| named(s, || group_name(group), Socket::leave))
 }
 
 /// Returns the new peer's routing id, or 0 with `errno` set.

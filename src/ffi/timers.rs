@@ -15,6 +15,7 @@ use libc::{c_int, c_long, size_t};
 
 use super::boundary::call;
 use super::handle::{borrow, into_handle, take, Handle};
+use super::pointer::target;
 use crate::error::{Error, Result};
 use crate::timers::TimerSet;
 
@@ -75,7 +76,7 @@ pub extern "C" fn zmq_timers_destroy(timers_pp: *mut *mut c_void) -> c_int {
     call(|| {
         // SAFETY: a non-null `timers_pp` points to the caller's handle
         // variable.
-        let slot = unsafe { timers_pp.as_mut() }.ok_or(Error::Fault)?;
+        let slot = unsafe { target(timers_pp, Error::Fault) }?;
         let t = timers(*slot)?;
         if t.executing.get() > 0 {
             // A handler destroys its own set: the running execute still
@@ -229,17 +230,17 @@ mod tests {
     /// # Safety
     /// `arg` must point to a `Probe` that outlives the returned reference.
     unsafe fn probe<'a>(arg: *mut c_void) -> &'a Probe {
-        // SAFETY (test): guaranteed by the caller.
+        // SAFETY: (test) guaranteed by the caller.
         unsafe { &*(arg as *const Probe) }
     }
 
     unsafe extern "C" fn record(id: c_int, arg: *mut c_void) {
-        // SAFETY (test): tests pass a `Probe` that outlives the set.
+        // SAFETY: (test) tests pass a `Probe` that outlives the set.
         unsafe { probe(arg) }.ran.borrow_mut().push(id);
     }
 
     unsafe extern "C" fn cancel_these(id: c_int, arg: *mut c_void) {
-        // SAFETY (test): tests pass a `Probe` that outlives the set.
+        // SAFETY: (test) tests pass a `Probe` that outlives the set.
         let p = unsafe { probe(arg) };
         p.ran.borrow_mut().push(id);
         for victim in p.cancel.take() {
@@ -249,7 +250,7 @@ mod tests {
     }
 
     unsafe extern "C" fn destroy_set(id: c_int, arg: *mut c_void) {
-        // SAFETY (test): tests pass a `Probe` that outlives the set.
+        // SAFETY: (test) tests pass a `Probe` that outlives the set.
         let p = unsafe { probe(arg) };
         p.ran.borrow_mut().push(id);
         let mut handle = p.timers.get();

@@ -6,7 +6,7 @@
 //! reported (`EFAULT`, with the function's error value, or nothing at all
 //! for `void` functions) instead of crashing.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use libc::{c_int, c_ulong, size_t};
 
 use super::boundary::{call, ErrorReturn};
 use super::handle::{borrow, into_handle, take, Handle};
+use super::pointer::{array_mut, c_str, slice, target};
 use crate::error::{Error, Result};
 use crate::z85;
 
@@ -34,18 +35,11 @@ impl ErrorReturn for c_ulong {
 pub extern "C" fn zmq_z85_encode(dest: *mut c_char, data: *const u8, size: size_t) -> *mut c_char {
     call(|| {
         let len = z85::encoded_len(size).ok_or(Error::Inval)?;
-        if dest.is_null() || (data.is_null() && size > 0) {
-            return Err(Error::Fault);
-        }
-        let input: &[u8] = if size == 0 {
-            &[]
-        } else {
-            // SAFETY: non-null, and the caller passes `size` readable bytes.
-            unsafe { std::slice::from_raw_parts(data, size) }
-        };
-        // SAFETY: non-null; the caller provides room for `size * 5 / 4`
-        // characters plus the terminator (zmq_z85_encode(3)).
-        let out = unsafe { std::slice::from_raw_parts_mut(dest as *mut u8, len + 1) };
+        // SAFETY: the caller passes `size` readable bytes.
+        let input = unsafe { slice(data, size, Error::Fault) }?;
+        // SAFETY: the caller provides room for `size * 5 / 4` characters
+        // plus the terminator (zmq_z85_encode(3)).
+        let out = unsafe { array_mut(dest.cast::<u8>(), len + 1, Error::Fault) }?;
         z85::encode_into(input, &mut out[..len])?;
         out[len] = 0;
         Ok(dest)
@@ -59,23 +53,17 @@ pub extern "C" fn zmq_z85_encode(dest: *mut c_char, data: *const u8, size: size_
 #[no_mangle]
 pub extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) -> *mut u8 {
     call(|| {
-        if string.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: non-null, and the caller passes a NUL-terminated string.
-        let text = unsafe { CStr::from_ptr(string) }.to_bytes();
+        // SAFETY: the caller passes a NUL-terminated string.
+        let text = unsafe { c_str(string, Error::Fault) }?.to_bytes();
         // libzmq refuses the empty string too, although it encodes 0 bytes
         // as "".
         if text.is_empty() {
             return Err(Error::Inval);
         }
         let len = z85::decoded_len(text.len()).ok_or(Error::Inval)?;
-        if dest.is_null() {
-            return Err(Error::Fault);
-        }
-        // SAFETY: non-null; the caller provides `strlen * 4 / 5` writable
-        // bytes (zmq_z85_decode(3)).
-        let out = unsafe { std::slice::from_raw_parts_mut(dest, len) };
+        // SAFETY: the caller provides `strlen * 4 / 5` writable bytes
+        // (zmq_z85_decode(3)).
+        let out = unsafe { array_mut(dest, len, Error::Fault) }?;
         z85::decode_into(text, out)?;
         Ok(dest)
     })
@@ -141,7 +129,7 @@ pub extern "C" fn zmq_atomic_counter_destroy(counter_pp: *mut *mut c_void) {
     call(|| {
         // SAFETY: a non-null `counter_pp` points to the caller's handle
         // variable.
-        let slot = unsafe { counter_pp.as_mut() }.ok_or(Error::Fault)?;
+        let slot = unsafe { target(counter_pp, Error::Fault) }?;
         if slot.is_null() {
             return Ok(());
         }
@@ -273,6 +261,7 @@ pub extern "C" fn zmq_threadclose(thread: *mut c_void) {
 mod tests {
     use super::*;
     use crate::ffi::boundary::{errno, set_errno};
+    use std::ffi::CStr;
     use std::ptr::{null, null_mut};
     use std::sync::atomic::AtomicUsize;
 
@@ -380,7 +369,7 @@ mod tests {
     #[test]
     fn counter_is_atomic_across_threads() {
         struct Shared(*mut c_void);
-        // SAFETY (test): the counter is built for use from many threads.
+        // SAFETY: (test) the counter is built for use from many threads.
         unsafe impl Sync for Shared {}
         impl Shared {
             fn get(&self) -> *mut c_void {
@@ -445,7 +434,7 @@ mod tests {
     }
 
     unsafe extern "C" fn bump(arg: *mut c_void) {
-        // SAFETY (test): `arg` is the `AtomicUsize` the test passed.
+        // SAFETY: (test) `arg` is the `AtomicUsize` the test passed.
         let hits = unsafe { &*(arg as *const AtomicUsize) };
         hits.fetch_add(1, Ordering::SeqCst);
     }
@@ -465,7 +454,7 @@ mod tests {
     }
 
     unsafe extern "C" fn report_mask(arg: *mut c_void) {
-        // SAFETY (test): `arg` is the `AtomicUsize` the test passed; the
+        // SAFETY: (test) `arg` is the `AtomicUsize` the test passed; the
         // mask query only reads this thread's own state.
         unsafe {
             let mut set: libc::sigset_t = std::mem::zeroed();
