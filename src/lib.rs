@@ -3,7 +3,7 @@
 //!
 //! Layers, top to bottom (arrows point down only): `ffi` (the C boundary),
 //! `ctx`, sockets and routing, `msg`, then `io`, transports, engines and the
-//! sans-IO `zmtp` protocol. See ARCHITECTURE.md in the shared folder.
+//! sans-IO `zmtp` protocol. See docs/architecture.md.
 //!
 //! `unsafe` is allowed in three modules only: `ffi` (raw pointers from C),
 //! `msg` (the 64-byte message and its allocator) and `sys` (system calls).
@@ -17,9 +17,6 @@ pub mod ctx;
 pub mod engine;
 pub mod error;
 #[allow(unsafe_code)]
-// Seven unsafe blocks in ffi's unit tests (timers.rs, util.rs) lack their
-// SAFETY comment yet; this exception goes once they have them.
-#[cfg_attr(test, allow(clippy::undocumented_unsafe_blocks))]
 pub mod ffi;
 pub mod io;
 #[allow(unsafe_code)]
