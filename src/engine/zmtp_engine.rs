@@ -386,12 +386,9 @@ impl ZmtpEngine {
     fn pump_in_staged(&mut self, pipe: &mut Pipe) -> std::result::Result<(), Failure> {
         loop {
             if let Some(msg) = self.stalled.take() {
-                if !self.in_more && !pipe.check_write() {
-                    self.stalled = Some(msg);
+                if !stage_or_stall(pipe, &mut self.in_more, &mut self.stalled, msg) {
                     return Ok(()); // resumed by the pipe's Writable event
                 }
-                self.in_more = msg.more();
-                pipe.stage(msg);
             }
             if let State::Raw = self.state {
                 if self.inbuf.is_empty() && !self.fill()? {
@@ -415,13 +412,7 @@ impl ZmtpEngine {
                     if let Some(md) = metadata {
                         msg.set_metadata(md.clone());
                     }
-                    if !*in_more && !pipe.check_write() {
-                        *stalled = Some(msg);
-                        return false;
-                    }
-                    *in_more = msg.more();
-                    pipe.stage(msg);
-                    true
+                    stage_or_stall(pipe, in_more, stalled, msg)
                 });
                 if self.stalled.is_some() {
                     continue;
@@ -451,8 +442,8 @@ impl ZmtpEngine {
         if msg.is_command() {
             let body = msg.to_bytes();
             return Ok(match Command::parse(&body) {
-                Ok(Command::Subscribe(topic)) => Some(subscription(true, &topic)),
-                Ok(Command::Cancel(topic)) => Some(subscription(false, &topic)),
+                Ok(Command::Subscribe(topic)) => Some(Msg::subscription(true, &topic)),
+                Ok(Command::Cancel(topic)) => Some(Msg::subscription(false, &topic)),
                 Ok(Command::Ping { context, .. }) => {
                     self.commands.push(Command::pong_for(&context));
                     None
@@ -652,12 +643,25 @@ impl Engine for ZmtpEngine {
     }
 }
 
-/// The message form of a subscription, as XPUB reads it.
-fn subscription(subscribe: bool, topic: &[u8]) -> Msg {
-    let mut data = Vec::with_capacity(topic.len() + 1);
-    data.push(subscribe as u8);
-    data.extend_from_slice(topic);
-    Msg::from_slice(&data)
+/// Hands a received message to the pipe, or keeps it in `stalled` when
+/// the pipe is full at a message boundary (once a multipart message has
+/// started it goes in whole: HWM is checked only on its first part, as
+/// libzmq does). True if staged; a stalled message resumes on the pipe's
+/// Writable event.
+#[inline]
+fn stage_or_stall(
+    pipe: &mut Pipe,
+    in_more: &mut bool,
+    stalled: &mut Option<Msg>,
+    msg: Msg,
+) -> bool {
+    if !*in_more && !pipe.check_write() {
+        *stalled = Some(msg);
+        return false;
+    }
+    *in_more = msg.more();
+    pipe.stage(msg);
+    true
 }
 
 /// A read buffer of at least `cap` bytes holding a copy of `have`, the

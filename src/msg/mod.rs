@@ -17,7 +17,7 @@ pub mod pool;
 use std::mem::{self, ManuallyDrop};
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 pub use metadata::Metadata;
@@ -173,6 +173,20 @@ impl Msg {
             msg
         } else {
             Msg::from_bytes(Bytes::copy_from_slice(data))
+        }
+    }
+
+    /// A subscription (`subscribe`) or its cancellation for `topic` in
+    /// message form, `0x01 topic` / `0x00 topic`: what XSUB sends and XPUB
+    /// receives (RFC 29), and what ZMTP 3.0 and older carry on the wire.
+    pub fn subscription(subscribe: bool, topic: &[u8]) -> Msg {
+        let mut body = BytesMut::with_capacity(topic.len() + 1);
+        body.put_u8(subscribe as u8);
+        body.put_slice(topic);
+        if body.len() <= INLINE_MAX {
+            Msg::from_slice(&body)
+        } else {
+            Msg::from_bytes(body.freeze())
         }
     }
 

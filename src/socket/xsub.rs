@@ -32,13 +32,6 @@ pub struct XSub {
     process_subscribe: bool,
 }
 
-fn subscription(subscribe: bool, topic: &[u8]) -> Msg {
-    let mut data = Vec::with_capacity(topic.len() + 1);
-    data.push(subscribe as u8);
-    data.extend_from_slice(topic);
-    Msg::from_slice(&data)
-}
-
 impl XSub {
     pub fn new(is_sub: bool) -> XSub {
         XSub {
@@ -117,7 +110,7 @@ impl Pattern for XSub {
         let p = cx.pipes.at(key);
         self.subscriptions.for_each(|topic| {
             // Subscriptions are never refused for HWM reasons.
-            p.write(subscription(true, topic));
+            p.write(Msg::subscription(true, topic));
         });
     }
 
@@ -164,7 +157,7 @@ impl Pattern for XSub {
         // A reconnected publisher knows nothing of us: subscribe again.
         let p = cx.pipes.at(key);
         self.subscriptions
-            .for_each(|topic| p.write(subscription(true, topic)));
+            .for_each(|topic| p.write(Msg::subscription(true, topic)));
     }
 
     fn terminated(&mut self, key: PipeKey, _cx: &mut Cx) {
@@ -175,7 +168,7 @@ impl Pattern for XSub {
     fn set_option(&mut self, option: i32, value: &[u8], cx: &mut Cx) -> Result<()> {
         match option {
             SUBSCRIBE | UNSUBSCRIBE if self.is_sub => {
-                let mut msg = subscription(option == SUBSCRIBE, value);
+                let mut msg = Msg::subscription(option == SUBSCRIBE, value);
                 msg.reset_flags(flags::MORE);
                 self.more_out = false;
                 self.upstream(&mut msg, cx)

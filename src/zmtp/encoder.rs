@@ -179,21 +179,23 @@ impl Encoder {
 /// 3.1, a message `0x01 topic` / `0x00 topic` for 3.0 and older (RFC 37
 /// §"The Publish-Subscribe Pattern", RFC 15 §"Publish-Subscribe").
 pub fn subscription_msg(version: Version, subscribe: bool, topic: &[u8]) -> Msg {
-    let (prefix, msg_flags): (&[u8], u8) = match (version, subscribe) {
-        (Version::Zmtp31, true) => (SUBSCRIBE_NAME, flags::COMMAND),
-        (Version::Zmtp31, false) => (CANCEL_NAME, flags::COMMAND),
-        (_, true) => (&[1], 0),
-        (_, false) => (&[0], 0),
+    if version != Version::Zmtp31 {
+        return Msg::subscription(subscribe, topic);
+    }
+    let name = if subscribe {
+        SUBSCRIBE_NAME
+    } else {
+        CANCEL_NAME
     };
-    let mut body = BytesMut::with_capacity(prefix.len() + topic.len());
-    body.put_slice(prefix);
+    let mut body = BytesMut::with_capacity(name.len() + topic.len());
+    body.put_slice(name);
     body.put_slice(topic);
     let mut msg = if body.len() <= INLINE_MAX {
         Msg::from_slice(&body)
     } else {
         Msg::from_bytes(body.freeze())
     };
-    msg.set_flags(msg_flags);
+    msg.set_flags(flags::COMMAND);
     msg
 }
 
