@@ -41,11 +41,6 @@
  */
 #include "testutil.h"
 
-#include <pthread.h>
-
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define MAX_FRAMES 10
-#define FRAME_CAP 128
 #define MIB (1024 * 1024)
 
 static void *ctx;
@@ -91,89 +86,7 @@ static void hex_decode (unsigned char *out, const char *hex)
     }
 }
 
-/* ---- ZAP handler ---- */
-
-struct zap_request
-{
-    int frames;
-    size_t len[MAX_FRAMES];
-    unsigned char data[MAX_FRAMES][FRAME_CAP];
-};
-
-struct zap_handler
-{
-    void *rep;
-    void *stop_thread;
-    void *stop_main;
-    pthread_t thread;
-    unsigned char allowed[32]; /* set before the thread starts */
-    pthread_mutex_t lock;
-    int requests;            /* under lock */
-    struct zap_request last; /* under lock */
-};
-
-static int handler_serial;
-
-static int frame_is (const struct zap_request *r, int i, const char *want)
-{
-    return i < r->frames && r->len[i] == strlen (want)
-           && memcmp (r->data[i], want, r->len[i]) == 0;
-}
-
-static void zap_answer (struct zap_handler *h, const struct zap_request *r)
-{
-    int ok = r->frames == 7 && frame_is (r, 5, "CURVE") && r->len[6] == 32
-             && memcmp (r->data[6], h->allowed, 32) == 0;
-    SEND_STR (h->rep, "1.0", ZMQ_SNDMORE);
-    SEND_BYTES (h->rep, r->data[1], r->len[1], ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "200" : "400", ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "OK" : "Unknown key", ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "curve-user" : "", ZMQ_SNDMORE);
-    SEND_BYTES (h->rep, "", 0, 0);
-}
-
-static void *zap_thread (void *arg)
-{
-    struct zap_handler *h = (struct zap_handler *) arg;
-    for (;;) {
-        zmq_pollitem_t items[2];
-        struct zap_request r;
-        memset (items, 0, sizeof items);
-        items[0].socket = h->rep;
-        items[0].events = ZMQ_POLLIN;
-        items[1].socket = h->stop_thread;
-        items[1].events = ZMQ_POLLIN;
-        CHECK_RC (zmq_poll (items, 2, -1));
-        if (items[1].revents & ZMQ_POLLIN)
-            break;
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        memset (&r, 0, sizeof r);
-        for (;;) {
-            zmq_msg_t frame;
-            int more;
-            CHECK_RC (zmq_msg_init (&frame));
-            CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
-            if (r.frames < MAX_FRAMES) {
-                size_t n = zmq_msg_size (&frame);
-                r.len[r.frames] = n;
-                memcpy (r.data[r.frames], zmq_msg_data (&frame),
-                        n < FRAME_CAP ? n : FRAME_CAP);
-            }
-            r.frames++;
-            more = zmq_msg_more (&frame);
-            CHECK_RC (zmq_msg_close (&frame));
-            if (!more)
-                break;
-        }
-        pthread_mutex_lock (&h->lock);
-        h->requests++;
-        h->last = r;
-        pthread_mutex_unlock (&h->lock);
-        zap_answer (h, &r);
-    }
-    return NULL;
-}
+/* ---- Contexts and the ZAP handler ---- */
 
 /* Each case runs in a context of its own (the reference releases an
  * inproc endpoint only some time after its socket closes, so a second
@@ -188,43 +101,15 @@ static void case_end (void)
     CHECK_RC (zmq_ctx_term (ctx));
 }
 
-/* Bind a handler in the current context that accepts `allowed`. */
-static void handler_start (struct zap_handler *h,
+/* Bind a handler in the current context that lets in the client whose
+ * public key is `allowed` (user id "curve-user"), and no other. */
+static void handler_start (struct tu_zap_handler *h,
                            const unsigned char *allowed)
 {
-    char ep[64];
-    memset (h, 0, sizeof *h);
-    memcpy (h->allowed, allowed, 32);
-    pthread_mutex_init (&h->lock, NULL);
-    h->rep = TU_SOCKET (ctx, ZMQ_REP);
-    CHECK_RC (zmq_bind (h->rep, ZAP_ENDPOINT));
-    snprintf (ep, sizeof ep, "inproc://curve-zap-stop-%d", handler_serial++);
-    h->stop_thread = TU_SOCKET (ctx, ZMQ_PAIR);
-    h->stop_main = TU_SOCKET (ctx, ZMQ_PAIR);
-    CHECK_RC (zmq_bind (h->stop_thread, ep));
-    CHECK_RC (zmq_connect (h->stop_main, ep));
-    CHECK_EQ (pthread_create (&h->thread, NULL, zap_thread, h), 0);
-}
-
-static void handler_stop (struct zap_handler *h)
-{
-    SEND_STR (h->stop_main, "stop", 0);
-    CHECK_EQ (pthread_join (h->thread, NULL), 0);
-    CHECK_RC (zmq_close (h->rep));
-    CHECK_RC (zmq_close (h->stop_thread));
-    CHECK_RC (zmq_close (h->stop_main));
-    pthread_mutex_destroy (&h->lock);
-}
-
-static int handler_requests (struct zap_handler *h, struct zap_request *last)
-{
-    int n;
-    pthread_mutex_lock (&h->lock);
-    n = h->requests;
-    if (last)
-        *last = h->last;
-    pthread_mutex_unlock (&h->lock);
-    return n;
+    tu_zap_init (h);
+    h->key = allowed;
+    h->user_id = "curve-user";
+    TU_ZAP_START (ctx, h);
 }
 
 /* ---- Sockets ---- */
@@ -450,8 +335,8 @@ static void check_round_trips (enum key_form server_form,
                                enum key_form client_form, int zap)
 {
     struct keypair server_keys, client_keys;
-    struct zap_handler h;
-    struct zap_request r;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     const char *user = zap == 2 ? "curve-user" : NULL;
@@ -517,14 +402,14 @@ static void check_round_trips (enum key_form server_form,
     free (big);
 
     if (zap == 2) {
-        CHECK_EQ (handler_requests (&h, &r), 1);
+        CHECK_EQ (tu_zap_requests (&h, &r), 1);
         CHECK_EQ (r.frames, 7);
-        CHECK (frame_is (&r, 0, "1.0"));
+        CHECK (tu_zap_frame_is (&r, 0, "1.0"));
         CHECK (r.len[1] > 0);
-        CHECK (frame_is (&r, 2, "curve-domain"));
-        CHECK (frame_is (&r, 3, "127.0.0.1"));
-        CHECK (frame_is (&r, 4, "curve-server"));
-        CHECK (frame_is (&r, 5, "CURVE"));
+        CHECK (tu_zap_frame_is (&r, 2, "curve-domain"));
+        CHECK (tu_zap_frame_is (&r, 3, "127.0.0.1"));
+        CHECK (tu_zap_frame_is (&r, 4, "curve-server"));
+        CHECK (tu_zap_frame_is (&r, 5, "CURVE"));
         CHECK_EQ (r.len[6], 32);
         CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
     }
@@ -534,7 +419,7 @@ static void check_round_trips (enum key_form server_form,
     CHECK_RC (zmq_close (client));
     CHECK_RC (zmq_close (server));
     if (zap == 2)
-        handler_stop (&h);
+        TU_ZAP_STOP (&h);
     case_end ();
 }
 
@@ -551,8 +436,8 @@ static void test_round_trips (void)
 static void test_refused (void)
 {
     struct keypair server_keys, client_keys, other;
-    struct zap_handler h;
-    struct zap_request r;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
@@ -579,19 +464,19 @@ static void test_refused (void)
     CHECK_EQ (ev.value, 400);
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
-    CHECK_EQ (handler_requests (&h, &r), 1);
-    CHECK (frame_is (&r, 5, "CURVE"));
+    CHECK_EQ (tu_zap_requests (&h, &r), 1);
+    CHECK (tu_zap_frame_is (&r, 5, "CURVE"));
     CHECK_EQ (r.len[6], 32);
     CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
     EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
 
     CLOSE_MONITOR (server, server_events);
     CLOSE_MONITOR (client, client_events);
     CHECK_RC (zmq_close (client));
     CHECK_RC (zmq_close (server));
-    handler_stop (&h);
+    TU_ZAP_STOP (&h);
     case_end ();
 }
 
@@ -602,7 +487,7 @@ static void test_refused (void)
 static void check_bad_keys (int bad_server_key, int with_handler)
 {
     struct keypair server_keys, client_keys, other;
-    struct zap_handler h;
+    struct tu_zap_handler h;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
@@ -636,14 +521,14 @@ static void check_bad_keys (int bad_server_key, int with_handler)
     EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     if (with_handler)
-        CHECK_EQ (handler_requests (&h, NULL), 0);
+        CHECK_EQ (tu_zap_requests (&h, NULL), 0);
 
     CLOSE_MONITOR (server, server_events);
     CLOSE_MONITOR (client, client_events);
     CHECK_RC (zmq_close (client));
     CHECK_RC (zmq_close (server));
     if (with_handler)
-        handler_stop (&h);
+        TU_ZAP_STOP (&h);
     case_end ();
 }
 

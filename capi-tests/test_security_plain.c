@@ -45,96 +45,8 @@
 #include "testutil.h"
 
 #include <poll.h>
-#include <pthread.h>
-
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define MAX_FRAMES 10
-#define FRAME_CAP 300
-
-struct zap_request
-{
-    int frames;
-    size_t len[MAX_FRAMES];
-    char data[MAX_FRAMES][FRAME_CAP];
-};
-
-struct zap_handler
-{
-    void *rep;
-    void *stop_thread;
-    void *stop_main;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    int requests;            /* under lock */
-    struct zap_request last; /* under lock */
-};
 
 static void *ctx;
-static int handler_serial;
-
-static const char *frame_str (const struct zap_request *r, int i)
-{
-    return i < r->frames ? r->data[i] : "(missing)";
-}
-
-/* 200 "user:admin" for admin/password, else 400. */
-static void zap_answer (void *rep, const struct zap_request *r)
-{
-    int ok = r->frames == 8 && strcmp (frame_str (r, 5), "PLAIN") == 0
-             && strcmp (frame_str (r, 6), "admin") == 0
-             && strcmp (frame_str (r, 7), "password") == 0;
-    SEND_STR (rep, "1.0", ZMQ_SNDMORE);
-    SEND_BYTES (rep, r->data[1], r->len[1], ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "200" : "400", ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "OK" : "Invalid credentials", ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "user:admin" : "", ZMQ_SNDMORE);
-    SEND_BYTES (rep, "", 0, 0);
-}
-
-static void *zap_thread (void *arg)
-{
-    struct zap_handler *h = (struct zap_handler *) arg;
-    for (;;) {
-        zmq_pollitem_t items[2];
-        struct zap_request r;
-        memset (items, 0, sizeof items);
-        items[0].socket = h->rep;
-        items[0].events = ZMQ_POLLIN;
-        items[1].socket = h->stop_thread;
-        items[1].events = ZMQ_POLLIN;
-        CHECK_RC (zmq_poll (items, 2, -1));
-        if (items[1].revents & ZMQ_POLLIN)
-            break;
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        memset (&r, 0, sizeof r);
-        for (;;) {
-            zmq_msg_t frame;
-            int more;
-            CHECK_RC (zmq_msg_init (&frame));
-            CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
-            if (r.frames < MAX_FRAMES) {
-                size_t n = zmq_msg_size (&frame);
-                r.len[r.frames] = n;
-                if (n >= FRAME_CAP)
-                    n = FRAME_CAP - 1;
-                memcpy (r.data[r.frames], zmq_msg_data (&frame), n);
-                r.data[r.frames][n] = '\0';
-            }
-            r.frames++;
-            more = zmq_msg_more (&frame);
-            CHECK_RC (zmq_msg_close (&frame));
-            if (!more)
-                break;
-        }
-        pthread_mutex_lock (&h->lock);
-        h->requests++;
-        h->last = r;
-        pthread_mutex_unlock (&h->lock);
-        zap_answer (h->rep, &r);
-    }
-    return NULL;
-}
 
 /* Each case runs in a context of its own, which handler_start creates and
  * handler_stop terminates (after the case has closed its sockets): the
@@ -151,42 +63,21 @@ static void case_end (void)
     CHECK_RC (zmq_ctx_term (ctx));
 }
 
-static void handler_start (struct zap_handler *h)
+/* 200 "user:admin" for admin/password, else 400. */
+static void handler_start (struct tu_zap_handler *h)
 {
-    char ep[64];
     case_begin ();
-    memset (h, 0, sizeof *h);
-    pthread_mutex_init (&h->lock, NULL);
-    h->rep = TU_SOCKET (ctx, ZMQ_REP);
-    CHECK_RC (zmq_bind (h->rep, ZAP_ENDPOINT));
-    snprintf (ep, sizeof ep, "inproc://plain-zap-stop-%d", handler_serial++);
-    h->stop_thread = TU_SOCKET (ctx, ZMQ_PAIR);
-    h->stop_main = TU_SOCKET (ctx, ZMQ_PAIR);
-    CHECK_RC (zmq_bind (h->stop_thread, ep));
-    CHECK_RC (zmq_connect (h->stop_main, ep));
-    CHECK_EQ (pthread_create (&h->thread, NULL, zap_thread, h), 0);
+    tu_zap_init (h);
+    h->user = "admin";
+    h->password = "password";
+    h->user_id = "user:admin";
+    TU_ZAP_START (ctx, h);
 }
 
-static void handler_stop (struct zap_handler *h)
+static void handler_stop (struct tu_zap_handler *h)
 {
-    SEND_STR (h->stop_main, "stop", 0);
-    CHECK_EQ (pthread_join (h->thread, NULL), 0);
-    CHECK_RC (zmq_close (h->rep));
-    CHECK_RC (zmq_close (h->stop_thread));
-    CHECK_RC (zmq_close (h->stop_main));
-    pthread_mutex_destroy (&h->lock);
+    TU_ZAP_STOP (h);
     case_end ();
-}
-
-static int handler_requests (struct zap_handler *h, struct zap_request *last)
-{
-    int n;
-    pthread_mutex_lock (&h->lock);
-    n = h->requests;
-    if (last)
-        *last = h->last;
-    pthread_mutex_unlock (&h->lock);
-    return n;
 }
 
 static int get_int (void *s, int option)
@@ -302,8 +193,8 @@ static void test_options (void)
 
 static void test_accepted (void)
 {
-    struct zap_handler h;
-    struct zap_request r;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *events;
@@ -327,16 +218,16 @@ static void test_accepted (void)
     CHECK_STREQ (ev.endpoint, ep);
 
     /* The request, as RFC 27 lays it out for PLAIN. */
-    CHECK_EQ (handler_requests (&h, &r), 1);
+    CHECK_EQ (tu_zap_requests (&h, &r), 1);
     CHECK_EQ (r.frames, 8);
-    CHECK_STREQ (frame_str (&r, 0), "1.0");
+    CHECK_STREQ (tu_zap_frame (&r, 0), "1.0");
     CHECK (r.len[1] > 0);
-    CHECK_STREQ (frame_str (&r, 2), "global");
-    CHECK_STREQ (frame_str (&r, 3), "127.0.0.1");
-    CHECK_STREQ (frame_str (&r, 4), "plain-server");
-    CHECK_STREQ (frame_str (&r, 5), "PLAIN");
-    CHECK_STREQ (frame_str (&r, 6), "admin");
-    CHECK_STREQ (frame_str (&r, 7), "password");
+    CHECK_STREQ (tu_zap_frame (&r, 2), "global");
+    CHECK_STREQ (tu_zap_frame (&r, 3), "127.0.0.1");
+    CHECK_STREQ (tu_zap_frame (&r, 4), "plain-server");
+    CHECK_STREQ (tu_zap_frame (&r, 5), "PLAIN");
+    CHECK_STREQ (tu_zap_frame (&r, 6), "admin");
+    CHECK_STREQ (tu_zap_frame (&r, 7), "password");
 
     /* Back to the client: no ZAP on that side, so no User-Id. */
     SEND_STR (server, "hello client", 0);
@@ -358,7 +249,7 @@ static void test_accepted (void)
     CHECK_LAST (server);
     SEND_FILLED (server, 70000, 4, 0);
     RECV_FILLED (client, 70000, 4);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_DISCONNECTED, 100);
 
     CLOSE_MONITOR (server, events);
@@ -370,8 +261,8 @@ static void test_accepted (void)
 /* Wrong credentials: 400, both sides told, nothing passes. */
 static void check_refused (const char *user, const char *password)
 {
-    struct zap_handler h;
-    struct zap_request r;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
@@ -397,15 +288,15 @@ static void check_refused (const char *user, const char *password)
 
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
-    CHECK_EQ (handler_requests (&h, &r), 1);
+    CHECK_EQ (tu_zap_requests (&h, &r), 1);
     CHECK_EQ (r.frames, 8);
-    CHECK_STREQ (frame_str (&r, 5), "PLAIN");
-    CHECK_STREQ (frame_str (&r, 6), user);
-    CHECK_STREQ (frame_str (&r, 7), password);
+    CHECK_STREQ (tu_zap_frame (&r, 5), "PLAIN");
+    CHECK_STREQ (tu_zap_frame (&r, 6), user);
+    CHECK_STREQ (tu_zap_frame (&r, 7), password);
     /* No second attempt, no success. */
     EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 100);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
 
     CLOSE_MONITOR (server, server_events);
     CLOSE_MONITOR (client, client_events);
@@ -456,7 +347,7 @@ static void test_no_handler (void)
 /* A NULL client cannot talk to a PLAIN server. */
 static void test_null_client (void)
 {
-    struct zap_handler h;
+    struct tu_zap_handler h;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
@@ -480,7 +371,7 @@ static void test_null_client (void)
 
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
-    CHECK_EQ (handler_requests (&h, NULL), 0);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 0);
 
     CLOSE_MONITOR (server, server_events);
     CLOSE_MONITOR (client, client_events);
@@ -623,7 +514,7 @@ static const unsigned char libzmq_plain_error_400[9] = {
  * what comes back is libzmq's ERROR. */
 static void test_error_sent (void)
 {
-    struct zap_handler h;
+    struct tu_zap_handler h;
     char ep[TU_ENDPOINT_MAX];
     static const unsigned char hello[] = {5,   'H', 'E', 'L', 'L', 'O', 5,
                                           'a', 'd', 'm', 'i', 'n', 5,   'w',
@@ -643,7 +534,7 @@ static void test_error_sent (void)
     n = raw_read_command (fd, body, sizeof body);
     CHECK_EQ (n, sizeof libzmq_plain_error_400);
     CHECK (memcmp (body, libzmq_plain_error_400, n) == 0);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
     close (fd);
     CHECK_RC (zmq_close (server));
     handler_stop (&h);

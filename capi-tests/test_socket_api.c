@@ -672,48 +672,6 @@ static void test_timeouts (void)
 }
 
 /* Blocking calls interrupted by a signal. */
-static volatile sig_atomic_t alarms;
-
-static void on_alarm (int sig)
-{
-    (void) sig;
-    alarms++;
-}
-
-/* Deliver SIGALRM every 20 ms to the main thread (the only one with it
- * unblocked) until stop_alarms; repeated so that one surely lands while
- * the call under test is blocked. */
-static void start_alarms (void)
-{
-    struct sigaction sa;
-    struct itimerval it;
-    sigset_t set;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset (&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART */
-    CHECK_RC (sigaction (SIGALRM, &sa, NULL));
-    alarms = 0;
-    memset (&it, 0, sizeof it);
-    it.it_value.tv_usec = 20000;
-    it.it_interval.tv_usec = 20000;
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_UNBLOCK, &set, NULL), 0);
-}
-
-static void stop_alarms (void)
-{
-    struct itimerval it;
-    sigset_t set;
-    memset (&it, 0, sizeof it);
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-}
-
 static void test_eintr (void)
 {
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
@@ -723,12 +681,12 @@ static void test_eintr (void)
     TU_SET_INT (push, ZMQ_SNDTIMEO, 5000);
     CHECK_RC (zmq_bind (pull, "inproc://socket-api-eintr"));
 
-    start_alarms ();
+    tu_alarms_start (1);
     CHECK_ERRNO (zmq_recv (pull, buf, sizeof buf, 0), EINTR);
     /* PUSH without a peer blocks in send: interrupted the same way. */
     CHECK_ERRNO (zmq_send (push, "x", 1, 0), EINTR);
-    stop_alarms ();
-    CHECK (alarms > 0);
+    tu_alarms_stop ();
+    CHECK (tu_alarms () > 0);
 
     /* The sockets are still fine afterwards. */
     CHECK_RC (zmq_connect (push, "inproc://socket-api-eintr"));
@@ -740,11 +698,7 @@ static void test_eintr (void)
 
 int main (void)
 {
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-
+    tu_block_alarms ();
     ctx = CHECK_PTR (zmq_ctx_new ());
     test_every_classic_type ();
     test_socket_errors ();

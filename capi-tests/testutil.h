@@ -649,4 +649,310 @@ static inline void tu_expect_no_event (void *reader, int unwanted, long ms,
 #define EXPECT_NO_EVENT(reader, unwanted, ms)                                  \
     tu_expect_no_event ((reader), (unwanted), (ms), __FILE__, __LINE__)
 
+
+/* ---- A ZAP handler (RFC 27) served by a thread of the test ----------------
+ * tu_zap_init, then set what it lets in, then TU_ZAP_START binds a REP
+ * socket at TU_ZAP_ENDPOINT in ctx (before any socket could ask) and
+ * starts the thread; TU_ZAP_STOP ends it. Each request is recorded (count
+ * and the last one, read with tu_zap_requests) and answered.
+ *
+ * By default the answer is 200 (with user_id) for the one PLAIN user and
+ * password, or the one CURVE public key, it was given, and 400 to anything
+ * else. A test that wants other answers sets `answer`, which gets a reply
+ * filled in as a plain 200 (version "1.0", the request's id, no user id, no
+ * metadata, 6 frames) and changes what it likes.
+ *
+ * A context's inproc endpoint is released only some time after its socket
+ * closes (in the reference), so a second handler cannot bind in the same
+ * context: each handler wants a context of its own. */
+#include <pthread.h>
+
+#define TU_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define TU_ZAP_MAX_FRAMES 10
+#define TU_ZAP_FRAME_CAP 300
+
+/* One recorded request: each frame's real length, and its first
+ * TU_ZAP_FRAME_CAP - 1 bytes with a NUL after them. */
+struct tu_zap_request
+{
+    int frames;
+    size_t len[TU_ZAP_MAX_FRAMES];
+    char data[TU_ZAP_MAX_FRAMES][TU_ZAP_FRAME_CAP];
+};
+
+struct tu_zap_reply
+{
+    const char *version;
+    char request_id[TU_ZAP_FRAME_CAP + 1];
+    size_t request_id_len;
+    const char *status;
+    const char *status_text; /* NULL: "OK" for 200, else "Refused" */
+    const char *user_id;
+    unsigned char metadata[128];
+    size_t metadata_len;
+    int frames; /* 6; 5 leaves out the metadata frame */
+};
+
+struct tu_zap_handler
+{
+    /* Set between tu_zap_init and TU_ZAP_START; the thread only reads. */
+    const char *user, *password; /* the PLAIN client let in (NULL: none) */
+    const unsigned char *key;    /* the CURVE public key (32 bytes) let in */
+    const char *user_id;         /* of a 200 reply */
+    void (*answer) (const struct tu_zap_request *r,
+                    struct tu_zap_reply *reply);
+
+    void *rep, *stop_thread, *stop_main;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int requests;                /* under lock */
+    struct tu_zap_request last;  /* under lock */
+};
+
+/* Frame i as a string, or "(missing)". */
+static inline const char *tu_zap_frame (const struct tu_zap_request *r, int i)
+{
+    return i < r->frames ? r->data[i] : "(missing)";
+}
+
+/* 1 if frame i is exactly the bytes of want. */
+static inline int tu_zap_frame_is (const struct tu_zap_request *r, int i,
+                                   const char *want)
+{
+    return i < r->frames && r->len[i] == strlen (want)
+           && memcmp (r->data[i], want, r->len[i]) == 0;
+}
+
+/* Append one metadata property (RFC 27: name, 4-byte length, value). */
+static inline void tu_zap_put_property (struct tu_zap_reply *reply,
+                                        const char *name, const char *value)
+{
+    size_t n = strlen (name), v = strlen (value);
+    unsigned char *buf = reply->metadata;
+    size_t *off = &reply->metadata_len;
+    buf[(*off)++] = (unsigned char) n;
+    memcpy (buf + *off, name, n);
+    *off += n;
+    buf[(*off)++] = (unsigned char) (v >> 24);
+    buf[(*off)++] = (unsigned char) (v >> 16);
+    buf[(*off)++] = (unsigned char) (v >> 8);
+    buf[(*off)++] = (unsigned char) v;
+    memcpy (buf + *off, value, v);
+    *off += v;
+}
+
+static inline int tu_zap_accepts (const struct tu_zap_handler *h,
+                                  const struct tu_zap_request *r)
+{
+    if (r->frames == 8 && tu_zap_frame_is (r, 5, "PLAIN") && h->user)
+        return tu_zap_frame_is (r, 6, h->user)
+               && tu_zap_frame_is (r, 7, h->password);
+    if (r->frames == 7 && tu_zap_frame_is (r, 5, "CURVE") && h->key)
+        return r->len[6] == 32 && memcmp (r->data[6], h->key, 32) == 0;
+    return 0;
+}
+
+static inline void tu_zap_reply_to (struct tu_zap_handler *h,
+                                    const struct tu_zap_request *r)
+{
+    struct tu_zap_reply reply;
+    size_t id_len = r->len[1] < TU_ZAP_FRAME_CAP ? r->len[1]
+                                                 : TU_ZAP_FRAME_CAP - 1;
+    memset (&reply, 0, sizeof reply);
+    reply.version = "1.0";
+    memcpy (reply.request_id, r->data[1], id_len);
+    reply.request_id_len = id_len;
+    reply.status = "200";
+    reply.user_id = "";
+    reply.frames = 6;
+    if (h->answer)
+        h->answer (r, &reply);
+    else if (tu_zap_accepts (h, r))
+        reply.user_id = h->user_id ? h->user_id : "";
+    else
+        reply.status = "400";
+    if (reply.status_text == NULL)
+        reply.status_text = strcmp (reply.status, "200") == 0 ? "OK"
+                                                              : "Refused";
+    SEND_STR (h->rep, reply.version, ZMQ_SNDMORE);
+    SEND_BYTES (h->rep, reply.request_id, reply.request_id_len, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.status, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.status_text, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.user_id, reply.frames > 5 ? ZMQ_SNDMORE : 0);
+    if (reply.frames > 5)
+        SEND_BYTES (h->rep, reply.metadata, reply.metadata_len, 0);
+}
+
+/* Read one whole request from h->rep. */
+static inline void tu_zap_read_request (struct tu_zap_handler *h,
+                                        struct tu_zap_request *r)
+{
+    int more = 1;
+    memset (r, 0, sizeof *r);
+    while (more) {
+        zmq_msg_t frame;
+        CHECK_RC (zmq_msg_init (&frame));
+        CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
+        if (r->frames < TU_ZAP_MAX_FRAMES) {
+            size_t n = zmq_msg_size (&frame);
+            r->len[r->frames] = n;
+            if (n >= TU_ZAP_FRAME_CAP)
+                n = TU_ZAP_FRAME_CAP - 1;
+            memcpy (r->data[r->frames], zmq_msg_data (&frame), n);
+            r->data[r->frames][n] = '\0';
+        }
+        r->frames++;
+        more = zmq_msg_more (&frame);
+        CHECK_RC (zmq_msg_close (&frame));
+    }
+}
+
+static inline void *tu_zap_thread (void *arg)
+{
+    struct tu_zap_handler *h = (struct tu_zap_handler *) arg;
+    for (;;) {
+        zmq_pollitem_t items[2];
+        struct tu_zap_request r;
+        memset (items, 0, sizeof items);
+        items[0].socket = h->rep;
+        items[0].events = ZMQ_POLLIN;
+        items[1].socket = h->stop_thread;
+        items[1].events = ZMQ_POLLIN;
+        CHECK_RC (zmq_poll (items, 2, -1));
+        if (items[1].revents & ZMQ_POLLIN)
+            break;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        tu_zap_read_request (h, &r);
+        pthread_mutex_lock (&h->lock);
+        h->requests++;
+        h->last = r;
+        pthread_mutex_unlock (&h->lock);
+        tu_zap_reply_to (h, &r);
+    }
+    return NULL;
+}
+
+static inline void tu_zap_init (struct tu_zap_handler *h)
+{
+    memset (h, 0, sizeof *h);
+    pthread_mutex_init (&h->lock, NULL);
+}
+
+static inline void tu_zap_start (void *ctx, struct tu_zap_handler *h,
+                                 const char *file, int line)
+{
+    static int serial;
+    char ep[80];
+    h->rep = tu_socket (ctx, ZMQ_REP, file, line);
+    if (zmq_bind (h->rep, TU_ZAP_ENDPOINT) != 0)
+        tu_fail_errno (file, line, "binding the ZAP handler", errno);
+    snprintf (ep, sizeof ep, "inproc://tu-zap-stop-%d-%d", (int) getpid (),
+              serial++);
+    h->stop_thread = tu_socket (ctx, ZMQ_PAIR, file, line);
+    h->stop_main = tu_socket (ctx, ZMQ_PAIR, file, line);
+    if (zmq_bind (h->stop_thread, ep) != 0
+        || zmq_connect (h->stop_main, ep) != 0)
+        tu_fail_errno (file, line, "the ZAP handler's stop pair", errno);
+    if (pthread_create (&h->thread, NULL, tu_zap_thread, h) != 0)
+        tu_fail (file, line, "pthread_create (ZAP handler)", NULL);
+}
+#define TU_ZAP_START(ctx, h) tu_zap_start ((ctx), (h), __FILE__, __LINE__)
+
+static inline void tu_zap_stop (struct tu_zap_handler *h, const char *file,
+                                int line)
+{
+    tu_send_bytes (h->stop_main, "stop", 4, 0, file, line);
+    if (pthread_join (h->thread, NULL) != 0)
+        tu_fail (file, line, "pthread_join (ZAP handler)", NULL);
+    if (zmq_close (h->rep) != 0 || zmq_close (h->stop_thread) != 0
+        || zmq_close (h->stop_main) != 0)
+        tu_fail_errno (file, line, "closing the ZAP handler", errno);
+    pthread_mutex_destroy (&h->lock);
+}
+#define TU_ZAP_STOP(h) tu_zap_stop ((h), __FILE__, __LINE__)
+
+/* How many requests came so far; the last one into *last if not NULL. */
+static inline int tu_zap_requests (struct tu_zap_handler *h,
+                                   struct tu_zap_request *last)
+{
+    int n;
+    pthread_mutex_lock (&h->lock);
+    n = h->requests;
+    if (last)
+        *last = h->last;
+    pthread_mutex_unlock (&h->lock);
+    return n;
+}
+
+/* ---- SIGALRM, to interrupt blocking calls (EINTR) -------------------------
+ * tu_block_alarms at the start of main blocks SIGALRM in the main thread,
+ * and so in every thread started later (a library's threads inherit the
+ * mask): the signal can land only where a test lets it through.
+ * tu_alarms_start delivers it every 20 ms (repeated, so that one surely
+ * lands while the call under test waits), with a handler that counts and
+ * does not ask for SA_RESTART; with unblock set the main thread lets it
+ * through until tu_alarms_stop. */
+#include <signal.h>
+#include <sys/time.h>
+
+static inline volatile sig_atomic_t *tu_alarm_counter (void)
+{
+    static volatile sig_atomic_t count;
+    return &count;
+}
+
+/* How many SIGALRMs landed since tu_alarms_start. */
+static inline int tu_alarms (void)
+{
+    return (int) *tu_alarm_counter ();
+}
+
+static inline void tu_on_alarm (int sig)
+{
+    (void) sig;
+    (*tu_alarm_counter ())++;
+}
+
+static inline void tu_alarm_mask (int how)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGALRM);
+    if (pthread_sigmask (how, &set, NULL) != 0)
+        tu_fail (__FILE__, __LINE__, "pthread_sigmask (SIGALRM)", NULL);
+}
+
+static inline void tu_block_alarms (void)
+{
+    tu_alarm_mask (SIG_BLOCK);
+}
+
+static inline void tu_alarms_start (int unblock)
+{
+    struct sigaction sa;
+    struct itimerval it;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = tu_on_alarm;
+    sigemptyset (&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART */
+    CHECK_RC (sigaction (SIGALRM, &sa, NULL));
+    *tu_alarm_counter () = 0;
+    memset (&it, 0, sizeof it);
+    it.it_value.tv_usec = 20000;
+    it.it_interval.tv_usec = 20000;
+    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    if (unblock)
+        tu_alarm_mask (SIG_UNBLOCK);
+}
+
+/* Stop the timer and block SIGALRM again. */
+static inline void tu_alarms_stop (void)
+{
+    struct itimerval it;
+    memset (&it, 0, sizeof it);
+    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    tu_alarm_mask (SIG_BLOCK);
+}
+
 #endif
