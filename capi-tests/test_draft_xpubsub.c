@@ -32,24 +32,6 @@ static void send_notification (void *xsub, int subscribe, const char *topic,
     SEND_BYTES (xsub, buf, len + 1, flags);
 }
 
-#define expect_nothing(s)                                                      \
-    do {                                                                       \
-        char nothing_buf_[64];                                                 \
-        CHECK_ERRNO (zmq_recv ((s), nothing_buf_, sizeof nothing_buf_,        \
-                               ZMQ_DONTWAIT),                                  \
-                     EAGAIN);                                                  \
-    } while (0)
-
-static void subscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, topic, strlen (topic)));
-}
-
-static void unsubscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, topic, strlen (topic)));
-}
-
 static int topics_count (void *s)
 {
     int count = -1;
@@ -73,24 +55,24 @@ static void test_manual_last_value (void *ctx)
     CHECK_RC (zmq_connect (sub1, "inproc://draft-xpub-lvc"));
     CHECK_RC (zmq_connect (sub2, "inproc://draft-xpub-lvc"));
 
-    subscribe (sub1, "a");
+    SUBSCRIBE (sub1, "a");
     RECV_SUB (xpub, "a");
-    subscribe (xpub, "a");
+    SUBSCRIBE (xpub, "a");
     SEND_STR (xpub, "a-cached-1", 0);
     RECV_STR (sub1, "a-cached-1");
 
     /* Manual mode: duplicates are passed up. */
-    subscribe (sub2, "a");
+    SUBSCRIBE (sub2, "a");
     RECV_SUB (xpub, "a");
-    subscribe (xpub, "a");
+    SUBSCRIBE (xpub, "a");
     SEND_STR (xpub, "a-cached-2", 0);
     /* After that one message, sends go to every subscriber again. */
     SEND_STR (xpub, "a-live", 0);
     RECV_STR (sub2, "a-cached-2");
     RECV_STR (sub2, "a-live");
     RECV_STR (sub1, "a-live");
-    expect_nothing (sub1);
-    expect_nothing (sub2);
+    EXPECT_NOTHING (sub1);
+    EXPECT_NOTHING (sub2);
 
     CHECK_RC (zmq_close (sub1));
     CHECK_RC (zmq_close (sub2));
@@ -127,7 +109,7 @@ static void test_only_first_subscribe (void *ctx)
     SEND_STR (xpub, "c1", 0);
     SEND_STR (xpub, "m1", 0);
     RECV_STR (xsub, "m1");
-    expect_nothing (xsub);
+    EXPECT_NOTHING (xsub);
 
     /* A subscription in the first frame is processed, and so is one that
      * follows it. */
@@ -185,7 +167,7 @@ static void test_xsub_verbose_unsubscribe (void *ctx)
     /* Even a topic never subscribed. */
     send_notification (xsub, 0, "never", 0);
     RECV_UNSUB (xpub, "never");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     /* The first unsubscription already removed the XSUB from "t" at the
      * XPUB. */
@@ -217,15 +199,15 @@ static void test_topics_count (void *ctx)
     /* Counted locally, at once. (Duplicates are left out on purpose:
      * libzmq counts distinct topics with its default trie but every
      * reference when built with the radix tree, as the DRAFT build is.) */
-    subscribe (sub1, "a");
-    subscribe (sub1, "b");
+    SUBSCRIBE (sub1, "a");
+    SUBSCRIBE (sub1, "b");
     CHECK_EQ (topics_count (sub1), 2);
-    unsubscribe (sub1, "a");
+    UNSUBSCRIBE (sub1, "a");
     CHECK_EQ (topics_count (sub1), 1);
     /* Removing what is not there changes nothing. */
-    unsubscribe (sub1, "zz");
+    UNSUBSCRIBE (sub1, "zz");
     CHECK_EQ (topics_count (sub1), 1);
-    subscribe (sub1, "");
+    SUBSCRIBE (sub1, "");
     CHECK_EQ (topics_count (sub1), 2);
 
     send_notification (xsub, 1, "x", 0);
@@ -244,8 +226,8 @@ static void test_topics_count (void *ctx)
     CHECK_EQ (topics_count (xpub), 2);
 
     /* Another peer with an overlapping topic adds only the new one. */
-    subscribe (sub2, "b");
-    subscribe (sub2, "c");
+    SUBSCRIBE (sub2, "b");
+    SUBSCRIBE (sub2, "c");
     CHECK_RC (zmq_connect (sub2, "inproc://draft-topics-count"));
     RECV_SUB (xpub, "c");
     CHECK_EQ (topics_count (xpub), 3);
@@ -258,8 +240,8 @@ static void test_topics_count (void *ctx)
     /* Unsubscribing removes a topic once no peer holds it. (Not tested: a
      * peer disconnecting. libzmq forgets to lower the count then, which
      * looks like a bug rather than a rule.) */
-    unsubscribe (sub2, "b");
-    unsubscribe (sub2, "c");
+    UNSUBSCRIBE (sub2, "b");
+    UNSUBSCRIBE (sub2, "c");
     RECV_UNSUB (xpub, "c");
     CHECK_EQ (topics_count (xpub), 4);
     CHECK_RC (zmq_close (sub2));

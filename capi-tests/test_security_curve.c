@@ -161,15 +161,6 @@ static void *curve_client (int type, const struct keypair *server,
     return s;
 }
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 /* A key option reads back as `k`'s public or secret key in both forms. */
 static void check_key_option (void *s, int option, const struct keypair *k,
                               int secret)
@@ -189,11 +180,7 @@ static void check_key_option (void *s, int option, const struct keypair *k,
     CHECK_STREQ (z85, secret ? k->secret_z85 : k->public_z85);
 }
 
-static const int watched = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                           | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                           | ZMQ_EVENT_DISCONNECTED;
+static const int watched = TU_HANDSHAKE_EVENTS | ZMQ_EVENT_DISCONNECTED;
 
 /* Receive one frame on the server and check its User-Id: `user`, or none
  * at all when user is NULL. Returns the frame's size. */
@@ -280,10 +267,10 @@ static void test_options (void)
     client = curve_client (ZMQ_DEALER, &server_keys, &client_keys,
                            FORM_BINARY);
 
-    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_CURVE);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_CURVE);
-    CHECK_EQ (get_int (server, ZMQ_CURVE_SERVER), 1);
-    CHECK_EQ (get_int (client, ZMQ_CURVE_SERVER), 0);
+    CHECK_EQ (GET_INT (server, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (GET_INT (server, ZMQ_CURVE_SERVER), 1);
+    CHECK_EQ (GET_INT (client, ZMQ_CURVE_SERVER), 0);
     check_key_option (server, ZMQ_CURVE_SECRETKEY, &server_keys, 1);
     check_key_option (client, ZMQ_CURVE_SERVERKEY, &server_keys, 0);
     check_key_option (client, ZMQ_CURVE_PUBLICKEY, &client_keys, 0);
@@ -321,7 +308,7 @@ static void test_options (void)
 
     /* Setting a server key makes a CURVE server a client. */
     set_key (server, ZMQ_CURVE_SERVERKEY, &other, 0, FORM_Z85);
-    CHECK_EQ (get_int (server, ZMQ_CURVE_SERVER), 0);
+    CHECK_EQ (GET_INT (server, ZMQ_CURVE_SERVER), 0);
     check_key_option (server, ZMQ_CURVE_SERVERKEY, &other, 0);
 
     CHECK_RC (zmq_close (client));
@@ -438,7 +425,6 @@ static void test_refused (void)
     struct keypair server_keys, client_keys, other;
     struct tu_zap_handler h;
     struct tu_zap_request r;
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
@@ -447,7 +433,8 @@ static void test_refused (void)
     new_keypair (&client_keys);
     new_keypair (&other);
     handler_start (&h, other.public_bin);
-    server = curve_server (ZMQ_REP, &server_keys, FORM_Z85_NUL, "curve-domain");
+    server = curve_server (ZMQ_REP, &server_keys, FORM_Z85_NUL,
+                           "curve-domain");
     client = curve_client (ZMQ_REQ, &server_keys, &client_keys, FORM_BINARY);
     server_events = TU_MONITOR (ctx, server, watched);
     client_events = TU_MONITOR (ctx, client, watched);
@@ -455,13 +442,10 @@ static void test_refused (void)
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "let me in", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       ep);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       NULL);
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
     CHECK_EQ (tu_zap_requests (&h, &r), 1);
@@ -488,7 +472,6 @@ static void check_bad_keys (int bad_server_key, int with_handler)
 {
     struct keypair server_keys, client_keys, other;
     struct tu_zap_handler h;
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
@@ -512,10 +495,8 @@ static void check_bad_keys (int bad_server_key, int with_handler)
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "secret", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-    CHECK_STREQ (ev.endpoint, ep);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, ep);
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
     EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
@@ -544,7 +525,6 @@ static void test_bad_keys (void)
 static void test_null_client (void)
 {
     struct keypair server_keys;
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
@@ -558,12 +538,10 @@ static void test_null_client (void)
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "in the clear", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
 

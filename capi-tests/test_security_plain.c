@@ -80,15 +80,6 @@ static void handler_stop (struct tu_zap_handler *h)
     case_end ();
 }
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 /* A string option read back: NUL-terminated, its length counting the
  * NUL. */
 static void check_str_option (void *s, int option, const char *want)
@@ -121,11 +112,7 @@ static void *plain_client (const char *user, const char *password)
     return s;
 }
 
-static const int failures = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                            | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                            | ZMQ_EVENT_DISCONNECTED;
+static const int failures = TU_HANDSHAKE_EVENTS | ZMQ_EVENT_DISCONNECTED;
 
 /* Options: mechanism, server flag, credentials read back. */
 static void test_options (void)
@@ -139,11 +126,11 @@ static void test_options (void)
     client = plain_client ("admin", "password");
     null_sock = TU_SOCKET (ctx, ZMQ_DEALER);
 
-    CHECK_EQ (get_int (null_sock, ZMQ_MECHANISM), ZMQ_NULL);
-    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (server, ZMQ_PLAIN_SERVER), 1);
-    CHECK_EQ (get_int (client, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (null_sock, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (server, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (server, ZMQ_PLAIN_SERVER), 1);
+    CHECK_EQ (GET_INT (client, ZMQ_PLAIN_SERVER), 0);
     check_str_option (client, ZMQ_PLAIN_USERNAME, "admin");
     check_str_option (client, ZMQ_PLAIN_PASSWORD, "password");
     check_str_option (server, ZMQ_PLAIN_USERNAME, "");
@@ -165,25 +152,25 @@ static void test_options (void)
     name[255] = '\0';
     check_str_option (client, ZMQ_PLAIN_USERNAME, name);
     check_str_option (client, ZMQ_PLAIN_PASSWORD, name);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
 
     /* An empty name is refused; NULL with length 0 turns PLAIN off (and
      * leaves the name as it was). */
     CHECK_ERRNO (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, "", 0), EINVAL);
     CHECK_ERRNO (zmq_setsockopt (client, ZMQ_PLAIN_PASSWORD, "", 0), EINVAL);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, NULL, 0));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_NULL);
     check_str_option (client, ZMQ_PLAIN_USERNAME, name);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, "admin", 5));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_PASSWORD, NULL, 0));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_NULL);
 
     /* Setting a user name makes a PLAIN server a client again. */
     CHECK_RC (zmq_setsockopt (server, ZMQ_PLAIN_USERNAME, "u", 1));
-    CHECK_EQ (get_int (server, ZMQ_PLAIN_SERVER), 0);
-    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (server, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (server, ZMQ_MECHANISM), ZMQ_PLAIN);
 
     CHECK_RC (zmq_close (null_sock));
     CHECK_RC (zmq_close (client));
@@ -263,7 +250,6 @@ static void check_refused (const char *user, const char *password)
 {
     struct tu_zap_handler h;
     struct tu_zap_request r;
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
@@ -276,15 +262,12 @@ static void check_refused (const char *user, const char *password)
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "let me in", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_DISCONNECTED);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       ep);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       NULL);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_DISCONNECTED, TU_ANY_VALUE,
+                       NULL);
 
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
@@ -315,7 +298,6 @@ static void test_refused (void)
 /* A PLAIN server with nobody at inproc://zeromq.zap.01. */
 static void check_no_handler (const char *domain)
 {
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *events;
     case_begin ();
@@ -325,10 +307,8 @@ static void check_no_handler (const char *domain)
     BIND_LOOPBACK (server, ep);
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "anyone there?", ZMQ_DONTWAIT);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-    CHECK_EQ (ev.value, EFAULT);
-    CHECK_STREQ (ev.endpoint, ep);
+    EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, EFAULT,
+                       ep);
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
@@ -348,7 +328,6 @@ static void test_no_handler (void)
 static void test_null_client (void)
 {
     struct tu_zap_handler h;
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
@@ -361,13 +340,10 @@ static void test_null_client (void)
     CHECK_RC (zmq_connect (client, ep));
     SEND_STR (client, "no mechanism", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, ep);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);
 
     CHECK (!tu_poll_in (server, 300));
     EXPECT_NOTHING (server);
@@ -382,83 +358,6 @@ static void test_null_client (void)
 
 /* ---- A raw ZMTP peer, for what goes over the wire ---- */
 
-static int raw_connect (const char *endpoint)
-{
-    struct sockaddr_in addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (connect (fd, (struct sockaddr *) &addr, sizeof addr));
-    return fd;
-}
-
-static int raw_listen (char *ep)
-{
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (bind (fd, (struct sockaddr *) &addr, sizeof addr));
-    CHECK_RC (listen (fd, 4));
-    CHECK_RC (getsockname (fd, (struct sockaddr *) &addr, &len));
-    snprintf (ep, TU_ENDPOINT_MAX, "tcp://127.0.0.1:%d",
-              ntohs (addr.sin_port));
-    return fd;
-}
-
-static int raw_accept (int lfd)
-{
-    struct pollfd p;
-    int fd;
-    p.fd = lfd;
-    p.events = POLLIN;
-    p.revents = 0;
-    CHECK_EQ (poll (&p, 1, TU_TIMEOUT_MS), 1);
-    fd = accept (lfd, NULL, NULL);
-    CHECK (fd >= 0);
-    return fd;
-}
-
-static void raw_write (int fd, const void *data, size_t len)
-{
-    const unsigned char *p = (const unsigned char *) data;
-    while (len > 0) {
-        ssize_t n = write (fd, p, len);
-        CHECK (n > 0);
-        p += n;
-        len -= (size_t) n;
-    }
-}
-
-/* Exactly len bytes within TU_TIMEOUT_MS. */
-static void raw_read (int fd, void *buf, size_t len)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p;
-        long long left = deadline - tu_now_ms ();
-        ssize_t n;
-        CHECK (left > 0);
-        p.fd = fd;
-        p.events = POLLIN;
-        p.revents = 0;
-        if (poll (&p, 1, (int) left) != 1)
-            continue;
-        n = read (fd, (unsigned char *) buf + got, len - got);
-        if (n <= 0)
-            tu_fail (__FILE__, __LINE__, "raw read",
-                     "connection closed by the zmq side");
-        got += (size_t) n;
-    }
-}
-
 /* A ZMTP 3.1 greeting for PLAIN with the given as-server flag. */
 static void raw_greeting (int fd, int as_server)
 {
@@ -470,7 +369,7 @@ static void raw_greeting (int fd, int as_server)
     g[11] = 1;
     memcpy (g + 12, "PLAIN", 5);
     g[32] = (unsigned char) as_server;
-    raw_write (fd, g, sizeof g);
+    RAW_WRITE (fd, g, sizeof g);
 }
 
 /* The peer's greeting: a ZMTP 3.x one for PLAIN. */
@@ -478,7 +377,7 @@ static void raw_expect_greeting (int fd)
 {
     unsigned char g[64];
     static const unsigned char mech[20] = "PLAIN";
-    raw_read (fd, g, sizeof g);
+    RAW_READ (fd, g, sizeof g, NULL);
     CHECK_EQ (g[0], 0xff);
     CHECK_EQ (g[9], 0x7f);
     CHECK_EQ (g[10], 3);
@@ -489,10 +388,10 @@ static void raw_expect_greeting (int fd)
 static size_t raw_read_command (int fd, unsigned char *buf, size_t cap)
 {
     unsigned char head[2];
-    raw_read (fd, head, 2);
+    RAW_READ (fd, head, 2, NULL);
     CHECK_EQ (head[0], 0x04);
     CHECK (head[1] <= cap);
-    raw_read (fd, buf, head[1]);
+    RAW_READ (fd, buf, head[1], NULL);
     return head[1];
 }
 
@@ -502,8 +401,8 @@ static void raw_send_command (int fd, const void *body, size_t len)
     CHECK (len <= 255);
     head[0] = 0x04;
     head[1] = (unsigned char) len;
-    raw_write (fd, head, 2);
-    raw_write (fd, body, len);
+    RAW_WRITE (fd, head, 2);
+    RAW_WRITE (fd, body, len);
 }
 
 /* libzmq's PLAIN ERROR for status 400, as it goes on the wire. */
@@ -527,7 +426,7 @@ static void test_error_sent (void)
     handler_start (&h);
     server = plain_server ("global");
     BIND_LOOPBACK (server, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     raw_greeting (fd, 0);
     raw_expect_greeting (fd);
     raw_send_command (fd, hello, sizeof hello);
@@ -552,11 +451,11 @@ static void test_error_received (void)
     int lfd, fd;
 
     case_begin ();
-    lfd = raw_listen (ep);
+    lfd = RAW_LISTEN (ep);
     client = plain_client ("admin", "password");
     events = TU_MONITOR (ctx, client, failures);
     CHECK_RC (zmq_connect (client, ep));
-    fd = raw_accept (lfd);
+    fd = RAW_ACCEPT (lfd);
     raw_greeting (fd, 0); /* libzmq's PLAIN server sends 0 here too */
     raw_expect_greeting (fd);
     n = raw_read_command (fd, body, sizeof body);
@@ -564,10 +463,7 @@ static void test_error_received (void)
     CHECK (memcmp (body, "\5HELLO\5admin\10password", n) == 0);
     raw_send_command (fd, libzmq_plain_error_400,
                       sizeof libzmq_plain_error_400);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK_STREQ (ev.endpoint, ep);
+    EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, ep);
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, &ev);
     close (fd);
     close (lfd);

@@ -26,15 +26,6 @@ static void *ctx;
 /* Zeroed memory that is neither a context nor a socket. */
 static char not_an_object[65536];
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 /* A connected pair of sockets on a fresh inproc name. */
 static void make_pair (int bind_type, int connect_type, void **bound,
                        void **connected)
@@ -56,7 +47,7 @@ static void test_every_classic_type (void)
         if (s == NULL)
             tu_fail_errno (__FILE__, __LINE__, "zmq_socket (classic type)",
                            errno);
-        CHECK_EQ (get_int (s, ZMQ_TYPE), type);
+        CHECK_EQ (GET_INT (s, ZMQ_TYPE), type);
         CHECK_EQ (zmq_close (s), 0);
     }
     CHECK_EQ (ZMQ_PAIR, 0);
@@ -636,8 +627,8 @@ static void test_timeouts (void)
     /* Defaults: wait forever. */
     {
         void *fresh = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
-        CHECK_EQ (get_int (fresh, ZMQ_RCVTIMEO), -1);
-        CHECK_EQ (get_int (fresh, ZMQ_SNDTIMEO), -1);
+        CHECK_EQ (GET_INT (fresh, ZMQ_RCVTIMEO), -1);
+        CHECK_EQ (GET_INT (fresh, ZMQ_SNDTIMEO), -1);
         CHECK_EQ (zmq_close (fresh), 0);
     }
 

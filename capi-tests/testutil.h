@@ -168,6 +168,34 @@ static inline void tu_set_int (void *s, int option, int value,
     tu_set_int ((s), (option), (value), __FILE__, __LINE__,                    \
                 "zmq_setsockopt (" #s ", " #option ", " #value ")")
 
+/* An int option read back; it must come back sizeof (int) long. */
+static inline int tu_get_int (void *s, int option, const char *file,
+                              int line, const char *what)
+{
+    int value = -12345;
+    size_t len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, what, errno);
+    tu_check_eq ((long long) len, (long long) sizeof value, file, line,
+                 "length of an int option");
+    return value;
+}
+#define GET_INT(s, option)                                                     \
+    tu_get_int ((s), (option), __FILE__, __LINE__,                             \
+                "zmq_getsockopt (" #s ", " #option ")")
+
+/* Subscribe (or unsubscribe) a SUB socket to a NUL-terminated topic. */
+static inline void tu_set_bytes (void *s, int option, const char *value,
+                                 const char *file, int line)
+{
+    if (zmq_setsockopt (s, option, value, strlen (value)) != 0)
+        tu_fail_errno (file, line, value, errno);
+}
+#define SUBSCRIBE(s, topic)                                                    \
+    tu_set_bytes ((s), ZMQ_SUBSCRIBE, (topic), __FILE__, __LINE__)
+#define UNSUBSCRIBE(s, topic)                                                  \
+    tu_set_bytes ((s), ZMQ_UNSUBSCRIBE, (topic), __FILE__, __LINE__)
+
 /* Send one frame and check that the whole of it was accepted. */
 static inline void tu_send_bytes (void *s, const void *data, size_t len,
                                   int flags, const char *file, int line)
@@ -323,6 +351,7 @@ static inline int tu_await_not_writable (void *s)
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -395,6 +424,107 @@ static inline int tu_free_tcp_port (void)
     close (fd);
     return port;
 }
+
+/* ---- Plain TCP peers on loopback (for what goes over the wire) ----
+ * A test speaks ZMTP by hand through these; every wait is bounded by
+ * TU_TIMEOUT_MS. */
+static inline int tu_raw_connect (const char *endpoint, const char *file,
+                                  int line)
+{
+    struct sockaddr_in addr;
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        tu_fail_errno (file, line, "socket", errno);
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+        tu_fail_errno (file, line, "connect", errno);
+    return fd;
+}
+#define RAW_CONNECT(endpoint) tu_raw_connect ((endpoint), __FILE__, __LINE__)
+
+/* A listening socket on 127.0.0.1; its tcp endpoint into ep
+ * (TU_ENDPOINT_MAX bytes). */
+static inline int tu_raw_listen (char *ep, const char *file, int line)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        tu_fail_errno (file, line, "socket", errno);
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
+        || listen (fd, 4) != 0
+        || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
+        tu_fail_errno (file, line, "bind/listen/getsockname", errno);
+    snprintf (ep, TU_ENDPOINT_MAX, "tcp://127.0.0.1:%d",
+              ntohs (addr.sin_port));
+    return fd;
+}
+#define RAW_LISTEN(ep) tu_raw_listen ((ep), __FILE__, __LINE__)
+
+static inline int tu_raw_accept (int lfd, const char *file, int line)
+{
+    struct pollfd p;
+    int fd;
+    p.fd = lfd;
+    p.events = POLLIN;
+    p.revents = 0;
+    if (poll (&p, 1, TU_TIMEOUT_MS) != 1)
+        tu_fail (file, line, "raw accept", "no connection came");
+    fd = accept (lfd, NULL, NULL);
+    if (fd < 0)
+        tu_fail_errno (file, line, "accept", errno);
+    return fd;
+}
+#define RAW_ACCEPT(lfd) tu_raw_accept ((lfd), __FILE__, __LINE__)
+
+static inline void tu_raw_write (int fd, const void *data, size_t len,
+                                 const char *file, int line)
+{
+    const unsigned char *p = (const unsigned char *) data;
+    while (len > 0) {
+        ssize_t n = write (fd, p, len);
+        if (n <= 0)
+            tu_fail_errno (file, line, "raw write", errno);
+        p += n;
+        len -= (size_t) n;
+    }
+}
+#define RAW_WRITE(fd, data, len)                                               \
+    tu_raw_write ((fd), (data), (len), __FILE__, __LINE__)
+
+/* Read exactly len bytes; pump (may be NULL) is a zmq socket to keep
+ * calling into while waiting (the reference performs some queued work
+ * only when the application uses the socket). */
+static inline void tu_raw_read (int fd, void *buf, size_t len, void *pump,
+                                const char *file, int line)
+{
+    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
+    size_t got = 0;
+    while (got < len) {
+        struct pollfd p;
+        p.fd = fd;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (tu_now_ms () >= deadline)
+            tu_fail (file, line, "raw read", "timed out");
+        if (poll (&p, 1, 10) == 1) {
+            ssize_t n = read (fd, (unsigned char *) buf + got, len - got);
+            if (n <= 0)
+                tu_fail (file, line, "raw read",
+                         "connection closed by the zmq side");
+            got += (size_t) n;
+        } else if (pump)
+            tu_events (pump);
+    }
+}
+#define RAW_READ(fd, buf, len, pump)                                           \
+    tu_raw_read ((fd), (buf), (len), (pump), __FILE__, __LINE__)
 
 /* 1 if this machine can bind a TCP socket to ::1. */
 static inline int tu_have_ipv6_loopback (void)
@@ -573,6 +703,33 @@ static inline void tu_expect_event_pump (void *reader, int want,
 #define EXPECT_EVENT_PUMP(reader, want, out, pump)                             \
     tu_expect_event_pump ((reader), (want), (out), TU_TIMEOUT_MS, (pump),     \
                           __FILE__, __LINE__)
+
+/* The next event, within TU_TIMEOUT_MS, must be `want` (no skipping),
+ * with the given value unless that is TU_ANY_VALUE, and on endpoint
+ * unless that is NULL. */
+#define TU_ANY_VALUE (-1LL)
+static inline void tu_expect_next_event (void *reader, int want,
+                                         long long value,
+                                         const char *endpoint,
+                                         const char *file, int line)
+{
+    struct tu_event ev;
+    if (!tu_next_event (reader, &ev, TU_TIMEOUT_MS))
+        tu_fail (file, line, "next monitor event", "none came");
+    tu_check_eq (ev.event, want, file, line, "next monitor event");
+    if (value != TU_ANY_VALUE)
+        tu_check_eq (ev.value, value, file, line, "its value");
+    if (endpoint != NULL)
+        tu_check_streq (ev.endpoint, endpoint, file, line, "its endpoint");
+}
+#define EXPECT_NEXT_EVENT(reader, want, value, endpoint)                       \
+    tu_expect_next_event ((reader), (want), (value), (endpoint), __FILE__,    \
+                          __LINE__)
+
+/* Every handshake outcome a monitor reports. */
+#define TU_HANDSHAKE_EVENTS                                                    \
+    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL    \
+     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 /* ---- Patterned payloads, for large messages ---- */
 static inline void tu_fill (void *buf, size_t len, unsigned seed)
