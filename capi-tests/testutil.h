@@ -279,6 +279,15 @@ static inline int tu_poll_in (void *s, long timeout_ms)
                      EAGAIN);                                                  \
     } while (0)
 
+/* Nothing arrives on s for ms milliseconds, and then a non-blocking
+ * receive still gives EAGAIN: the check that something never got through
+ * (as after a failed handshake). */
+#define EXPECT_NOTHING_WITHIN(s, ms)                                           \
+    do {                                                                       \
+        CHECK (!tu_poll_in ((s), (ms)));                                       \
+        EXPECT_NOTHING (s);                                                    \
+    } while (0)
+
 /* The last frame received on s was (CHECK_MORE) or was not (CHECK_LAST)
  * followed by more frames of the same message. */
 #define CHECK_MORE(s) CHECK_EQ (tu_rcvmore (s), 1)
@@ -332,6 +341,41 @@ static inline long long tu_now_ms (void)
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* zmq_stopwatch_stop (watch) must say at least ms milliseconds went by
+ * (less 2 ms of slack for clocks read at millisecond grain), and less than
+ * 5 s. */
+static inline void tu_check_elapsed (void *watch, long ms, const char *file,
+                                     int line)
+{
+    unsigned long us = zmq_stopwatch_stop (watch);
+    char detail[96];
+    snprintf (detail, sizeof detail, "returned after %lu us, wanted %ld ms",
+              us, ms);
+    if (us + 2000 < (unsigned long) ms * 1000)
+        tu_fail (file, line, "waited long enough", detail);
+    if (us >= 5000000UL)
+        tu_fail (file, line, "waited less than 5 s", detail);
+}
+#define CHECK_ELAPSED_AT_LEAST(watch, ms)                                      \
+    tu_check_elapsed ((watch), (ms), __FILE__, __LINE__)
+
+/* Send a short message each way between two connected sockets that can
+ * both send and receive (PAIR, DEALER): a two-frame "ping" / "" one way,
+ * "pong" back. */
+static inline void tu_bounce (void *a, void *b, const char *file, int line)
+{
+    tu_send_bytes (a, "ping", 4, ZMQ_SNDMORE, file, line);
+    tu_send_bytes (a, "", 0, 0, file, line);
+    tu_recv_expect (b, "ping", 4, file, line);
+    tu_check_eq (tu_rcvmore (b), 1, file, line, "more after \"ping\"");
+    tu_recv_expect (b, "", 0, file, line);
+    tu_check_eq (tu_rcvmore (b), 0, file, line, "last frame");
+    tu_send_bytes (b, "pong", 4, 0, file, line);
+    tu_recv_expect (a, "pong", 4, file, line);
+    tu_check_eq (tu_rcvmore (a), 0, file, line, "last frame");
+}
+#define BOUNCE(a, b) tu_bounce ((a), (b), __FILE__, __LINE__)
 
 /* Wait (polling, at most TU_TIMEOUT_MS) until s stops being writable, as
  * when its last peer has gone away. Returns 1 if it did, 0 on timeout. */
@@ -389,6 +433,22 @@ static inline void tu_bind_any (void *s, const char *spec, char *buf,
     tu_bind_any ((s), (spec), (buf), __FILE__, __LINE__)
 #define BIND_LOOPBACK(s, buf)                                                  \
     tu_bind_any ((s), "tcp://127.0.0.1:*", (buf), __FILE__, __LINE__)
+
+/* Bind s to endpoint, which a just-closed socket held: its listener may
+ * still be closing in the background, so EADDRINUSE is retried for a
+ * bounded time. */
+static inline void tu_rebind (void *s, const char *endpoint,
+                              const char *file, int line)
+{
+    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
+    int rc;
+    while ((rc = zmq_bind (s, endpoint)) == -1 && errno == EADDRINUSE
+           && tu_now_ms () < deadline)
+        tu_poll_in (s, 5); /* nothing to read: a 5 ms pause */
+    if (rc == -1)
+        tu_fail_errno (file, line, endpoint, errno);
+}
+#define REBIND(s, endpoint) tu_rebind ((s), (endpoint), __FILE__, __LINE__)
 
 /* The port number at the end of a tcp endpoint string, or -1. */
 static inline int tu_endpoint_port (const char *endpoint)
