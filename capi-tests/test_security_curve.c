@@ -339,9 +339,7 @@ static void check_round_trips (enum key_form server_form,
     server = curve_server (ZMQ_REP, &server_keys, server_form,
                            zap ? "curve-domain" : NULL);
     client = curve_client (ZMQ_REQ, &server_keys, &client_keys, client_form);
-    events = TU_MONITOR (ctx, server, watched);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, watched, &events, NULL, ep);
 
     /* Small requests and replies. */
     for (i = 0; i < 3; i++) {
@@ -402,9 +400,7 @@ static void check_round_trips (enum key_form server_form,
     }
     EXPECT_NO_EVENT (events, ZMQ_EVENT_DISCONNECTED, 50);
 
-    CLOSE_MONITOR (server, events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, events, NULL);
     if (zap == 2)
         TU_ZAP_STOP (&h);
     case_end ();
@@ -436,10 +432,8 @@ static void test_refused (void)
     server = curve_server (ZMQ_REP, &server_keys, FORM_Z85_NUL,
                            "curve-domain");
     client = curve_client (ZMQ_REQ, &server_keys, &client_keys, FORM_BINARY);
-    server_events = TU_MONITOR (ctx, server, watched);
-    client_events = TU_MONITOR (ctx, client, watched);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "let me in", ZMQ_DONTWAIT);
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
@@ -455,10 +449,7 @@ static void test_refused (void)
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     CHECK_EQ (tu_zap_requests (&h, NULL), 1);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     TU_ZAP_STOP (&h);
     case_end ();
 }
@@ -488,10 +479,8 @@ static void check_bad_keys (int bad_server_key, int with_handler)
     set_key (client, ZMQ_CURVE_PUBLICKEY, &client_keys, 0, FORM_Z85_NUL);
     set_key (client, ZMQ_CURVE_SECRETKEY,
              bad_server_key ? &client_keys : &other, 1, FORM_Z85_NUL);
-    server_events = TU_MONITOR (ctx, server, watched);
-    client_events = TU_MONITOR (ctx, client, watched);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "secret", ZMQ_DONTWAIT);
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
@@ -502,10 +491,7 @@ static void check_bad_keys (int bad_server_key, int with_handler)
     if (with_handler)
         CHECK_EQ (tu_zap_requests (&h, NULL), 0);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     if (with_handler)
         TU_ZAP_STOP (&h);
     case_end ();
@@ -530,10 +516,8 @@ static void test_null_client (void)
     new_keypair (&server_keys);
     server = curve_server (ZMQ_DEALER, &server_keys, FORM_BINARY, NULL);
     client = TU_SOCKET (ctx, ZMQ_DEALER);
-    server_events = TU_MONITOR (ctx, server, watched);
-    client_events = TU_MONITOR (ctx, client, watched);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "in the clear", ZMQ_DONTWAIT);
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
@@ -542,10 +526,7 @@ static void test_null_client (void)
                        ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);
     EXPECT_NOTHING_WITHIN (server, 300);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     case_end ();
 }
 

@@ -190,9 +190,7 @@ static void test_accepted (void)
     handler_start (&h);
     server = plain_server ("global");
     client = plain_client ("admin", "password");
-    events = TU_MONITOR (ctx, server, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &events, NULL, ep);
 
     SEND_STR (client, "hello plain", 0);
     CHECK_RC (zmq_msg_init (&msg));
@@ -239,9 +237,7 @@ static void test_accepted (void)
     CHECK_EQ (tu_zap_requests (&h, NULL), 1);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_DISCONNECTED, 100);
 
-    CLOSE_MONITOR (server, events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, events, NULL);
     handler_stop (&h);
 }
 
@@ -256,10 +252,8 @@ static void check_refused (const char *user, const char *password)
     handler_start (&h);
     server = plain_server ("global");
     client = plain_client (user, password);
-    server_events = TU_MONITOR (ctx, server, failures);
-    client_events = TU_MONITOR (ctx, client, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "let me in", ZMQ_DONTWAIT);
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
@@ -280,10 +274,7 @@ static void check_refused (const char *user, const char *password)
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 100);
     CHECK_EQ (tu_zap_requests (&h, NULL), 1);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     handler_stop (&h);
 }
 
@@ -302,17 +293,13 @@ static void check_no_handler (const char *domain)
     case_begin ();
     server = plain_server (domain);
     client = plain_client ("admin", "password");
-    events = TU_MONITOR (ctx, server, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &events, NULL, ep);
     SEND_STR (client, "anyone there?", ZMQ_DONTWAIT);
     EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, EFAULT,
                        ep);
     EXPECT_NOTHING_WITHIN (server, 300);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
-    CLOSE_MONITOR (server, events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, events, NULL);
     case_end ();
 }
 
@@ -332,10 +319,8 @@ static void test_null_client (void)
     handler_start (&h);
     server = plain_server ("global");
     client = TU_SOCKET (ctx, ZMQ_DEALER);
-    server_events = TU_MONITOR (ctx, server, failures);
-    client_events = TU_MONITOR (ctx, client, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "no mechanism", ZMQ_DONTWAIT);
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
@@ -346,10 +331,7 @@ static void test_null_client (void)
     EXPECT_NOTHING_WITHIN (server, 300);
     CHECK_EQ (tu_zap_requests (&h, NULL), 0);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     handler_stop (&h);
 }
 

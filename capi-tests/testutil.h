@@ -250,18 +250,25 @@ static inline int tu_rcvmore (void *s)
     return more;
 }
 
-/* 1 if s becomes readable within timeout_ms, else 0. */
-static inline int tu_poll_in (void *s, long timeout_ms)
+/* 1 if s becomes ready for `events` (ZMQ_POLLIN or ZMQ_POLLOUT) within
+ * timeout_ms, else 0. */
+static inline int tu_poll_one (void *s, short events, long timeout_ms)
 {
     zmq_pollitem_t item;
     int rc;
     memset (&item, 0, sizeof item);
     item.socket = s;
-    item.events = ZMQ_POLLIN;
+    item.events = events;
     rc = zmq_poll (&item, 1, timeout_ms);
     if (rc == -1)
         tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
-    return rc == 1 && (item.revents & ZMQ_POLLIN) != 0;
+    return rc == 1 && (item.revents & events) != 0;
+}
+
+/* 1 if s becomes readable within timeout_ms, else 0. */
+static inline int tu_poll_in (void *s, long timeout_ms)
+{
+    return tu_poll_one (s, ZMQ_POLLIN, timeout_ms);
 }
 
 
@@ -322,15 +329,7 @@ static inline int tu_events (void *s)
 /* 1 if s becomes writable within timeout_ms, else 0. */
 static inline int tu_poll_out (void *s, long timeout_ms)
 {
-    zmq_pollitem_t item;
-    int rc;
-    memset (&item, 0, sizeof item);
-    item.socket = s;
-    item.events = ZMQ_POLLOUT;
-    rc = zmq_poll (&item, 1, timeout_ms);
-    if (rc == -1)
-        tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
-    return rc == 1 && (item.revents & ZMQ_POLLOUT) != 0;
+    return tu_poll_one (s, ZMQ_POLLOUT, timeout_ms);
 }
 
 /* Milliseconds on a monotonic clock (libc only, so the helpers below do
@@ -680,6 +679,44 @@ static inline void tu_close_monitor (void *s, void *reader, const char *file,
 }
 #define CLOSE_MONITOR(s, reader)                                               \
     tu_close_monitor ((s), (reader), __FILE__, __LINE__)
+
+/* For handshake tests: monitor server and client for events (into
+ * *server_events and *client_events; client_events NULL: the client is not
+ * watched), bind the server to a loopback port (its endpoint into ep) and
+ * connect the client. CLOSE_WATCHED undoes it all. */
+static inline void tu_watch_and_connect (void *ctx, void *server,
+                                         void *client, int events,
+                                         void **server_events,
+                                         void **client_events, char *ep,
+                                         const char *file, int line)
+{
+    *server_events = tu_monitor (ctx, server, events, file, line);
+    if (client_events)
+        *client_events = tu_monitor (ctx, client, events, file, line);
+    tu_bind_any (server, "tcp://127.0.0.1:*", ep, file, line);
+    if (zmq_connect (client, ep) != 0)
+        tu_fail_errno (file, line, "zmq_connect", errno);
+}
+#define WATCH_AND_CONNECT(ctx, server, client, events, server_events,          \
+                          client_events, ep)                                   \
+    tu_watch_and_connect ((ctx), (server), (client), (events),                \
+                          (server_events), (client_events), (ep), __FILE__,   \
+                          __LINE__)
+
+static inline void tu_close_watched (void *server, void *client,
+                                     void *server_events,
+                                     void *client_events, const char *file,
+                                     int line)
+{
+    tu_close_monitor (server, server_events, file, line);
+    if (client_events)
+        tu_close_monitor (client, client_events, file, line);
+    if (zmq_close (client) != 0 || zmq_close (server) != 0)
+        tu_fail_errno (file, line, "zmq_close", errno);
+}
+#define CLOSE_WATCHED(server, client, server_events, client_events)            \
+    tu_close_watched ((server), (client), (server_events), (client_events),   \
+                      __FILE__, __LINE__)
 
 /* Next event within timeout_ms: 1 and *ev filled, or 0 if none came. */
 static inline int tu_next_event (void *reader, struct tu_event *ev,
