@@ -13,34 +13,18 @@
  */
 #include "testutil.h"
 
-/* Receive a (un)subscription notification: one frame, flag byte + topic,
- * with no more frames after it. */
-static void recv_notification (void *xpub, int subscribe, const char *topic,
-                               const char *file, int line)
-{
-    char buf[256];
-    size_t len = strlen (topic);
-    CHECK (len + 1 <= sizeof buf);
-    buf[0] = subscribe ? 1 : 0;
-    memcpy (buf + 1, topic, len);
-    tu_recv_expect (xpub, buf, len + 1, file, line);
-    if (tu_rcvmore (xpub))
-        tu_fail (file, line, "notification has ZMQ_RCVMORE set", NULL);
-}
-#define RECV_SUB(s, topic) recv_notification ((s), 1, (topic), __FILE__, __LINE__)
+/* Receive a (un)subscription notification, with no more frames after
+ * it. */
+#define RECV_SUB(s, topic)                                                     \
+    do {                                                                       \
+        RECV_NOTIFICATION ((s), 1, (topic));                                   \
+        CHECK_LAST (s);                                                        \
+    } while (0)
 #define RECV_UNSUB(s, topic)                                                   \
-    recv_notification ((s), 0, (topic), __FILE__, __LINE__)
-
-/* Send a subscription message on an XSUB. */
-static void send_notification (void *xsub, int subscribe, const char *topic)
-{
-    char buf[256];
-    size_t len = strlen (topic);
-    CHECK (len + 1 <= sizeof buf);
-    buf[0] = subscribe ? 1 : 0;
-    memcpy (buf + 1, topic, len);
-    SEND_BYTES (xsub, buf, len + 1, 0);
-}
+    do {                                                                       \
+        RECV_NOTIFICATION ((s), 0, (topic));                                   \
+        CHECK_LAST (s);                                                        \
+    } while (0)
 
 /* Receive n unsubscriptions in any order; topics[] lists what must come. */
 static void recv_unsubs_any_order (void *xpub, const char *const *topics,
@@ -107,7 +91,7 @@ static void test_subscriptions_from_xsub (void *ctx)
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-from-xsub"));
     CHECK_RC (zmq_connect (xsub, "inproc://xpub-from-xsub"));
 
-    send_notification (xsub, 1, "t");
+    SEND_NOTIFICATION (xsub, 1, "t", 0);
     RECV_SUB (xpub, "t");
     /* The XSUB filters nothing itself; the XPUB sends only matches. */
     SEND_STR (xpub, "u1", 0);
@@ -117,22 +101,22 @@ static void test_subscriptions_from_xsub (void *ctx)
 
     /* An XSUB counts its own subscriptions: a duplicate is passed on (the
      * XPUB drops it), and only the last matching unsubscription is. */
-    send_notification (xsub, 1, "t");
-    send_notification (xsub, 0, "t");
-    send_notification (xsub, 1, "m1");
+    SEND_NOTIFICATION (xsub, 1, "t", 0);
+    SEND_NOTIFICATION (xsub, 0, "t", 0);
+    SEND_NOTIFICATION (xsub, 1, "m1", 0);
     RECV_SUB (xpub, "m1");
-    send_notification (xsub, 0, "t");
+    SEND_NOTIFICATION (xsub, 0, "t", 0);
     RECV_UNSUB (xpub, "t");
 
     /* Unsubscribing from a topic never subscribed is not passed on. */
-    send_notification (xsub, 0, "never");
-    send_notification (xsub, 1, "m2");
+    SEND_NOTIFICATION (xsub, 0, "never", 0);
+    SEND_NOTIFICATION (xsub, 1, "m2", 0);
     RECV_SUB (xpub, "m2");
 
     /* The empty subscription is the single byte 1. */
-    send_notification (xsub, 1, "");
+    SEND_NOTIFICATION (xsub, 1, "", 0);
     RECV_SUB (xpub, "");
-    send_notification (xsub, 0, "");
+    SEND_NOTIFICATION (xsub, 0, "", 0);
     RECV_UNSUB (xpub, "");
     EXPECT_NOTHING (xpub);
 
@@ -330,7 +314,7 @@ static void run_close (void *ctx, const char *endpoint, int option)
     RECV_SUB (xpub, "n");
 
     /* An XSUB going away counts the same way. */
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
     CHECK_RC (zmq_close (xsub));
     RECV_UNSUB (xpub, "x");
@@ -378,7 +362,7 @@ static void test_manual (void *ctx)
     RECV_SUB (xpub, "a");
 
     /* The application may grant a different topic than was asked for. */
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
     SUBSCRIBE (xpub, "y");
     SEND_STR (xpub, "x1", 0);
@@ -388,10 +372,10 @@ static void test_manual (void *ctx)
 
     /* Unsubscriptions are passed up whether or not anything was granted,
      * and ZMQ_UNSUBSCRIBE on the XPUB takes a grant back. */
-    send_notification (xsub, 0, "x");
+    SEND_NOTIFICATION (xsub, 0, "x", 0);
     RECV_UNSUB (xpub, "x");
     UNSUBSCRIBE (xpub, "y");
-    send_notification (xsub, 1, "z");
+    SEND_NOTIFICATION (xsub, 1, "z", 0);
     RECV_SUB (xpub, "z");
     SUBSCRIBE (xpub, "z");
     SEND_STR (xpub, "y2", 0);
@@ -444,7 +428,7 @@ static void test_welcome_msg (void *ctx)
     CHECK_RC (zmq_setsockopt (xpub, ZMQ_XPUB_WELCOME_MSG, NULL, 0));
     void *xsub2 = TU_SOCKET (ctx, ZMQ_XSUB);
     CHECK_RC (zmq_connect (xsub2, "inproc://xpub-welcome"));
-    send_notification (xsub2, 1, "");
+    SEND_NOTIFICATION (xsub2, 1, "", 0);
     RECV_SUB (xpub, "");
     SEND_STR (xpub, "first", 0);
     RECV_STR (xsub2, "first");
@@ -529,7 +513,7 @@ static void test_invert_matching_xpub (void *ctx)
     CHECK_RC (zmq_connect (xsub, "inproc://xpub-invert"));
     CHECK_RC (zmq_connect (bare, "inproc://xpub-invert"));
 
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
     SEND_STR (xpub, "x1", 0);
     SEND_STR (xpub, "y1", 0);

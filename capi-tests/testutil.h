@@ -184,6 +184,33 @@ static inline int tu_get_int (void *s, int option, const char *file,
     tu_get_int ((s), (option), __FILE__, __LINE__,                             \
                 "zmq_getsockopt (" #s ", " #option ")")
 
+/* A boolean int option: 0 by default, reads back 1 once set to 1, and
+ * refuses 2 and -1 with EINVAL. */
+static inline void tu_check_bool_option (void *s, int option,
+                                         const char *file, int line)
+{
+    int value = -1;
+    size_t len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, "zmq_getsockopt", errno);
+    tu_check_eq (value, 0, file, line, "default");
+    tu_set_int (s, option, 1, file, line, "zmq_setsockopt (1)");
+    len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, "zmq_getsockopt", errno);
+    tu_check_eq (value, 1, file, line, "value once set to 1");
+    for (value = 2; value >= -1; value -= 3) {
+        int rc;
+        errno = 0;
+        rc = zmq_setsockopt (s, option, &value, sizeof value);
+        tu_check_errno (rc, errno, EINVAL, file, line,
+                        value == 2 ? "zmq_setsockopt (2)"
+                                   : "zmq_setsockopt (-1)");
+    }
+}
+#define CHECK_BOOL_OPTION(s, option)                                           \
+    tu_check_bool_option ((s), (option), __FILE__, __LINE__)
+
 /* Subscribe (or unsubscribe) a SUB socket to a NUL-terminated topic. */
 static inline void tu_set_bytes (void *s, int option, const char *value,
                                  const char *file, int line)
@@ -238,6 +265,43 @@ static inline void tu_recv_expect (void *s, const void *data, size_t len,
     tu_recv_expect ((s), (data), (len), __FILE__, __LINE__)
 #define RECV_STR(s, str)                                                       \
     tu_recv_expect ((s), (str), strlen (str), __FILE__, __LINE__)
+
+/* ---- (Un)subscription messages of XPUB/XSUB: one frame, a flag byte
+ * (1 subscribe, 0 unsubscribe) then the topic ---- */
+static inline size_t tu_subscription (char *buf, size_t cap, int subscribe,
+                                      const char *topic, const char *file,
+                                      int line)
+{
+    size_t len = strlen (topic);
+    if (len + 1 > cap)
+        tu_fail (file, line, "subscription message", "topic too long");
+    buf[0] = subscribe ? 1 : 0;
+    memcpy (buf + 1, topic, len);
+    return len + 1;
+}
+
+static inline void tu_send_subscription (void *xsub, int subscribe,
+                                         const char *topic, int flags,
+                                         const char *file, int line)
+{
+    char buf[256];
+    size_t n = tu_subscription (buf, sizeof buf, subscribe, topic, file, line);
+    tu_send_bytes (xsub, buf, n, flags, file, line);
+}
+#define SEND_NOTIFICATION(xsub, subscribe, topic, flags)                       \
+    tu_send_subscription ((xsub), (subscribe), (topic), (flags), __FILE__,    \
+                          __LINE__)
+
+static inline void tu_recv_subscription (void *xpub, int subscribe,
+                                         const char *topic, const char *file,
+                                         int line)
+{
+    char buf[256];
+    size_t n = tu_subscription (buf, sizeof buf, subscribe, topic, file, line);
+    tu_recv_expect (xpub, buf, n, file, line);
+}
+#define RECV_NOTIFICATION(xpub, subscribe, topic)                              \
+    tu_recv_subscription ((xpub), (subscribe), (topic), __FILE__, __LINE__)
 
 /* ZMQ_RCVMORE of the last frame received on s. */
 static inline int tu_rcvmore (void *s)
