@@ -527,6 +527,21 @@ static inline int tu_endpoint_port (const char *endpoint)
     return (int) port;
 }
 
+/* A new TCP socket, and in *addr 127.0.0.1 with the given port (0: the
+ * kernel picks one on bind). */
+static inline int tu_loopback_socket (struct sockaddr_in *addr, int port,
+                                      const char *file, int line)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        tu_fail_errno (file, line, "socket", errno);
+    memset (addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons ((uint16_t) port);
+    addr->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    return fd;
+}
+
 /* A loopback TCP port that was free a moment ago: the kernel picks it for
  * a plain socket, which is closed again at once (nothing listens or
  * connects on it, so the port is immediately reusable). */
@@ -534,12 +549,7 @@ static inline int tu_free_tcp_port (void)
 {
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0), port;
-    if (fd < 0)
-        tu_fail_errno (__FILE__, __LINE__, "socket", errno);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = tu_loopback_socket (&addr, 0, __FILE__, __LINE__), port;
     if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
         || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
         tu_fail_errno (__FILE__, __LINE__, "bind/getsockname", errno);
@@ -555,13 +565,8 @@ static inline int tu_raw_connect (const char *endpoint, const char *file,
                                   int line)
 {
     struct sockaddr_in addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        tu_fail_errno (file, line, "socket", errno);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = tu_loopback_socket (&addr, tu_endpoint_port (endpoint), file,
+                                 line);
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
         tu_fail_errno (file, line, "connect", errno);
     return fd;
@@ -574,12 +579,7 @@ static inline int tu_raw_listen (char *ep, const char *file, int line)
 {
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        tu_fail_errno (file, line, "socket", errno);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = tu_loopback_socket (&addr, 0, file, line);
     if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
         || listen (fd, 4) != 0
         || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
