@@ -32,20 +32,7 @@ static void send_numbered (void *s, const char *prefix, int n)
 static void test_option (void *ctx)
 {
     void *s = TU_SOCKET (ctx, ZMQ_PULL);
-    int value = -1;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, ZMQ_CONFLATE, &value, &len));
-    CHECK_EQ (value, 0);
-    TU_SET_INT (s, ZMQ_CONFLATE, 1);
-    len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, ZMQ_CONFLATE, &value, &len));
-    CHECK_EQ (value, 1);
-    value = 2;
-    CHECK_ERRNO (zmq_setsockopt (s, ZMQ_CONFLATE, &value, sizeof value),
-                 EINVAL);
-    value = -1;
-    CHECK_ERRNO (zmq_setsockopt (s, ZMQ_CONFLATE, &value, sizeof value),
-                 EINVAL);
+    CHECK_BOOL_OPTION (s, ZMQ_CONFLATE);
     CHECK_RC (zmq_close (s));
 }
 

@@ -30,13 +30,6 @@ static void make_pair (const char *ep, int bind_type, int connect_type,
     CHECK_RC (zmq_connect (*connected, ep));
 }
 
-static void check_elapsed_at_least (void *watch, long ms)
-{
-    unsigned long us = zmq_stopwatch_stop (watch);
-    CHECK (us + 2000 >= (unsigned long) ms * 1000);
-    CHECK (us < 5000000UL);
-}
-
 static void test_new_destroy (void)
 {
     void *poller = CHECK_PTR (zmq_poller_new ());
@@ -125,7 +118,7 @@ static void test_wait (void)
     CHECK_EQ (event.fd, -1);
     watch = zmq_stopwatch_start ();
     CHECK_ERRNO (zmq_poller_wait (poller, &event, 150), EAGAIN);
-    check_elapsed_at_least (watch, 150);
+    CHECK_ELAPSED_AT_LEAST (watch, 150);
 
     /* A socket event carries the socket and the user data. */
     SEND_STR (out, "m", 0);
@@ -216,7 +209,7 @@ static void test_empty_poller (void)
     CHECK_ERRNO (zmq_poller_wait (poller, &event, 0), EAGAIN);
     watch = zmq_stopwatch_start ();
     CHECK_ERRNO (zmq_poller_wait (poller, &event, 100), EAGAIN);
-    check_elapsed_at_least (watch, 100);
+    CHECK_ELAPSED_AT_LEAST (watch, 100);
     /* Waiting forever on nothing is refused. */
     CHECK_ERRNO (zmq_poller_wait (poller, &event, -1), EFAULT);
     CHECK_EQ (zmq_poller_destroy (&poller), 0);
@@ -267,22 +260,12 @@ static void test_infinite_wait (void)
     CHECK_EQ (zmq_close (out), 0);
 }
 
-static volatile sig_atomic_t alarms;
-
-static void on_alarm (int sig)
-{
-    (void) sig;
-    alarms++;
-}
-
 /* SIGALRM stays blocked in this thread; only the mask zmq_ppoll installs
  * for the wait lets it through. */
 static void test_ppoll_sigmask (void)
 {
     void *in, *out;
     zmq_pollitem_t item;
-    struct sigaction sa;
-    struct itimerval it;
     sigset_t unblock_all;
     void *watch;
     make_pair ("inproc://poller-ppoll", ZMQ_PULL, ZMQ_PUSH, &in, &out);
@@ -297,40 +280,27 @@ static void test_ppoll_sigmask (void)
     CHECK_EQ (item.revents, ZMQ_POLLIN);
     RECV_STR (in, "x");
 
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset (&sa.sa_mask);
-    CHECK_RC (sigaction (SIGALRM, &sa, NULL));
-    memset (&it, 0, sizeof it);
-    it.it_value.tv_usec = 20000;
-    it.it_interval.tv_usec = 20000;
-    alarms = 0;
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    tu_alarms_start (0);
 
     /* Blocked: the signal stays pending and the wait runs its course. */
     watch = zmq_stopwatch_start ();
     CHECK_EQ (zmq_poll (&item, 1, 150), 0);
-    check_elapsed_at_least (watch, 150);
-    CHECK_EQ (alarms, 0);
+    CHECK_ELAPSED_AT_LEAST (watch, 150);
+    CHECK_EQ (tu_alarms (), 0);
 
     /* Unblocked by the mask for the duration of the call: EINTR. */
     sigemptyset (&unblock_all);
     CHECK_ERRNO (zmq_ppoll (&item, 1, 5000, &unblock_all), EINTR);
-    CHECK (alarms > 0);
+    CHECK (tu_alarms () > 0);
 
-    memset (&it, 0, sizeof it);
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    tu_alarms_stop ();
     CHECK_EQ (zmq_close (in), 0);
     CHECK_EQ (zmq_close (out), 0);
 }
 
 int main (void)
 {
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-
+    tu_block_alarms ();
     ctx = CHECK_PTR (zmq_ctx_new ());
     test_new_destroy ();
     test_registration ();

@@ -36,15 +36,6 @@
 
 static void *ctx;
 
-static int get_int (void *s, int option)
-{
-    int v = -1;
-    size_t len = sizeof v;
-    CHECK_RC (zmq_getsockopt (s, option, &v, &len));
-    CHECK_EQ (len, sizeof v);
-    return v;
-}
-
 /* Sends one frame to the peer with routing id `id`. */
 static int send_to (void *s, uint32_t id, const char *str)
 {
@@ -87,8 +78,8 @@ static void test_types (void)
         void *s = TU_SOCKET (ctx, types[i]);
         int fd;
         size_t len = sizeof fd;
-        CHECK_EQ (get_int (s, ZMQ_TYPE), types[i]);
-        CHECK_EQ (get_int (s, ZMQ_THREAD_SAFE), 1);
+        CHECK_EQ (GET_INT (s, ZMQ_TYPE), types[i]);
+        CHECK_EQ (GET_INT (s, ZMQ_THREAD_SAFE), 1);
         /* Thread-safe sockets are polled with zmq_poller, not ZMQ_FD. */
         CHECK_ERRNO (zmq_getsockopt (s, ZMQ_FD, &fd, &len), EINVAL);
         CHECK_ERRNO (zmq_send (s, "x", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT),
@@ -100,7 +91,7 @@ static void test_types (void)
     /* A classic type stays what it was. */
     {
         void *pair = TU_SOCKET (ctx, ZMQ_PAIR);
-        CHECK_EQ (get_int (pair, ZMQ_THREAD_SAFE), 0);
+        CHECK_EQ (GET_INT (pair, ZMQ_THREAD_SAFE), 0);
         CHECK_RC (zmq_close (pair));
     }
 }
@@ -534,7 +525,7 @@ static void test_dgram (void)
     snprintf (ep_a, sizeof ep_a, "udp://127.0.0.1:%d", port_a);
     snprintf (ep_b, sizeof ep_b, "udp://127.0.0.1:%d", port_b);
     snprintf (addr_b, sizeof addr_b, "127.0.0.1:%d", port_b);
-    CHECK_EQ (get_int (a, ZMQ_THREAD_SAFE), 0);
+    CHECK_EQ (GET_INT (a, ZMQ_THREAD_SAFE), 0);
     CHECK_RC (zmq_bind (a, ep_a));
     CHECK_RC (zmq_bind (b, ep_b));
     /* Only (address, body) pairs. */

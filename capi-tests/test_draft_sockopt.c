@@ -10,15 +10,6 @@ static void *ctx;
 
 #define ARRAY_LEN(a) (sizeof (a) / sizeof ((a)[0]))
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 static int set_int (void *s, int option, int value)
 {
     return zmq_setsockopt (s, option, &value, sizeof value);
@@ -29,30 +20,30 @@ static void test_int_options (void)
     void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_DEALER));
     int64_t wide = 1;
 
-    CHECK_EQ (get_int (s, ZMQ_IN_BATCH_SIZE), 8192);
-    CHECK_EQ (get_int (s, ZMQ_OUT_BATCH_SIZE), 8192);
+    CHECK_EQ (GET_INT (s, ZMQ_IN_BATCH_SIZE), 8192);
+    CHECK_EQ (GET_INT (s, ZMQ_OUT_BATCH_SIZE), 8192);
     CHECK_RC (set_int (s, ZMQ_IN_BATCH_SIZE, 1));
-    CHECK_EQ (get_int (s, ZMQ_IN_BATCH_SIZE), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_IN_BATCH_SIZE), 1);
     CHECK_RC (set_int (s, ZMQ_OUT_BATCH_SIZE, 65536));
-    CHECK_EQ (get_int (s, ZMQ_OUT_BATCH_SIZE), 65536);
+    CHECK_EQ (GET_INT (s, ZMQ_OUT_BATCH_SIZE), 65536);
     CHECK_ERRNO (set_int (s, ZMQ_IN_BATCH_SIZE, 0), EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_OUT_BATCH_SIZE, -1), EINVAL);
 
-    CHECK_EQ (get_int (s, ZMQ_PRIORITY), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_PRIORITY), 0);
     CHECK_RC (set_int (s, ZMQ_PRIORITY, 7));
-    CHECK_EQ (get_int (s, ZMQ_PRIORITY), 7);
+    CHECK_EQ (GET_INT (s, ZMQ_PRIORITY), 7);
     CHECK_ERRNO (set_int (s, ZMQ_PRIORITY, -1), EINVAL);
 
     /* Any int is stored as given. */
-    CHECK_EQ (get_int (s, ZMQ_RECONNECT_STOP), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_RECONNECT_STOP), 0);
     CHECK_RC (set_int (s, ZMQ_RECONNECT_STOP,
                        ZMQ_RECONNECT_STOP_CONN_REFUSED
                          | ZMQ_RECONNECT_STOP_AFTER_DISCONNECT));
-    CHECK_EQ (get_int (s, ZMQ_RECONNECT_STOP),
+    CHECK_EQ (GET_INT (s, ZMQ_RECONNECT_STOP),
               ZMQ_RECONNECT_STOP_CONN_REFUSED
                 | ZMQ_RECONNECT_STOP_AFTER_DISCONNECT);
     CHECK_RC (set_int (s, ZMQ_RECONNECT_STOP, -2));
-    CHECK_EQ (get_int (s, ZMQ_RECONNECT_STOP), -2);
+    CHECK_EQ (GET_INT (s, ZMQ_RECONNECT_STOP), -2);
 
     CHECK_ERRNO (zmq_setsockopt (s, ZMQ_PRIORITY, &wide, sizeof wide),
                  EINVAL);
@@ -72,13 +63,13 @@ static void test_relaxed_booleans (void)
     size_t i;
     for (i = 0; i < ARRAY_LEN (options); i++) {
         void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
-        CHECK_EQ (get_int (s, options[i].option), options[i].dflt);
+        CHECK_EQ (GET_INT (s, options[i].option), options[i].dflt);
         CHECK_RC (set_int (s, options[i].option, 0));
-        CHECK_EQ (get_int (s, options[i].option), 0);
+        CHECK_EQ (GET_INT (s, options[i].option), 0);
         CHECK_RC (set_int (s, options[i].option, 5));
-        CHECK_EQ (get_int (s, options[i].option), 1);
+        CHECK_EQ (GET_INT (s, options[i].option), 1);
         CHECK_RC (set_int (s, options[i].option, -2));
-        CHECK_EQ (get_int (s, options[i].option), 1);
+        CHECK_EQ (GET_INT (s, options[i].option), 1);
         CHECK_ERRNO (zmq_setsockopt (s, options[i].option, NULL, 0), EINVAL);
         CHECK_EQ (zmq_close (s), 0);
     }
@@ -161,17 +152,17 @@ static void test_router_notify (void)
 {
     void *router = CHECK_PTR (zmq_socket (ctx, ZMQ_ROUTER));
     void *pair = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
-    CHECK_EQ (get_int (router, ZMQ_ROUTER_NOTIFY), 0);
+    CHECK_EQ (GET_INT (router, ZMQ_ROUTER_NOTIFY), 0);
     CHECK_RC (set_int (router, ZMQ_ROUTER_NOTIFY, ZMQ_NOTIFY_CONNECT));
-    CHECK_EQ (get_int (router, ZMQ_ROUTER_NOTIFY), ZMQ_NOTIFY_CONNECT);
+    CHECK_EQ (GET_INT (router, ZMQ_ROUTER_NOTIFY), ZMQ_NOTIFY_CONNECT);
     CHECK_RC (set_int (router, ZMQ_ROUTER_NOTIFY,
                        ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT));
-    CHECK_EQ (get_int (router, ZMQ_ROUTER_NOTIFY),
+    CHECK_EQ (GET_INT (router, ZMQ_ROUTER_NOTIFY),
               ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT);
     CHECK_ERRNO (set_int (router, ZMQ_ROUTER_NOTIFY, 4), EINVAL);
     CHECK_ERRNO (set_int (router, ZMQ_ROUTER_NOTIFY, -1), EINVAL);
     /* Readable everywhere, settable on ROUTER only. */
-    CHECK_EQ (get_int (pair, ZMQ_ROUTER_NOTIFY), 0);
+    CHECK_EQ (GET_INT (pair, ZMQ_ROUTER_NOTIFY), 0);
     CHECK_ERRNO (set_int (pair, ZMQ_ROUTER_NOTIFY, ZMQ_NOTIFY_CONNECT),
                  EINVAL);
     CHECK_EQ (zmq_close (router), 0);
@@ -216,7 +207,7 @@ static void test_topics_count (void)
     size_t i, len = sizeof value;
     for (i = 0; i < ARRAY_LEN (types); i++) {
         void *s = CHECK_PTR (zmq_socket (ctx, types[i]));
-        CHECK_EQ (get_int (s, ZMQ_TOPICS_COUNT), 0);
+        CHECK_EQ (GET_INT (s, ZMQ_TOPICS_COUNT), 0);
         CHECK_ERRNO (set_int (s, ZMQ_TOPICS_COUNT, 1), EINVAL);
         CHECK_EQ (zmq_close (s), 0);
     }
@@ -227,9 +218,9 @@ static void test_topics_count (void)
     sub = CHECK_PTR (zmq_socket (ctx, ZMQ_SUB));
     CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "a", 1));
     CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "b", 1));
-    CHECK_EQ (get_int (sub, ZMQ_TOPICS_COUNT), 2);
+    CHECK_EQ (GET_INT (sub, ZMQ_TOPICS_COUNT), 2);
     CHECK_RC (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, "a", 1));
-    CHECK_EQ (get_int (sub, ZMQ_TOPICS_COUNT), 1);
+    CHECK_EQ (GET_INT (sub, ZMQ_TOPICS_COUNT), 1);
     CHECK_EQ (zmq_close (sub), 0);
     CHECK_EQ (zmq_close (pair), 0);
 }

@@ -12,21 +12,6 @@
 
 static void *ctx;
 
-/* Receive, skipping anything but a probe for topic. */
-static void await_probe (void *s, const char *topic)
-{
-    zmq_msg_t frames[IP_MAX_FRAMES];
-    for (;;) {
-        int n = ip_recv_frames (s, frames), probe;
-        if (n < 0)
-            tu_fail_errno (__FILE__, __LINE__, "waiting for a probe", errno);
-        probe = ip_is_probe (frames, n, topic);
-        ip_free_frames (frames, n);
-        if (probe)
-            return;
-    }
-}
-
 /* Send probes until the peer says it has seen one. */
 static void probe_until_synced (void *pub, struct ip_peer *peer,
                                 const char *topic)
@@ -82,7 +67,7 @@ static void we_subscribe (const struct ip_setup *setup)
                 "syncsend:news,send:50:64:2:news:other,"
                 "send:2:1100000:1:news:sports,wait",
                 NULL, ep);
-    await_probe (sub, "news");
+    IP_AWAIT_PROBE (sub, "news");
     ip_tell (&peer);
     for (i = 0; i < 50; i++)
         IP_RECV (sub, i, 64, 2, "news", 0);

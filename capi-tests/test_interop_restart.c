@@ -11,18 +11,6 @@
 
 static void *ctx;
 
-/* Bind s to endpoint, retrying EADDRINUSE for a bounded time while the
- * previous holder's close completes. */
-static void rebind (void *s, const char *endpoint)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    int rc;
-    while ((rc = zmq_bind (s, endpoint)) == -1 && errno == EADDRINUSE
-           && tu_now_ms () < deadline)
-        tu_poll_in (s, 5); /* nothing to read: a 5 ms pause */
-    CHECK_RC (rc);
-}
-
 static void pull_restarts (const char *transport)
 {
     char spec[TU_ENDPOINT_MAX], ep[TU_ENDPOINT_MAX];
@@ -56,21 +44,6 @@ static void pull_restarts (const char *transport)
     IP_CASE_DONE ();
 }
 
-/* Receive until a probe for topic arrives. */
-static void await_probe (void *s, const char *topic)
-{
-    zmq_msg_t frames[IP_MAX_FRAMES];
-    for (;;) {
-        int n = ip_recv_frames (s, frames), probe;
-        if (n < 0)
-            tu_fail_errno (__FILE__, __LINE__, "waiting for a probe", errno);
-        probe = ip_is_probe (frames, n, topic);
-        ip_free_frames (frames, n);
-        if (probe)
-            return;
-    }
-}
-
 static void pub_crashes (const char *transport)
 {
     static const char *script = "syncsend:t,send:10:30:2:t:u,wait";
@@ -87,14 +60,14 @@ static void pub_crashes (const char *transport)
     IP_START (&peer, "PUB", "bind", spec, script, NULL);
     snprintf (ep, sizeof ep, "%s", peer.endpoint);
     CHECK_RC (zmq_connect (sub, ep));
-    await_probe (sub, "t");
+    IP_AWAIT_PROBE (sub, "t");
     ip_tell (&peer);
     for (i = 0; i < 10; i++)
         IP_RECV (sub, i, 30, 2, "t", 0);
     ip_kill (&peer);
 
     IP_START (&peer, "PUB", "bind", ep, script, NULL);
-    await_probe (sub, "t");
+    IP_AWAIT_PROBE (sub, "t");
     ip_tell (&peer);
     for (i = 0; i < 10; i++)
         IP_RECV (sub, i, 30, 2, "t", 0);
@@ -123,7 +96,7 @@ static void router_restarts (const char *transport)
 
     router = TU_SOCKET (ctx, ZMQ_ROUTER);
     events = TU_MONITOR (ctx, router, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
-    rebind (router, ep);
+    REBIND (router, ep);
     /* The reference DEALER finds the new ROUTER by itself. */
     EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, NULL);
     ip_tell (&peer);

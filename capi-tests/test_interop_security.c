@@ -27,12 +27,6 @@
  */
 #include "interop.h"
 
-#include <pthread.h>
-
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define MAX_FRAMES 10
-#define FRAME_CAP 300
-
 static void *ctx;
 
 /* What the client asks (each step numbers its messages from 0, as the
@@ -71,134 +65,6 @@ static void new_keypair (struct keypair *k)
     CHECK_RC (zmq_curve_keypair (k->public_z85, k->secret_z85));
     CHECK_EQ (strlen (k->public_z85), 40);
     CHECK (zmq_z85_decode (k->public_bin, k->public_z85) != NULL);
-}
-
-/* ---- Our ZAP handler ---- */
-
-struct zap_request
-{
-    int frames;
-    size_t len[MAX_FRAMES];
-    unsigned char data[MAX_FRAMES][FRAME_CAP];
-};
-
-struct zap_handler
-{
-    void *rep, *stop_thread, *stop_main;
-    pthread_t thread;
-    /* Whom to let in; set before the thread starts. */
-    const char *user, *password;
-    unsigned char key[32];
-    int have_key;
-    pthread_mutex_t lock;
-    int requests;            /* under lock */
-    struct zap_request last; /* under lock */
-};
-
-static int frame_is (const struct zap_request *r, int i, const char *want)
-{
-    return i < r->frames && r->len[i] == strlen (want)
-           && memcmp (r->data[i], want, r->len[i]) == 0;
-}
-
-static void zap_answer (struct zap_handler *h, const struct zap_request *r)
-{
-    int ok = 0;
-    if (r->frames == 8 && frame_is (r, 5, "PLAIN") && h->user)
-        ok = frame_is (r, 6, h->user) && frame_is (r, 7, h->password);
-    else if (r->frames == 7 && frame_is (r, 5, "CURVE") && h->have_key)
-        ok = r->len[6] == 32 && memcmp (r->data[6], h->key, 32) == 0;
-    SEND_STR (h->rep, "1.0", ZMQ_SNDMORE);
-    SEND_BYTES (h->rep, r->data[1], r->len[1], ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "200" : "400", ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "OK" : "Refused", ZMQ_SNDMORE);
-    SEND_STR (h->rep, ok ? "ours-user" : "", ZMQ_SNDMORE);
-    SEND_BYTES (h->rep, "", 0, 0);
-}
-
-static void *zap_thread (void *arg)
-{
-    struct zap_handler *h = (struct zap_handler *) arg;
-    for (;;) {
-        zmq_pollitem_t items[2];
-        struct zap_request r;
-        memset (items, 0, sizeof items);
-        items[0].socket = h->rep;
-        items[0].events = ZMQ_POLLIN;
-        items[1].socket = h->stop_thread;
-        items[1].events = ZMQ_POLLIN;
-        CHECK_RC (zmq_poll (items, 2, -1));
-        if (items[1].revents & ZMQ_POLLIN)
-            break;
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        memset (&r, 0, sizeof r);
-        for (;;) {
-            zmq_msg_t frame;
-            int more;
-            CHECK_RC (zmq_msg_init (&frame));
-            CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
-            if (r.frames < MAX_FRAMES) {
-                size_t n = zmq_msg_size (&frame);
-                r.len[r.frames] = n;
-                memcpy (r.data[r.frames], zmq_msg_data (&frame),
-                        n < FRAME_CAP ? n : FRAME_CAP);
-            }
-            r.frames++;
-            more = zmq_msg_more (&frame);
-            CHECK_RC (zmq_msg_close (&frame));
-            if (!more)
-                break;
-        }
-        pthread_mutex_lock (&h->lock);
-        h->requests++;
-        h->last = r;
-        pthread_mutex_unlock (&h->lock);
-        zap_answer (h, &r);
-    }
-    return NULL;
-}
-
-/* Start a handler in ctx (a fresh context per case: an inproc endpoint
- * is released only some time after its socket closes). Set h->user,
- * h->password, h->key / h->have_key after handler_init, before
- * handler_run. */
-static void handler_init (struct zap_handler *h)
-{
-    memset (h, 0, sizeof *h);
-    pthread_mutex_init (&h->lock, NULL);
-}
-
-static void handler_run (struct zap_handler *h)
-{
-    h->rep = TU_SOCKET (ctx, ZMQ_REP);
-    CHECK_RC (zmq_bind (h->rep, ZAP_ENDPOINT));
-    h->stop_thread = TU_SOCKET (ctx, ZMQ_PAIR);
-    h->stop_main = TU_SOCKET (ctx, ZMQ_PAIR);
-    CHECK_RC (zmq_bind (h->stop_thread, "inproc://interop-zap-stop"));
-    CHECK_RC (zmq_connect (h->stop_main, "inproc://interop-zap-stop"));
-    CHECK_EQ (pthread_create (&h->thread, NULL, zap_thread, h), 0);
-}
-
-static void handler_stop (struct zap_handler *h)
-{
-    SEND_STR (h->stop_main, "stop", 0);
-    CHECK_EQ (pthread_join (h->thread, NULL), 0);
-    CHECK_RC (zmq_close (h->rep));
-    CHECK_RC (zmq_close (h->stop_thread));
-    CHECK_RC (zmq_close (h->stop_main));
-    pthread_mutex_destroy (&h->lock);
-}
-
-static int handler_requests (struct zap_handler *h, struct zap_request *last)
-{
-    int n;
-    pthread_mutex_lock (&h->lock);
-    n = h->requests;
-    if (last)
-        *last = h->last;
-    pthread_mutex_unlock (&h->lock);
-    return n;
 }
 
 /* ---- Helpers ---- */
@@ -244,100 +110,256 @@ static void ask_script (char *buf, size_t cap)
                                 steps[i].parts);
 }
 
-static const int watched = ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-
 enum mech
 {
     MECH_CURVE,
     MECH_PLAIN
 };
 
+static const char *mech_name (enum mech mech)
+{
+    return mech == MECH_CURVE ? "CURVE" : "PLAIN";
+}
+
+/* ---- One case, either side the server ---- */
+
+/* Every case runs in a fresh context (an inproc endpoint, such as our
+ * ZAP handler's, is released only some time after its socket closes) and
+ * has keys for the server, the client and a stranger. `sock` is our
+ * socket, `events` its monitor, `options` the peer's options. The PLAIN
+ * client is always user "admin"; the server lets in password "s3cret". */
+struct sec_case
+{
+    struct keypair server_keys, client_keys, other;
+    struct tu_zap_handler h;
+    int zap; /* our handler runs */
+    struct ip_peer peer;
+    char ep[TU_ENDPOINT_MAX], options[400];
+    void *sock, *events;
+};
+
+static void case_open (struct sec_case *c, const char *what,
+                       const struct ip_setup *setup)
+{
+    IP_CASE (what, setup);
+    memset (c, 0, sizeof *c);
+    ctx = CHECK_PTR (zmq_ctx_new ());
+    new_keypair (&c->server_keys);
+    new_keypair (&c->client_keys);
+    new_keypair (&c->other);
+}
+
+static void case_close (struct sec_case *c)
+{
+    CLOSE_MONITOR (c->sock, c->events);
+    CHECK_RC (zmq_close (c->sock));
+    if (c->zap)
+        TU_ZAP_STOP (&c->h);
+    CHECK_RC (zmq_ctx_term (ctx));
+    IP_CASE_DONE ();
+}
+
+/* Our REP server "ours" for mech. With zap_key, our handler runs (domain
+ * "interop", user id "ours-user") and lets in admin/s3cret or the CURVE
+ * client whose public key is zap_key. */
+static void our_server (struct sec_case *c, enum mech mech,
+                        const unsigned char *zap_key)
+{
+    if (zap_key) {
+        tu_zap_init (&c->h);
+        c->h.user = "admin";
+        c->h.password = "s3cret";
+        c->h.key = zap_key;
+        c->h.user_id = "ours-user";
+        TU_ZAP_START (ctx, &c->h);
+        c->zap = 1;
+    }
+    c->sock = TU_SOCKET (ctx, ZMQ_REP);
+    CHECK_RC (zmq_setsockopt (c->sock, ZMQ_ROUTING_ID, "ours", 4));
+    if (mech == MECH_CURVE) {
+        TU_SET_INT (c->sock, ZMQ_CURVE_SERVER, 1);
+        CHECK_RC (zmq_setsockopt (c->sock, ZMQ_CURVE_SECRETKEY,
+                                  c->server_keys.secret_z85, 41));
+    } else
+        TU_SET_INT (c->sock, ZMQ_PLAIN_SERVER, 1);
+    if (zap_key)
+        CHECK_RC (zmq_setsockopt (c->sock, ZMQ_ZAP_DOMAIN, "interop", 7));
+    c->events = TU_MONITOR (ctx, c->sock, TU_HANDSHAKE_EVENTS);
+}
+
+/* Options of the peer's client: CURVE with the client keys, taking
+ * serverkey for the server's public key; PLAIN with password; then
+ * extra. */
+static void ref_client_options (struct sec_case *c, enum mech mech,
+                                const char *serverkey, const char *password,
+                                const char *extra)
+{
+    if (mech == MECH_CURVE)
+        snprintf (c->options, sizeof c->options,
+                  "serverkey=%s,publickey=%s,secretkey=%s%s", serverkey,
+                  c->client_keys.public_z85, c->client_keys.secret_z85,
+                  extra);
+    else
+        snprintf (c->options, sizeof c->options,
+                  "plainuser=admin,plainpass=%s%s", password, extra);
+}
+
+/* The one request our handler got, from the peer's client. */
+static void check_request (struct sec_case *c, enum mech mech,
+                           const char *password, struct tu_zap_request *r)
+{
+    CHECK_EQ (tu_zap_requests (&c->h, r), 1);
+    if (mech == MECH_CURVE) {
+        CHECK_EQ (r->frames, 7);
+        CHECK (tu_zap_frame_is (r, 5, "CURVE"));
+        CHECK_EQ (r->len[6], 32);
+        CHECK (memcmp (r->data[6], c->client_keys.public_bin, 32) == 0);
+    } else {
+        CHECK_EQ (r->frames, 8);
+        CHECK (tu_zap_frame_is (r, 5, "PLAIN"));
+        CHECK (tu_zap_frame_is (r, 6, "admin"));
+        CHECK (tu_zap_frame_is (r, 7, password));
+    }
+}
+
+/* Our REQ client for mech: CURVE with the client keys (as Z85 with its
+ * NUL, or with mixed_forms the public key binary and the secret key Z85
+ * without NUL), naming serverkey as the server's; PLAIN as admin with
+ * password. */
+static void our_client (struct sec_case *c, enum mech mech,
+                        const char *serverkey, int mixed_forms,
+                        const char *password)
+{
+    c->sock = TU_SOCKET (ctx, ZMQ_REQ);
+    if (mech == MECH_CURVE) {
+        CHECK_RC (
+          zmq_setsockopt (c->sock, ZMQ_CURVE_SERVERKEY, serverkey, 41));
+        if (mixed_forms) {
+            CHECK_RC (zmq_setsockopt (c->sock, ZMQ_CURVE_PUBLICKEY,
+                                      c->client_keys.public_bin, 32));
+            CHECK_RC (zmq_setsockopt (c->sock, ZMQ_CURVE_SECRETKEY,
+                                      c->client_keys.secret_z85, 40));
+        } else {
+            CHECK_RC (zmq_setsockopt (c->sock, ZMQ_CURVE_PUBLICKEY,
+                                      c->client_keys.public_z85, 41));
+            CHECK_RC (zmq_setsockopt (c->sock, ZMQ_CURVE_SECRETKEY,
+                                      c->client_keys.secret_z85, 41));
+        }
+    } else {
+        CHECK_RC (zmq_setsockopt (c->sock, ZMQ_PLAIN_USERNAME, "admin", 5));
+        CHECK_RC (zmq_setsockopt (c->sock, ZMQ_PLAIN_PASSWORD, password,
+                                  strlen (password)));
+    }
+    c->events = TU_MONITOR (ctx, c->sock, TU_HANDSHAKE_EVENTS);
+}
+
+/* Options of the peer's server for mech, then extra. Its handler (domain
+ * "interop") lets in the CURVE client whose public key is zapkey (NULL:
+ * no handler), or admin/s3cret (PLAIN always has one). */
+static void ref_server_options (struct sec_case *c, enum mech mech,
+                                const char *zapkey, const char *extra)
+{
+    if (mech == MECH_CURVE)
+        snprintf (c->options, sizeof c->options,
+                  "curveserver=1,secretkey=%s%s%s%s",
+                  c->server_keys.secret_z85,
+                  zapkey ? ",zap=1,zapdomain=interop,zapkey=" : "",
+                  zapkey ? zapkey : "", extra);
+    else
+        snprintf (c->options, sizeof c->options,
+                  "plainserver=1,zap=1,zapdomain=interop,zapuser=admin,"
+                  "zappass=s3cret%s",
+                  extra);
+}
+
+/* The line the peer's "zapinfo" prints for our client's request. */
+static void zap_line (struct sec_case *c, enum mech mech,
+                      const char *password, char *line, size_t cap)
+{
+    if (mech == MECH_CURVE)
+        snprintf (line, cap, "zap 1 interop 127.0.0.1 CURVE %s",
+                  c->client_keys.public_z85);
+    else
+        snprintf (line, cap, "zap 1 interop 127.0.0.1 PLAIN admin %s",
+                  password);
+}
+
 /* ---- Cases where this side is the server ---- */
 
 /* Our REP server, the peer's REQ client asks. zap: our handler runs. */
 static void ours_serves (enum mech mech, int zap, const struct ip_setup *setup)
 {
-    struct keypair server_keys, client_keys;
-    struct zap_handler h;
-    struct zap_request r;
-    struct ip_peer peer;
+    struct sec_case c;
+    struct tu_zap_request r;
     struct tu_event ev;
-    char ep[TU_ENDPOINT_MAX], script[256], options[300], what[80];
+    char script[256], what[80];
     const char *user = zap ? "ours-user" : NULL;
-    void *rep, *events;
     size_t i;
     unsigned k;
 
     snprintf (what, sizeof what, "%s server here, %s, reference client",
-              mech == MECH_CURVE ? "CURVE" : "PLAIN",
-              zap ? "ZAP handler" : "no ZAP handler");
-    IP_CASE (what, setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-    handler_init (&h);
-    if (zap) {
-        h.user = "admin";
-        h.password = "s3cret";
-        memcpy (h.key, client_keys.public_bin, 32);
-        h.have_key = 1;
-        handler_run (&h);
-    }
-
-    rep = TU_SOCKET (ctx, ZMQ_REP);
-    CHECK_RC (zmq_setsockopt (rep, ZMQ_ROUTING_ID, "ours", 4));
-    if (mech == MECH_CURVE) {
-        TU_SET_INT (rep, ZMQ_CURVE_SERVER, 1);
-        CHECK_RC (
-          zmq_setsockopt (rep, ZMQ_CURVE_SECRETKEY, server_keys.secret_z85, 41));
-        snprintf (options, sizeof options,
-                  "serverkey=%s,publickey=%s,secretkey=%s",
-                  server_keys.public_z85, client_keys.public_z85,
-                  client_keys.secret_z85);
-    } else {
-        TU_SET_INT (rep, ZMQ_PLAIN_SERVER, 1);
-        snprintf (options, sizeof options, "plainuser=admin,plainpass=s3cret");
-    }
-    if (zap)
-        CHECK_RC (zmq_setsockopt (rep, ZMQ_ZAP_DOMAIN, "interop", 7));
-    events = TU_MONITOR (ctx, rep, watched);
+              mech_name (mech), zap ? "ZAP handler" : "no ZAP handler");
+    case_open (&c, what, setup);
+    our_server (&c, mech, zap ? c.client_keys.public_bin : NULL);
+    ref_client_options (&c, mech, c.server_keys.public_z85, "s3cret", "");
 
     ask_script (script, sizeof script);
-    IP_PAIR_UP (rep, &peer, "REQ", setup, script, options, ep);
+    IP_PAIR_UP (c.sock, &c.peer, "REQ", setup, script, c.options, c.ep);
     for (i = 0; i < N_STEPS; i++)
         for (k = 0; k < steps[i].count; k++)
-            ECHO_CHECKED (rep, k, steps[i].size, steps[i].parts, user);
-    IP_FINISH (&peer);
-    EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &ev);
+            ECHO_CHECKED (c.sock, k, steps[i].size, steps[i].parts, user);
+    IP_FINISH (&c.peer);
+    EXPECT_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &ev);
 
     if (zap) {
-        CHECK_EQ (handler_requests (&h, &r), 1);
-        CHECK (frame_is (&r, 0, "1.0"));
-        CHECK (frame_is (&r, 2, "interop"));
-        CHECK (frame_is (&r, 3, "127.0.0.1"));
-        CHECK (frame_is (&r, 4, "ours"));
-        if (mech == MECH_CURVE) {
-            CHECK_EQ (r.frames, 7);
-            CHECK (frame_is (&r, 5, "CURVE"));
-            CHECK_EQ (r.len[6], 32);
-            CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
-        } else {
-            CHECK_EQ (r.frames, 8);
-            CHECK (frame_is (&r, 5, "PLAIN"));
-            CHECK (frame_is (&r, 6, "admin"));
-            CHECK (frame_is (&r, 7, "s3cret"));
-        }
+        check_request (&c, mech, "s3cret", &r);
+        CHECK (tu_zap_frame_is (&r, 0, "1.0"));
+        CHECK (tu_zap_frame_is (&r, 2, "interop"));
+        CHECK (tu_zap_frame_is (&r, 3, "127.0.0.1"));
+        CHECK (tu_zap_frame_is (&r, 4, "ours"));
     }
+    case_close (&c);
+}
 
-    CLOSE_MONITOR (rep, events);
-    CHECK_RC (zmq_close (rep));
-    if (zap)
-        handler_stop (&h);
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
+/* The peer's CURVE client names the wrong server key: our server cannot
+ * open its HELLO, reports the cryptographic error, and never completes a
+ * handshake. */
+static void ref_client_wrong_server_key (const struct ip_setup *setup)
+{
+    struct sec_case c;
+
+    case_open (&c, "reference CURVE client with a wrong server key", setup);
+    our_server (&c, MECH_CURVE, NULL);
+    ref_client_options (&c, MECH_CURVE, c.other.public_z85, NULL, "");
+    IP_PAIR_UP (c.sock, &c.peer, "REQ", setup, "wait", c.options, c.ep);
+    EXPECT_NEXT_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, NULL);
+    EXPECT_NO_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    IP_FINISH (&c.peer);
+    case_close (&c);
+}
+
+/* The peer's client is refused by our handler (PLAIN: a wrong password;
+ * CURVE: a key it does not know): our handler says 400 and both sides
+ * report it. */
+static void ref_client_refused (enum mech mech, const struct ip_setup *setup)
+{
+    struct sec_case c;
+    struct tu_zap_request r;
+    char what[80];
+
+    snprintf (what, sizeof what, "reference %s client refused by our handler",
+              mech_name (mech));
+    case_open (&c, what, setup);
+    our_server (&c, mech, c.other.public_bin);
+    ref_client_options (&c, mech, c.server_keys.public_z85, "guess",
+                        ",authmon=1");
+    IP_PAIR_UP (c.sock, &c.peer, "REQ", setup, "hsevent:0x4000:400",
+                c.options, c.ep);
+    EXPECT_NEXT_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, NULL);
+    IP_FINISH (&c.peer); /* exits 0 only if it saw 400 too */
+    check_request (&c, mech, "guess", &r);
+    case_close (&c);
 }
 
 /* ---- Cases where the peer is the server ---- */
@@ -346,259 +368,73 @@ static void ours_serves (enum mech mech, int zap, const struct ip_setup *setup)
  * handler runs. */
 static void ours_asks (enum mech mech, int zap, const struct ip_setup *setup)
 {
-    struct keypair server_keys, client_keys;
-    struct ip_peer peer;
+    struct sec_case c;
     struct tu_event ev;
-    char ep[TU_ENDPOINT_MAX], script[128], options[400], what[80],
-      line[200];
-    void *req, *events;
+    char script[128], what[80], line[200];
     size_t i;
     unsigned k;
 
     snprintf (what, sizeof what, "%s client here, reference server, %s",
-              mech == MECH_CURVE ? "CURVE" : "PLAIN",
-              zap ? "ZAP handler" : "no ZAP handler");
-    IP_CASE (what, setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-
-    req = TU_SOCKET (ctx, ZMQ_REQ);
-    if (mech == MECH_CURVE) {
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SERVERKEY,
-                                  server_keys.public_z85, 41));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_PUBLICKEY,
-                                  client_keys.public_bin, 32));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SECRETKEY,
-                                  client_keys.secret_z85, 40));
-        snprintf (options, sizeof options, "curveserver=1,secretkey=%s%s%s",
-                  server_keys.secret_z85,
-                  zap ? ",zap=1,zapdomain=interop,zapkey=" : "",
-                  zap ? client_keys.public_z85 : "");
-        snprintf (line, sizeof line, "zap 1 interop 127.0.0.1 CURVE %s",
-                  client_keys.public_z85);
-    } else {
-        CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_USERNAME, "admin", 5));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_PASSWORD, "s3cret", 6));
-        snprintf (options, sizeof options,
-                  "plainserver=1,zap=1,zapdomain=interop,zapuser=admin,"
-                  "zappass=s3cret");
-        snprintf (line, sizeof line, "zap 1 interop 127.0.0.1 PLAIN admin s3cret");
-    }
-    events = TU_MONITOR (ctx, req, watched);
+              mech_name (mech), zap ? "ZAP handler" : "no ZAP handler");
+    case_open (&c, what, setup);
+    our_client (&c, mech, c.server_keys.public_z85, 1, "s3cret");
+    ref_server_options (&c, mech, zap ? c.client_keys.public_z85 : NULL, "");
+    zap_line (&c, mech, "s3cret", line, sizeof line);
 
     if (zap)
         snprintf (script, sizeof script, "echouid:%u:peer-user,zapinfo",
                   total_asks ());
     else
         snprintf (script, sizeof script, "echo:%u", total_asks ());
-    IP_PAIR_UP (req, &peer, "REP", setup, script, options, ep);
+    IP_PAIR_UP (c.sock, &c.peer, "REP", setup, script, c.options, c.ep);
     for (i = 0; i < N_STEPS; i++)
         for (k = 0; k < steps[i].count; k++) {
-            IP_SEND (req, k, steps[i].size, steps[i].parts, NULL, 0);
-            IP_RECV (req, k, steps[i].size, steps[i].parts, NULL, 0);
+            IP_SEND (c.sock, k, steps[i].size, steps[i].parts, NULL, 0);
+            IP_RECV (c.sock, k, steps[i].size, steps[i].parts, NULL, 0);
         }
     if (zap)
-        IP_EXPECT_LINE (&peer, line);
-    IP_FINISH (&peer);
-    EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &ev);
-
-    CLOSE_MONITOR (req, events);
-    CHECK_RC (zmq_close (req));
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
-}
-
-/* ---- Failures ---- */
-
-/* The peer's CURVE client names the wrong server key: our server cannot
- * open its HELLO, reports the cryptographic error, and never completes a
- * handshake. */
-static void ref_client_wrong_server_key (const struct ip_setup *setup)
-{
-    struct keypair server_keys, client_keys, other;
-    struct ip_peer peer;
-    struct tu_event ev;
-    char ep[TU_ENDPOINT_MAX], options[300];
-    void *rep, *events;
-
-    IP_CASE ("reference CURVE client with a wrong server key", setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-    new_keypair (&other);
-    rep = TU_SOCKET (ctx, ZMQ_REP);
-    TU_SET_INT (rep, ZMQ_CURVE_SERVER, 1);
-    CHECK_RC (
-      zmq_setsockopt (rep, ZMQ_CURVE_SECRETKEY, server_keys.secret_z85, 41));
-    events = TU_MONITOR (ctx, rep, watched);
-    snprintf (options, sizeof options,
-              "serverkey=%s,publickey=%s,secretkey=%s", other.public_z85,
-              client_keys.public_z85, client_keys.secret_z85);
-    IP_PAIR_UP (rep, &peer, "REQ", setup, "wait", options, ep);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-    EXPECT_NO_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
-    IP_FINISH (&peer);
-    CLOSE_MONITOR (rep, events);
-    CHECK_RC (zmq_close (rep));
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
+        IP_EXPECT_LINE (&c.peer, line);
+    IP_FINISH (&c.peer);
+    EXPECT_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, &ev);
+    case_close (&c);
 }
 
 /* Our CURVE client names the wrong server key: the peer's server reports
  * the cryptographic error, and our side never completes a handshake. */
 static void our_client_wrong_server_key (const struct ip_setup *setup)
 {
-    struct keypair server_keys, client_keys, other;
-    struct ip_peer peer;
-    char ep[TU_ENDPOINT_MAX], options[300];
-    void *req, *events;
+    struct sec_case c;
 
-    IP_CASE ("our CURVE client with a wrong server key", setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-    new_keypair (&other);
-    req = TU_SOCKET (ctx, ZMQ_REQ);
-    CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SERVERKEY, other.public_z85, 41));
-    CHECK_RC (
-      zmq_setsockopt (req, ZMQ_CURVE_PUBLICKEY, client_keys.public_z85, 41));
-    CHECK_RC (
-      zmq_setsockopt (req, ZMQ_CURVE_SECRETKEY, client_keys.secret_z85, 41));
-    events = TU_MONITOR (ctx, req, watched);
-    snprintf (options, sizeof options, "curveserver=1,secretkey=%s,authmon=1",
-              server_keys.secret_z85);
-    IP_PAIR_UP (req, &peer, "REP", setup, "hsevent:0x2000:0x11000001",
-                options, ep);
-    IP_FINISH (&peer); /* exits 0 only if it saw the event */
-    EXPECT_NO_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
-    CLOSE_MONITOR (req, events);
-    CHECK_RC (zmq_close (req));
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
-}
-
-/* The peer's client is refused by our handler (PLAIN: a wrong password;
- * CURVE: a key it does not know): our handler says 400 and both sides
- * report it. */
-static void ref_client_refused (enum mech mech, const struct ip_setup *setup)
-{
-    struct keypair server_keys, client_keys, other;
-    struct zap_handler h;
-    struct zap_request r;
-    struct ip_peer peer;
-    struct tu_event ev;
-    char ep[TU_ENDPOINT_MAX], options[300];
-    void *rep, *events;
-
-    IP_CASE (mech == MECH_CURVE ? "reference CURVE client refused by our handler"
-                                : "reference PLAIN client refused by our handler",
-             setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-    new_keypair (&other);
-    handler_init (&h);
-    h.user = "admin";
-    h.password = "s3cret";
-    memcpy (h.key, other.public_bin, 32);
-    h.have_key = 1;
-    handler_run (&h);
-    rep = TU_SOCKET (ctx, ZMQ_REP);
-    if (mech == MECH_CURVE) {
-        TU_SET_INT (rep, ZMQ_CURVE_SERVER, 1);
-        CHECK_RC (
-          zmq_setsockopt (rep, ZMQ_CURVE_SECRETKEY, server_keys.secret_z85, 41));
-        snprintf (options, sizeof options,
-                  "serverkey=%s,publickey=%s,secretkey=%s,authmon=1",
-                  server_keys.public_z85, client_keys.public_z85,
-                  client_keys.secret_z85);
-    } else {
-        TU_SET_INT (rep, ZMQ_PLAIN_SERVER, 1);
-        snprintf (options, sizeof options,
-                  "plainuser=admin,plainpass=guess,authmon=1");
-    }
-    CHECK_RC (zmq_setsockopt (rep, ZMQ_ZAP_DOMAIN, "interop", 7));
-    events = TU_MONITOR (ctx, rep, watched);
-    IP_PAIR_UP (rep, &peer, "REQ", setup, "hsevent:0x4000:400", options, ep);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    IP_FINISH (&peer); /* exits 0 only if it saw 400 too */
-    CHECK_EQ (handler_requests (&h, &r), 1);
-    if (mech == MECH_CURVE) {
-        CHECK_EQ (r.frames, 7);
-        CHECK (frame_is (&r, 5, "CURVE"));
-        CHECK_EQ (r.len[6], 32);
-        CHECK (memcmp (r.data[6], client_keys.public_bin, 32) == 0);
-    } else {
-        CHECK_EQ (r.frames, 8);
-        CHECK (frame_is (&r, 5, "PLAIN"));
-        CHECK (frame_is (&r, 6, "admin"));
-        CHECK (frame_is (&r, 7, "guess"));
-    }
-    CLOSE_MONITOR (rep, events);
-    CHECK_RC (zmq_close (rep));
-    handler_stop (&h);
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
+    case_open (&c, "our CURVE client with a wrong server key", setup);
+    our_client (&c, MECH_CURVE, c.other.public_z85, 0, NULL);
+    ref_server_options (&c, MECH_CURVE, NULL, ",authmon=1");
+    IP_PAIR_UP (c.sock, &c.peer, "REP", setup, "hsevent:0x2000:0x11000001",
+                c.options, c.ep);
+    IP_FINISH (&c.peer); /* exits 0 only if it saw the event */
+    EXPECT_NO_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
+    case_close (&c);
 }
 
 /* Our client is refused by the peer's handler (CURVE: its key is not the
  * one let in; PLAIN: a wrong password). */
 static void our_client_refused (enum mech mech, const struct ip_setup *setup)
 {
-    struct keypair server_keys, client_keys, other;
-    struct ip_peer peer;
-    struct tu_event ev;
-    char ep[TU_ENDPOINT_MAX], options[400], line[200];
-    void *req, *events;
+    struct sec_case c;
+    char what[80], line[200];
 
-    IP_CASE (mech == MECH_CURVE
-               ? "our CURVE client refused by the reference handler"
-               : "our PLAIN client refused by the reference handler",
-             setup);
-    ctx = CHECK_PTR (zmq_ctx_new ());
-    new_keypair (&server_keys);
-    new_keypair (&client_keys);
-    new_keypair (&other);
-    req = TU_SOCKET (ctx, ZMQ_REQ);
-    if (mech == MECH_CURVE) {
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SERVERKEY,
-                                  server_keys.public_z85, 41));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_PUBLICKEY,
-                                  client_keys.public_z85, 41));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SECRETKEY,
-                                  client_keys.secret_z85, 41));
-        snprintf (options, sizeof options,
-                  "curveserver=1,secretkey=%s,zap=1,zapdomain=interop,"
-                  "zapkey=%s,authmon=1",
-                  server_keys.secret_z85, other.public_z85);
-        snprintf (line, sizeof line, "zap 1 interop 127.0.0.1 CURVE %s",
-                  client_keys.public_z85);
-    } else {
-        CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_USERNAME, "admin", 5));
-        CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_PASSWORD, "guess", 5));
-        snprintf (options, sizeof options,
-                  "plainserver=1,zap=1,zapdomain=interop,zapuser=admin,"
-                  "zappass=s3cret,authmon=1");
-        snprintf (line, sizeof line,
-                  "zap 1 interop 127.0.0.1 PLAIN admin guess");
-    }
-    events = TU_MONITOR (ctx, req, watched);
-    IP_PAIR_UP (req, &peer, "REP", setup, "hsevent:0x4000:400,zapinfo",
-                options, ep);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    IP_EXPECT_LINE (&peer, line);
-    IP_FINISH (&peer);
-    CLOSE_MONITOR (req, events);
-    CHECK_RC (zmq_close (req));
-    CHECK_RC (zmq_ctx_term (ctx));
-    IP_CASE_DONE ();
+    snprintf (what, sizeof what,
+              "our %s client refused by the reference handler",
+              mech_name (mech));
+    case_open (&c, what, setup);
+    our_client (&c, mech, c.server_keys.public_z85, 0, "guess");
+    ref_server_options (&c, mech, c.other.public_z85, ",authmon=1");
+    zap_line (&c, mech, "guess", line, sizeof line);
+    IP_PAIR_UP (c.sock, &c.peer, "REP", setup, "hsevent:0x4000:400,zapinfo",
+                c.options, c.ep);
+    EXPECT_NEXT_EVENT (c.events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, NULL);
+    IP_EXPECT_LINE (&c.peer, line);
+    IP_FINISH (&c.peer);
+    case_close (&c);
 }
 
 int main (void)

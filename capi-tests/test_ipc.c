@@ -30,19 +30,6 @@
 static void *ctx;
 static char dir[200];
 
-static void bounce (void *a, void *b)
-{
-    SEND_STR (a, "ping", ZMQ_SNDMORE);
-    SEND_STR (a, "", 0);
-    RECV_STR (b, "ping");
-    CHECK_MORE (b);
-    RECV_STR (b, "");
-    CHECK_LAST (b);
-    SEND_STR (b, "pong", 0);
-    RECV_STR (a, "pong");
-    CHECK_LAST (a);
-}
-
 static int is_socket_file (const char *path)
 {
     struct stat st;
@@ -62,8 +49,8 @@ static void test_file_path (void)
     CHECK_STREQ (last, ep);
     CHECK (is_socket_file (ep + 6));
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
-    bounce (b, a);
+    BOUNCE (a, b);
+    BOUNCE (b, a);
     for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         SEND_FILLED (a, sizes[i], (unsigned) i, i < 2 ? ZMQ_SNDMORE : 0);
     for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -115,7 +102,7 @@ static void test_wildcard (void)
     CHECK (tu_path_exists (sockdir));
 
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
+    BOUNCE (a, b);
     CHECK_ERRNO (zmq_unbind (a, "ipc://*"), ENOENT);
     CHECK_RC (zmq_unbind (a, ep));
     /* Closing the listener removes the socket and its directory. */
@@ -143,7 +130,7 @@ static void test_abstract (void)
     CHECK (!tu_path_exists (ep + 7));
     CHECK_ERRNO (zmq_bind (c, ep), EADDRINUSE);
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
+    BOUNCE (a, b);
     CHECK_ERRNO (zmq_bind (c, "ipc://@"), EINVAL);
     CHECK_ERRNO (zmq_connect (c, "ipc://@"), EINVAL);
     CHECK_ERRNO (zmq_bind (c, "ipc://"), EINVAL);
@@ -175,7 +162,7 @@ static void test_stale_file (void)
     b = TU_SOCKET (ctx, ZMQ_PAIR);
     CHECK_RC (zmq_bind (a, ep));
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
+    BOUNCE (a, b);
     CHECK_RC (zmq_close (b));
     CHECK_RC (zmq_close (a));
 
@@ -184,7 +171,7 @@ static void test_stale_file (void)
     b = TU_SOCKET (ctx, ZMQ_PAIR);
     CHECK_RC (zmq_bind (a, ep));
     CHECK_RC (zmq_connect (b, ep));
-    bounce (b, a);
+    BOUNCE (b, a);
     CHECK_RC (zmq_close (b));
     CHECK_RC (zmq_close (a));
 }
@@ -203,7 +190,7 @@ static void test_path_limits (void)
     CHECK_EQ (strlen (ep + 6), 107);
     CHECK_RC (zmq_bind (s, ep));
     CHECK_RC (zmq_connect (t, ep));
-    bounce (s, t);
+    BOUNCE (s, t);
     /* ...one more byte does not. */
     ep[6 + 107] = 'p';
     ep[6 + 108] = '\0';

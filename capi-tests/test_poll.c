@@ -47,18 +47,6 @@ static void set_item (zmq_pollitem_t *item, void *socket, int fd,
     item->revents = (short) 0x7F00; /* must be overwritten */
 }
 
-static void check_elapsed_at_least (void *watch, long ms)
-{
-    unsigned long us = zmq_stopwatch_stop (watch);
-    if (us + 2000 < (unsigned long) ms * 1000) {
-        char detail[96];
-        snprintf (detail, sizeof detail, "returned after %lu us, wanted %ld ms",
-                  us, ms);
-        tu_fail (__FILE__, __LINE__, "waited long enough", detail);
-    }
-    CHECK (us < 5000000UL);
-}
-
 static void test_fd_turns_readable (void)
 {
     void *a, *b;
@@ -224,7 +212,7 @@ static void test_timeouts (void)
 
     watch = zmq_stopwatch_start ();
     CHECK_EQ (zmq_poll (&item, 1, 200), 0);
-    check_elapsed_at_least (watch, 200);
+    CHECK_ELAPSED_AT_LEAST (watch, 200);
     CHECK_EQ (item.revents, 0);
 
     /* No items: 0 returns at once, a timeout just waits. */
@@ -233,7 +221,7 @@ static void test_timeouts (void)
     CHECK (zmq_stopwatch_stop (watch) < 1000000UL);
     watch = zmq_stopwatch_start ();
     CHECK_EQ (zmq_poll (NULL, 0, 150), 0);
-    check_elapsed_at_least (watch, 150);
+    CHECK_ELAPSED_AT_LEAST (watch, 150);
     CHECK_EQ (zmq_close (s), 0);
 }
 
@@ -278,35 +266,6 @@ static void test_infinite_wait_woken_by_thread (void)
     CHECK_EQ (zmq_close (push), 0);
 }
 
-static volatile sig_atomic_t alarms;
-
-static void on_alarm (int sig)
-{
-    (void) sig;
-    alarms++;
-}
-
-static void alarms_on (int on)
-{
-    struct itimerval it;
-    sigset_t set;
-    memset (&it, 0, sizeof it);
-    if (on) {
-        struct sigaction sa;
-        memset (&sa, 0, sizeof sa);
-        sa.sa_handler = on_alarm;
-        sigemptyset (&sa.sa_mask);
-        sa.sa_flags = 0; /* no SA_RESTART */
-        CHECK_RC (sigaction (SIGALRM, &sa, NULL));
-        it.it_value.tv_usec = 20000;
-        it.it_interval.tv_usec = 20000;
-    }
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (on ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL), 0);
-}
-
 static void test_eintr (void)
 {
     void *s = TU_SOCKET (ctx, ZMQ_PULL);
@@ -314,15 +273,14 @@ static void test_eintr (void)
     int fds[2];
     CHECK_RC (pipe (fds));
     set_item (&item, s, -1, ZMQ_POLLIN);
-    alarms = 0;
-    alarms_on (1);
+    tu_alarms_start (1);
     CHECK_ERRNO (zmq_poll (&item, 1, 5000), EINTR);
     CHECK_ERRNO (zmq_poll (&item, 1, -1), EINTR);
     /* Plain descriptors only. */
     set_item (&item, NULL, fds[0], ZMQ_POLLIN);
     CHECK_ERRNO (zmq_poll (&item, 1, 5000), EINTR);
-    alarms_on (0);
-    CHECK (alarms > 0);
+    tu_alarms_stop ();
+    CHECK (tu_alarms () > 0);
     close (fds[0]);
     close (fds[1]);
     CHECK_EQ (zmq_close (s), 0);
@@ -371,11 +329,7 @@ static void test_eterm_while_polling (void)
 
 int main (void)
 {
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-
+    tu_block_alarms ();
     ctx = CHECK_PTR (zmq_ctx_new ());
     test_fd_turns_readable ();
     test_events ();

@@ -29,39 +29,19 @@ static void await_sub (void *pub, void *sub, const char *probe)
     CHECK (!"subscriber never received the probe topic");
 }
 
-/* sub must have nothing to deliver right now. A macro so that a failure
- * names the caller's line. */
-#define expect_nothing(sub)                                                    \
-    do {                                                                       \
-        char nothing_buf_[64];                                                 \
-        CHECK_ERRNO (zmq_recv ((sub), nothing_buf_, sizeof nothing_buf_,      \
-                               ZMQ_DONTWAIT),                                  \
-                     EAGAIN);                                                  \
-    } while (0)
-
-static void subscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, topic, strlen (topic)));
-}
-
-static void unsubscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, topic, strlen (topic)));
-}
-
 static void test_basic (void *ctx)
 {
     void *pub = TU_SOCKET (ctx, ZMQ_PUB);
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-basic"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-basic"));
-    subscribe (sub, "");
+    SUBSCRIBE (sub, "");
     await_sub (pub, sub, "probe");
 
     SEND_STR (pub, "hello", 0);
     RECV_STR (sub, "hello");
     CHECK_EQ (tu_rcvmore (sub), 0);
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* The publisher is always writable; an idle subscriber is neither
      * readable nor writable. */
@@ -79,7 +59,7 @@ static void test_basic (void *ctx)
     /* Connecting before the bind exists works too (inproc queues the
      * connection until the endpoint appears). */
     sub = TU_SOCKET (ctx, ZMQ_SUB);
-    subscribe (sub, "");
+    SUBSCRIBE (sub, "");
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-basic-late-bind"));
     pub = TU_SOCKET (ctx, ZMQ_PUB);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-basic-late-bind"));
@@ -96,7 +76,7 @@ static void test_prefix_matching (void *ctx)
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-prefix"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-prefix"));
-    subscribe (sub, "ab");
+    SUBSCRIBE (sub, "ab");
     await_sub (pub, sub, "ab-probe");
 
     SEND_STR (pub, "a", 0);
@@ -110,7 +90,7 @@ static void test_prefix_matching (void *ctx)
     RECV_STR (sub, "abc");
     RECV_STR (sub, "ab");
     RECV_STR (sub, "abd");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* Topics are bytes, not strings: a zero byte is an ordinary byte. */
     const char bin_topic[2] = {0, 'x'};
@@ -118,14 +98,14 @@ static void test_prefix_matching (void *ctx)
     const char bin_hit[4] = {0, 'x', 0, 'y'};
     const char bin_miss[2] = {0, 'y'};
     /* Resynchronise so the new subscription has reached the PUB. */
-    subscribe (sub, "sync2");
+    SUBSCRIBE (sub, "sync2");
     await_sub (pub, sub, "sync2");
     SEND_BYTES (pub, bin_miss, 2, 0);
     SEND_BYTES (pub, bin_hit, 4, 0);
     SEND_STR (pub, "ab-end", 0);
     RECV_BYTES (sub, bin_hit, 4);
     RECV_STR (sub, "ab-end");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     CHECK_RC (zmq_close (sub));
     CHECK_RC (zmq_close (pub));
@@ -142,7 +122,7 @@ static void test_empty_subscription_matches_all (void *ctx)
     CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, NULL, 0));
     /* "none" subscribes only to its probe: a new SUB filters out
      * everything else. */
-    subscribe (none, "none-probe");
+    SUBSCRIBE (none, "none-probe");
     await_sub (pub, none, "none-probe");
     /* sub, subscribed to everything, may have caught some of those probes
      * too; the first thing it sees must be one. Then both may hold more. */
@@ -159,8 +139,8 @@ static void test_empty_subscription_matches_all (void *ctx)
     RECV_STR (sub, "anything");
     RECV_STR (sub, "");
     RECV_BYTES (sub, bin, 3);
-    expect_nothing (sub);
-    expect_nothing (none);
+    EXPECT_NOTHING (sub);
+    EXPECT_NOTHING (none);
 
     CHECK_RC (zmq_close (none));
     CHECK_RC (zmq_close (sub));
@@ -174,9 +154,9 @@ static void test_multiple_and_unsubscribe (void *ctx)
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-unsub"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-unsub"));
-    subscribe (sub, "a");
-    subscribe (sub, "b");
-    subscribe (sub, "a");
+    SUBSCRIBE (sub, "a");
+    SUBSCRIBE (sub, "b");
+    SUBSCRIBE (sub, "a");
     await_sub (pub, sub, "b-probe");
 
     SEND_STR (pub, "a1", 0);
@@ -188,7 +168,7 @@ static void test_multiple_and_unsubscribe (void *ctx)
     RECV_STR (sub, "b-end");
 
     /* One of the two "a" subscriptions remains. */
-    unsubscribe (sub, "a");
+    UNSUBSCRIBE (sub, "a");
     SEND_STR (pub, "a2", 0);
     SEND_STR (pub, "b2", 0);
     RECV_STR (sub, "a2");
@@ -196,20 +176,20 @@ static void test_multiple_and_unsubscribe (void *ctx)
 
     /* The second removes it. The SUB filters locally as well, so this holds
      * even before the PUB has seen the unsubscription. */
-    unsubscribe (sub, "a");
+    UNSUBSCRIBE (sub, "a");
     SEND_STR (pub, "a3", 0);
     SEND_STR (pub, "b3", 0);
     RECV_STR (sub, "b3");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* Removing a filter that does not exist is not an error. */
-    unsubscribe (sub, "a");
-    unsubscribe (sub, "never");
+    UNSUBSCRIBE (sub, "a");
+    UNSUBSCRIBE (sub, "never");
 
-    unsubscribe (sub, "b");
+    UNSUBSCRIBE (sub, "b");
     SEND_STR (pub, "a4", 0);
     SEND_STR (pub, "b4", 0);
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     CHECK_RC (zmq_close (sub));
     CHECK_RC (zmq_close (pub));
@@ -222,7 +202,7 @@ static void test_multipart (void *ctx)
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-multipart"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-multipart"));
-    subscribe (sub, "topic");
+    SUBSCRIBE (sub, "topic");
     await_sub (pub, sub, "topic-probe");
 
     SEND_STR (pub, "other", ZMQ_SNDMORE);
@@ -243,7 +223,7 @@ static void test_multipart (void *ctx)
     CHECK_EQ (tu_rcvmore (sub), 0);
     RECV_STR (sub, "topic-end");
     CHECK_EQ (tu_rcvmore (sub), 0);
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     CHECK_RC (zmq_close (sub));
     CHECK_RC (zmq_close (pub));
@@ -260,7 +240,7 @@ static void test_hwm_drops (void *ctx)
     TU_SET_INT (sub, ZMQ_RCVHWM, 6);
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-hwm"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-hwm"));
-    subscribe (sub, "");
+    SUBSCRIBE (sub, "");
     await_sub (pub, sub, "probe");
 
     /* Blocking sends (SNDTIMEO is 3 s): each must succeed at once. */
@@ -342,8 +322,8 @@ static void test_invert_matching (void *ctx)
 
     CHECK_RC (zmq_bind (pub, "inproc://pubsub-invert"));
     CHECK_RC (zmq_connect (sub, "inproc://pubsub-invert"));
-    subscribe (sub, "x");
-    subscribe (sub, "ig");
+    SUBSCRIBE (sub, "x");
+    SUBSCRIBE (sub, "ig");
     /* "probe" matches none of the subscriptions, so it is delivered. */
     await_sub (pub, sub, "probe");
 
@@ -356,16 +336,16 @@ static void test_invert_matching (void *ctx)
     RECV_STR (sub, "y1");
     RECV_STR (sub, "");
     RECV_STR (sub, "zx");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* Dropping the "x" filter lets "x" messages through once the PUB has
      * seen the unsubscription (until then it keeps excluding them). */
-    unsubscribe (sub, "x");
+    UNSUBSCRIBE (sub, "x");
     await_sub (pub, sub, "x-probe");
     SEND_STR (pub, "x2", 0);
     SEND_STR (pub, "ig2", 0);
     RECV_STR (sub, "x2");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     CHECK_ERRNO (zmq_setsockopt (pub, ZMQ_INVERT_MATCHING, &value, 1),
                  EINVAL);
@@ -385,9 +365,9 @@ static void test_fan_out (void *ctx)
     for (i = 0; i < N; i++) {
         subs[i] = TU_SOCKET (ctx, ZMQ_SUB);
         CHECK_RC (zmq_connect (subs[i], "inproc://pubsub-fanout"));
-        subscribe (subs[i], "data");
+        SUBSCRIBE (subs[i], "data");
         snprintf (probe, sizeof probe, "probe%d", i);
-        subscribe (subs[i], probe);
+        SUBSCRIBE (subs[i], probe);
     }
     for (i = 0; i < N; i++) {
         snprintf (probe, sizeof probe, "probe%d", i);
@@ -402,7 +382,7 @@ static void test_fan_out (void *ctx)
         RECV_STR (subs[i], "data 2");
         CHECK_EQ (tu_rcvmore (subs[i]), 1);
         RECV_STR (subs[i], "tail");
-        expect_nothing (subs[i]);
+        EXPECT_NOTHING (subs[i]);
     }
 
     /* A subscriber that leaves does not disturb the others. */
@@ -427,14 +407,14 @@ static void test_late_subscriber (void *ctx)
     SEND_STR (pub, "into the void", 0);
 
     CHECK_RC (zmq_connect (early, "inproc://pubsub-late"));
-    subscribe (early, "");
+    SUBSCRIBE (early, "");
     await_sub (pub, early, "probe");
     SEND_STR (pub, "first", 0);
     RECV_STR (early, "first");
 
     void *late = TU_SOCKET (ctx, ZMQ_SUB);
     CHECK_RC (zmq_connect (late, "inproc://pubsub-late"));
-    subscribe (late, "");
+    SUBSCRIBE (late, "");
     /* await_sub checks that the first thing "late" sees is a probe, so
      * neither "into the void" nor "first" reach it. */
     await_sub (pub, late, "probe");
@@ -444,8 +424,8 @@ static void test_late_subscriber (void *ctx)
     SEND_STR (pub, "second", 0);
     RECV_STR (early, "second");
     RECV_STR (late, "second");
-    expect_nothing (early);
-    expect_nothing (late);
+    EXPECT_NOTHING (early);
+    EXPECT_NOTHING (late);
 
     CHECK_RC (zmq_close (late));
     CHECK_RC (zmq_close (early));

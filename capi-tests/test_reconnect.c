@@ -25,19 +25,6 @@
 
 static void *ctx;
 
-/* Bind s to endpoint, which a just-closed socket held: its listener may
- * still be closing in the background, so EADDRINUSE is retried for a
- * bounded time. */
-static void rebind (void *s, const char *endpoint)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    int rc;
-    while ((rc = zmq_bind (s, endpoint)) == -1 && errno == EADDRINUSE
-           && tu_now_ms () < deadline)
-        tu_poll_in (s, 5); /* nothing to read: a 5 ms pause */
-    CHECK_RC (rc);
-}
-
 static void test_push_survives_restart (void)
 {
     char ep[TU_ENDPOINT_MAX];
@@ -55,7 +42,7 @@ static void test_push_survives_restart (void)
     SEND_STR (push, "during", ZMQ_SNDMORE);
     SEND_STR (push, "outage", 0);
     pull = TU_SOCKET (ctx, ZMQ_PULL);
-    rebind (pull, ep);
+    REBIND (pull, ep);
     RECV_STR (pull, "during");
     CHECK_MORE (pull);
     RECV_STR (pull, "outage");
@@ -83,7 +70,7 @@ static void test_req_survives_restart (void)
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, NULL);
     SEND_STR (req, "q2", 0);
     rep = TU_SOCKET (ctx, ZMQ_REP);
-    rebind (rep, ep);
+    REBIND (rep, ep);
     RECV_STR (rep, "q2");
     SEND_STR (rep, "a2", 0);
     RECV_STR (req, "a2");
@@ -125,7 +112,7 @@ static void test_sub_resubscribes_xpub (void)
     CHECK_RC (zmq_close (pub));
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, NULL);
     pub = TU_SOCKET (ctx, ZMQ_XPUB);
-    rebind (pub, ep);
+    REBIND (pub, ep);
     /* Both subscriptions come again, in some order. */
     await_readable_pumping (pub, sub);
     {
@@ -176,7 +163,7 @@ static void test_sub_resubscribes_pub (void)
     while (zmq_recv (sub, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
         ;
     pub = TU_SOCKET (ctx, ZMQ_PUB);
-    rebind (pub, ep);
+    REBIND (pub, ep);
     got = 0;
     deadline = tu_now_ms () + TU_TIMEOUT_MS;
     while (!got && tu_now_ms () < deadline) {
@@ -222,7 +209,7 @@ static void test_reconnect_ivl (void)
     }
     /* And the peer coming back is found by one of the retries. */
     pull = TU_SOCKET (ctx, ZMQ_PULL);
-    rebind (pull, ep);
+    REBIND (pull, ep);
     EXPECT_EVENT (events, ZMQ_EVENT_CONNECTED, NULL);
     SEND_STR (push, "back", 0);
     RECV_STR (pull, "back");
@@ -280,7 +267,7 @@ static void test_reconnect_disabled (void)
     CHECK_RC (zmq_close (pull));
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, NULL);
     pull = TU_SOCKET (ctx, ZMQ_PULL);
-    rebind (pull, ep);
+    REBIND (pull, ep);
     /* Several default reconnect intervals pass without a new attempt. */
     while (tu_next_event (events, &ev, 500)) {
         CHECK (ev.event != ZMQ_EVENT_CONNECT_RETRIED);

@@ -45,96 +45,8 @@
 #include "testutil.h"
 
 #include <poll.h>
-#include <pthread.h>
-
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define MAX_FRAMES 10
-#define FRAME_CAP 300
-
-struct zap_request
-{
-    int frames;
-    size_t len[MAX_FRAMES];
-    char data[MAX_FRAMES][FRAME_CAP];
-};
-
-struct zap_handler
-{
-    void *rep;
-    void *stop_thread;
-    void *stop_main;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    int requests;            /* under lock */
-    struct zap_request last; /* under lock */
-};
 
 static void *ctx;
-static int handler_serial;
-
-static const char *frame_str (const struct zap_request *r, int i)
-{
-    return i < r->frames ? r->data[i] : "(missing)";
-}
-
-/* 200 "user:admin" for admin/password, else 400. */
-static void zap_answer (void *rep, const struct zap_request *r)
-{
-    int ok = r->frames == 8 && strcmp (frame_str (r, 5), "PLAIN") == 0
-             && strcmp (frame_str (r, 6), "admin") == 0
-             && strcmp (frame_str (r, 7), "password") == 0;
-    SEND_STR (rep, "1.0", ZMQ_SNDMORE);
-    SEND_BYTES (rep, r->data[1], r->len[1], ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "200" : "400", ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "OK" : "Invalid credentials", ZMQ_SNDMORE);
-    SEND_STR (rep, ok ? "user:admin" : "", ZMQ_SNDMORE);
-    SEND_BYTES (rep, "", 0, 0);
-}
-
-static void *zap_thread (void *arg)
-{
-    struct zap_handler *h = (struct zap_handler *) arg;
-    for (;;) {
-        zmq_pollitem_t items[2];
-        struct zap_request r;
-        memset (items, 0, sizeof items);
-        items[0].socket = h->rep;
-        items[0].events = ZMQ_POLLIN;
-        items[1].socket = h->stop_thread;
-        items[1].events = ZMQ_POLLIN;
-        CHECK_RC (zmq_poll (items, 2, -1));
-        if (items[1].revents & ZMQ_POLLIN)
-            break;
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        memset (&r, 0, sizeof r);
-        for (;;) {
-            zmq_msg_t frame;
-            int more;
-            CHECK_RC (zmq_msg_init (&frame));
-            CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
-            if (r.frames < MAX_FRAMES) {
-                size_t n = zmq_msg_size (&frame);
-                r.len[r.frames] = n;
-                if (n >= FRAME_CAP)
-                    n = FRAME_CAP - 1;
-                memcpy (r.data[r.frames], zmq_msg_data (&frame), n);
-                r.data[r.frames][n] = '\0';
-            }
-            r.frames++;
-            more = zmq_msg_more (&frame);
-            CHECK_RC (zmq_msg_close (&frame));
-            if (!more)
-                break;
-        }
-        pthread_mutex_lock (&h->lock);
-        h->requests++;
-        h->last = r;
-        pthread_mutex_unlock (&h->lock);
-        zap_answer (h->rep, &r);
-    }
-    return NULL;
-}
 
 /* Each case runs in a context of its own, which handler_start creates and
  * handler_stop terminates (after the case has closed its sockets): the
@@ -151,51 +63,21 @@ static void case_end (void)
     CHECK_RC (zmq_ctx_term (ctx));
 }
 
-static void handler_start (struct zap_handler *h)
+/* 200 "user:admin" for admin/password, else 400. */
+static void handler_start (struct tu_zap_handler *h)
 {
-    char ep[64];
     case_begin ();
-    memset (h, 0, sizeof *h);
-    pthread_mutex_init (&h->lock, NULL);
-    h->rep = TU_SOCKET (ctx, ZMQ_REP);
-    CHECK_RC (zmq_bind (h->rep, ZAP_ENDPOINT));
-    snprintf (ep, sizeof ep, "inproc://plain-zap-stop-%d", handler_serial++);
-    h->stop_thread = TU_SOCKET (ctx, ZMQ_PAIR);
-    h->stop_main = TU_SOCKET (ctx, ZMQ_PAIR);
-    CHECK_RC (zmq_bind (h->stop_thread, ep));
-    CHECK_RC (zmq_connect (h->stop_main, ep));
-    CHECK_EQ (pthread_create (&h->thread, NULL, zap_thread, h), 0);
+    tu_zap_init (h);
+    h->user = "admin";
+    h->password = "password";
+    h->user_id = "user:admin";
+    TU_ZAP_START (ctx, h);
 }
 
-static void handler_stop (struct zap_handler *h)
+static void handler_stop (struct tu_zap_handler *h)
 {
-    SEND_STR (h->stop_main, "stop", 0);
-    CHECK_EQ (pthread_join (h->thread, NULL), 0);
-    CHECK_RC (zmq_close (h->rep));
-    CHECK_RC (zmq_close (h->stop_thread));
-    CHECK_RC (zmq_close (h->stop_main));
-    pthread_mutex_destroy (&h->lock);
+    TU_ZAP_STOP (h);
     case_end ();
-}
-
-static int handler_requests (struct zap_handler *h, struct zap_request *last)
-{
-    int n;
-    pthread_mutex_lock (&h->lock);
-    n = h->requests;
-    if (last)
-        *last = h->last;
-    pthread_mutex_unlock (&h->lock);
-    return n;
-}
-
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
 }
 
 /* A string option read back: NUL-terminated, its length counting the
@@ -230,11 +112,7 @@ static void *plain_client (const char *user, const char *password)
     return s;
 }
 
-static const int failures = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                            | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                            | ZMQ_EVENT_DISCONNECTED;
+static const int failures = TU_HANDSHAKE_EVENTS | ZMQ_EVENT_DISCONNECTED;
 
 /* Options: mechanism, server flag, credentials read back. */
 static void test_options (void)
@@ -248,11 +126,11 @@ static void test_options (void)
     client = plain_client ("admin", "password");
     null_sock = TU_SOCKET (ctx, ZMQ_DEALER);
 
-    CHECK_EQ (get_int (null_sock, ZMQ_MECHANISM), ZMQ_NULL);
-    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (server, ZMQ_PLAIN_SERVER), 1);
-    CHECK_EQ (get_int (client, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (null_sock, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (server, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (server, ZMQ_PLAIN_SERVER), 1);
+    CHECK_EQ (GET_INT (client, ZMQ_PLAIN_SERVER), 0);
     check_str_option (client, ZMQ_PLAIN_USERNAME, "admin");
     check_str_option (client, ZMQ_PLAIN_PASSWORD, "password");
     check_str_option (server, ZMQ_PLAIN_USERNAME, "");
@@ -274,25 +152,25 @@ static void test_options (void)
     name[255] = '\0';
     check_str_option (client, ZMQ_PLAIN_USERNAME, name);
     check_str_option (client, ZMQ_PLAIN_PASSWORD, name);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
 
     /* An empty name is refused; NULL with length 0 turns PLAIN off (and
      * leaves the name as it was). */
     CHECK_ERRNO (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, "", 0), EINVAL);
     CHECK_ERRNO (zmq_setsockopt (client, ZMQ_PLAIN_PASSWORD, "", 0), EINVAL);
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, NULL, 0));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_NULL);
     check_str_option (client, ZMQ_PLAIN_USERNAME, name);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_USERNAME, "admin", 5));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_PLAIN);
     CHECK_RC (zmq_setsockopt (client, ZMQ_PLAIN_PASSWORD, NULL, 0));
-    CHECK_EQ (get_int (client, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (client, ZMQ_MECHANISM), ZMQ_NULL);
 
     /* Setting a user name makes a PLAIN server a client again. */
     CHECK_RC (zmq_setsockopt (server, ZMQ_PLAIN_USERNAME, "u", 1));
-    CHECK_EQ (get_int (server, ZMQ_PLAIN_SERVER), 0);
-    CHECK_EQ (get_int (server, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (server, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (server, ZMQ_MECHANISM), ZMQ_PLAIN);
 
     CHECK_RC (zmq_close (null_sock));
     CHECK_RC (zmq_close (client));
@@ -302,8 +180,8 @@ static void test_options (void)
 
 static void test_accepted (void)
 {
-    struct zap_handler h;
-    struct zap_request r;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *events;
@@ -312,9 +190,7 @@ static void test_accepted (void)
     handler_start (&h);
     server = plain_server ("global");
     client = plain_client ("admin", "password");
-    events = TU_MONITOR (ctx, server, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &events, NULL, ep);
 
     SEND_STR (client, "hello plain", 0);
     CHECK_RC (zmq_msg_init (&msg));
@@ -327,16 +203,16 @@ static void test_accepted (void)
     CHECK_STREQ (ev.endpoint, ep);
 
     /* The request, as RFC 27 lays it out for PLAIN. */
-    CHECK_EQ (handler_requests (&h, &r), 1);
+    CHECK_EQ (tu_zap_requests (&h, &r), 1);
     CHECK_EQ (r.frames, 8);
-    CHECK_STREQ (frame_str (&r, 0), "1.0");
+    CHECK_STREQ (tu_zap_frame (&r, 0), "1.0");
     CHECK (r.len[1] > 0);
-    CHECK_STREQ (frame_str (&r, 2), "global");
-    CHECK_STREQ (frame_str (&r, 3), "127.0.0.1");
-    CHECK_STREQ (frame_str (&r, 4), "plain-server");
-    CHECK_STREQ (frame_str (&r, 5), "PLAIN");
-    CHECK_STREQ (frame_str (&r, 6), "admin");
-    CHECK_STREQ (frame_str (&r, 7), "password");
+    CHECK_STREQ (tu_zap_frame (&r, 2), "global");
+    CHECK_STREQ (tu_zap_frame (&r, 3), "127.0.0.1");
+    CHECK_STREQ (tu_zap_frame (&r, 4), "plain-server");
+    CHECK_STREQ (tu_zap_frame (&r, 5), "PLAIN");
+    CHECK_STREQ (tu_zap_frame (&r, 6), "admin");
+    CHECK_STREQ (tu_zap_frame (&r, 7), "password");
 
     /* Back to the client: no ZAP on that side, so no User-Id. */
     SEND_STR (server, "hello client", 0);
@@ -358,59 +234,47 @@ static void test_accepted (void)
     CHECK_LAST (server);
     SEND_FILLED (server, 70000, 4, 0);
     RECV_FILLED (client, 70000, 4);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_DISCONNECTED, 100);
 
-    CLOSE_MONITOR (server, events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, events, NULL);
     handler_stop (&h);
 }
 
 /* Wrong credentials: 400, both sides told, nothing passes. */
 static void check_refused (const char *user, const char *password)
 {
-    struct zap_handler h;
-    struct zap_request r;
-    struct tu_event ev;
+    struct tu_zap_handler h;
+    struct tu_zap_request r;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
     handler_start (&h);
     server = plain_server ("global");
     client = plain_client (user, password);
-    server_events = TU_MONITOR (ctx, server, failures);
-    client_events = TU_MONITOR (ctx, client, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "let me in", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_DISCONNECTED);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       ep);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
+                       NULL);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_DISCONNECTED, TU_ANY_VALUE,
+                       NULL);
 
-    CHECK (!tu_poll_in (server, 300));
-    EXPECT_NOTHING (server);
-    CHECK_EQ (handler_requests (&h, &r), 1);
+    EXPECT_NOTHING_WITHIN (server, 300);
+    CHECK_EQ (tu_zap_requests (&h, &r), 1);
     CHECK_EQ (r.frames, 8);
-    CHECK_STREQ (frame_str (&r, 5), "PLAIN");
-    CHECK_STREQ (frame_str (&r, 6), user);
-    CHECK_STREQ (frame_str (&r, 7), password);
+    CHECK_STREQ (tu_zap_frame (&r, 5), "PLAIN");
+    CHECK_STREQ (tu_zap_frame (&r, 6), user);
+    CHECK_STREQ (tu_zap_frame (&r, 7), password);
     /* No second attempt, no success. */
     EXPECT_NO_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
     EXPECT_NO_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 100);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     handler_stop (&h);
 }
 
@@ -424,26 +288,18 @@ static void test_refused (void)
 /* A PLAIN server with nobody at inproc://zeromq.zap.01. */
 static void check_no_handler (const char *domain)
 {
-    struct tu_event ev;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *events;
     case_begin ();
     server = plain_server (domain);
     client = plain_client ("admin", "password");
-    events = TU_MONITOR (ctx, server, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &events, NULL, ep);
     SEND_STR (client, "anyone there?", ZMQ_DONTWAIT);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-    CHECK_EQ (ev.value, EFAULT);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (!tu_poll_in (server, 300));
-    EXPECT_NOTHING (server);
+    EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, EFAULT,
+                       ep);
+    EXPECT_NOTHING_WITHIN (server, 300);
     EXPECT_NO_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 100);
-    CLOSE_MONITOR (server, events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, events, NULL);
     case_end ();
 }
 
@@ -456,117 +312,30 @@ static void test_no_handler (void)
 /* A NULL client cannot talk to a PLAIN server. */
 static void test_null_client (void)
 {
-    struct zap_handler h;
-    struct tu_event ev;
+    struct tu_zap_handler h;
     char ep[TU_ENDPOINT_MAX];
     void *server, *client, *server_events, *client_events;
 
     handler_start (&h);
     server = plain_server ("global");
     client = TU_SOCKET (ctx, ZMQ_DEALER);
-    server_events = TU_MONITOR (ctx, server, failures);
-    client_events = TU_MONITOR (ctx, client, failures);
-    BIND_LOOPBACK (server, ep);
-    CHECK_RC (zmq_connect (client, ep));
+    WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
+                       &client_events, ep);
     SEND_STR (client, "no mechanism", ZMQ_DONTWAIT);
 
-    CHECK (tu_next_event (server_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
-    CHECK_STREQ (ev.endpoint, ep);
-    CHECK (tu_next_event (client_events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    CHECK_EQ (ev.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, ep);
+    EXPECT_NEXT_EVENT (client_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                       ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);
 
-    CHECK (!tu_poll_in (server, 300));
-    EXPECT_NOTHING (server);
-    CHECK_EQ (handler_requests (&h, NULL), 0);
+    EXPECT_NOTHING_WITHIN (server, 300);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 0);
 
-    CLOSE_MONITOR (server, server_events);
-    CLOSE_MONITOR (client, client_events);
-    CHECK_RC (zmq_close (client));
-    CHECK_RC (zmq_close (server));
+    CLOSE_WATCHED (server, client, server_events, client_events);
     handler_stop (&h);
 }
 
 /* ---- A raw ZMTP peer, for what goes over the wire ---- */
-
-static int raw_connect (const char *endpoint)
-{
-    struct sockaddr_in addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (connect (fd, (struct sockaddr *) &addr, sizeof addr));
-    return fd;
-}
-
-static int raw_listen (char *ep)
-{
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (bind (fd, (struct sockaddr *) &addr, sizeof addr));
-    CHECK_RC (listen (fd, 4));
-    CHECK_RC (getsockname (fd, (struct sockaddr *) &addr, &len));
-    snprintf (ep, TU_ENDPOINT_MAX, "tcp://127.0.0.1:%d",
-              ntohs (addr.sin_port));
-    return fd;
-}
-
-static int raw_accept (int lfd)
-{
-    struct pollfd p;
-    int fd;
-    p.fd = lfd;
-    p.events = POLLIN;
-    p.revents = 0;
-    CHECK_EQ (poll (&p, 1, TU_TIMEOUT_MS), 1);
-    fd = accept (lfd, NULL, NULL);
-    CHECK (fd >= 0);
-    return fd;
-}
-
-static void raw_write (int fd, const void *data, size_t len)
-{
-    const unsigned char *p = (const unsigned char *) data;
-    while (len > 0) {
-        ssize_t n = write (fd, p, len);
-        CHECK (n > 0);
-        p += n;
-        len -= (size_t) n;
-    }
-}
-
-/* Exactly len bytes within TU_TIMEOUT_MS. */
-static void raw_read (int fd, void *buf, size_t len)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p;
-        long long left = deadline - tu_now_ms ();
-        ssize_t n;
-        CHECK (left > 0);
-        p.fd = fd;
-        p.events = POLLIN;
-        p.revents = 0;
-        if (poll (&p, 1, (int) left) != 1)
-            continue;
-        n = read (fd, (unsigned char *) buf + got, len - got);
-        if (n <= 0)
-            tu_fail (__FILE__, __LINE__, "raw read",
-                     "connection closed by the zmq side");
-        got += (size_t) n;
-    }
-}
 
 /* A ZMTP 3.1 greeting for PLAIN with the given as-server flag. */
 static void raw_greeting (int fd, int as_server)
@@ -579,7 +348,7 @@ static void raw_greeting (int fd, int as_server)
     g[11] = 1;
     memcpy (g + 12, "PLAIN", 5);
     g[32] = (unsigned char) as_server;
-    raw_write (fd, g, sizeof g);
+    RAW_WRITE (fd, g, sizeof g);
 }
 
 /* The peer's greeting: a ZMTP 3.x one for PLAIN. */
@@ -587,7 +356,7 @@ static void raw_expect_greeting (int fd)
 {
     unsigned char g[64];
     static const unsigned char mech[20] = "PLAIN";
-    raw_read (fd, g, sizeof g);
+    RAW_READ (fd, g, sizeof g, NULL);
     CHECK_EQ (g[0], 0xff);
     CHECK_EQ (g[9], 0x7f);
     CHECK_EQ (g[10], 3);
@@ -598,10 +367,10 @@ static void raw_expect_greeting (int fd)
 static size_t raw_read_command (int fd, unsigned char *buf, size_t cap)
 {
     unsigned char head[2];
-    raw_read (fd, head, 2);
+    RAW_READ (fd, head, 2, NULL);
     CHECK_EQ (head[0], 0x04);
     CHECK (head[1] <= cap);
-    raw_read (fd, buf, head[1]);
+    RAW_READ (fd, buf, head[1], NULL);
     return head[1];
 }
 
@@ -611,8 +380,8 @@ static void raw_send_command (int fd, const void *body, size_t len)
     CHECK (len <= 255);
     head[0] = 0x04;
     head[1] = (unsigned char) len;
-    raw_write (fd, head, 2);
-    raw_write (fd, body, len);
+    RAW_WRITE (fd, head, 2);
+    RAW_WRITE (fd, body, len);
 }
 
 /* libzmq's PLAIN ERROR for status 400, as it goes on the wire. */
@@ -623,7 +392,7 @@ static const unsigned char libzmq_plain_error_400[9] = {
  * what comes back is libzmq's ERROR. */
 static void test_error_sent (void)
 {
-    struct zap_handler h;
+    struct tu_zap_handler h;
     char ep[TU_ENDPOINT_MAX];
     static const unsigned char hello[] = {5,   'H', 'E', 'L', 'L', 'O', 5,
                                           'a', 'd', 'm', 'i', 'n', 5,   'w',
@@ -636,14 +405,14 @@ static void test_error_sent (void)
     handler_start (&h);
     server = plain_server ("global");
     BIND_LOOPBACK (server, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     raw_greeting (fd, 0);
     raw_expect_greeting (fd);
     raw_send_command (fd, hello, sizeof hello);
     n = raw_read_command (fd, body, sizeof body);
     CHECK_EQ (n, sizeof libzmq_plain_error_400);
     CHECK (memcmp (body, libzmq_plain_error_400, n) == 0);
-    CHECK_EQ (handler_requests (&h, NULL), 1);
+    CHECK_EQ (tu_zap_requests (&h, NULL), 1);
     close (fd);
     CHECK_RC (zmq_close (server));
     handler_stop (&h);
@@ -661,11 +430,11 @@ static void test_error_received (void)
     int lfd, fd;
 
     case_begin ();
-    lfd = raw_listen (ep);
+    lfd = RAW_LISTEN (ep);
     client = plain_client ("admin", "password");
     events = TU_MONITOR (ctx, client, failures);
     CHECK_RC (zmq_connect (client, ep));
-    fd = raw_accept (lfd);
+    fd = RAW_ACCEPT (lfd);
     raw_greeting (fd, 0); /* libzmq's PLAIN server sends 0 here too */
     raw_expect_greeting (fd);
     n = raw_read_command (fd, body, sizeof body);
@@ -673,10 +442,7 @@ static void test_error_received (void)
     CHECK (memcmp (body, "\5HELLO\5admin\10password", n) == 0);
     raw_send_command (fd, libzmq_plain_error_400,
                       sizeof libzmq_plain_error_400);
-    CHECK (tu_next_event (events, &ev, TU_TIMEOUT_MS));
-    CHECK_EQ (ev.event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    CHECK_EQ (ev.value, 400);
-    CHECK_STREQ (ev.endpoint, ep);
+    EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, ep);
     EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, &ev);
     close (fd);
     close (lfd);

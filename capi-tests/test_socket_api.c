@@ -26,15 +26,6 @@ static void *ctx;
 /* Zeroed memory that is neither a context nor a socket. */
 static char not_an_object[65536];
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 /* A connected pair of sockets on a fresh inproc name. */
 static void make_pair (int bind_type, int connect_type, void **bound,
                        void **connected)
@@ -56,7 +47,7 @@ static void test_every_classic_type (void)
         if (s == NULL)
             tu_fail_errno (__FILE__, __LINE__, "zmq_socket (classic type)",
                            errno);
-        CHECK_EQ (get_int (s, ZMQ_TYPE), type);
+        CHECK_EQ (GET_INT (s, ZMQ_TYPE), type);
         CHECK_EQ (zmq_close (s), 0);
     }
     CHECK_EQ (ZMQ_PAIR, 0);
@@ -613,19 +604,6 @@ static void test_multipart (void)
     CHECK_EQ (zmq_close (b), 0);
 }
 
-static void check_elapsed (void *watch, int timeout_ms)
-{
-    unsigned long us = zmq_stopwatch_stop (watch);
-    /* A little slack below for clocks read at millisecond grain. */
-    if (us + 2000 < (unsigned long) timeout_ms * 1000) {
-        char detail[96];
-        snprintf (detail, sizeof detail, "returned after %lu us, timeout %d ms",
-                  us, timeout_ms);
-        tu_fail (__FILE__, __LINE__, "timeout honoured", detail);
-    }
-    CHECK (us < 5000000UL);
-}
-
 static void test_timeouts (void)
 {
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
@@ -636,21 +614,21 @@ static void test_timeouts (void)
     /* Defaults: wait forever. */
     {
         void *fresh = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
-        CHECK_EQ (get_int (fresh, ZMQ_RCVTIMEO), -1);
-        CHECK_EQ (get_int (fresh, ZMQ_SNDTIMEO), -1);
+        CHECK_EQ (GET_INT (fresh, ZMQ_RCVTIMEO), -1);
+        CHECK_EQ (GET_INT (fresh, ZMQ_SNDTIMEO), -1);
         CHECK_EQ (zmq_close (fresh), 0);
     }
 
     TU_SET_INT (pull, ZMQ_RCVTIMEO, 250);
     watch = zmq_stopwatch_start ();
     CHECK_ERRNO (zmq_recv (pull, buf, sizeof buf, 0), EAGAIN);
-    check_elapsed (watch, 250);
+    CHECK_ELAPSED_AT_LEAST (watch, 250);
 
     /* PUSH with no peer blocks in send until the timeout. */
     TU_SET_INT (push, ZMQ_SNDTIMEO, 250);
     watch = zmq_stopwatch_start ();
     CHECK_ERRNO (zmq_send (push, "x", 1, 0), EAGAIN);
-    check_elapsed (watch, 250);
+    CHECK_ELAPSED_AT_LEAST (watch, 250);
 
     /* A timeout of 0 behaves as ZMQ_DONTWAIT. */
     TU_SET_INT (pull, ZMQ_RCVTIMEO, 0);
@@ -672,48 +650,6 @@ static void test_timeouts (void)
 }
 
 /* Blocking calls interrupted by a signal. */
-static volatile sig_atomic_t alarms;
-
-static void on_alarm (int sig)
-{
-    (void) sig;
-    alarms++;
-}
-
-/* Deliver SIGALRM every 20 ms to the main thread (the only one with it
- * unblocked) until stop_alarms; repeated so that one surely lands while
- * the call under test is blocked. */
-static void start_alarms (void)
-{
-    struct sigaction sa;
-    struct itimerval it;
-    sigset_t set;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset (&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART */
-    CHECK_RC (sigaction (SIGALRM, &sa, NULL));
-    alarms = 0;
-    memset (&it, 0, sizeof it);
-    it.it_value.tv_usec = 20000;
-    it.it_interval.tv_usec = 20000;
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_UNBLOCK, &set, NULL), 0);
-}
-
-static void stop_alarms (void)
-{
-    struct itimerval it;
-    sigset_t set;
-    memset (&it, 0, sizeof it);
-    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-}
-
 static void test_eintr (void)
 {
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
@@ -723,12 +659,12 @@ static void test_eintr (void)
     TU_SET_INT (push, ZMQ_SNDTIMEO, 5000);
     CHECK_RC (zmq_bind (pull, "inproc://socket-api-eintr"));
 
-    start_alarms ();
+    tu_alarms_start (1);
     CHECK_ERRNO (zmq_recv (pull, buf, sizeof buf, 0), EINTR);
     /* PUSH without a peer blocks in send: interrupted the same way. */
     CHECK_ERRNO (zmq_send (push, "x", 1, 0), EINTR);
-    stop_alarms ();
-    CHECK (alarms > 0);
+    tu_alarms_stop ();
+    CHECK (tu_alarms () > 0);
 
     /* The sockets are still fine afterwards. */
     CHECK_RC (zmq_connect (push, "inproc://socket-api-eintr"));
@@ -740,11 +676,7 @@ static void test_eintr (void)
 
 int main (void)
 {
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGALRM);
-    CHECK_EQ (pthread_sigmask (SIG_BLOCK, &set, NULL), 0);
-
+    tu_block_alarms ();
     ctx = CHECK_PTR (zmq_ctx_new ());
     test_every_classic_type ();
     test_socket_errors ();

@@ -26,15 +26,6 @@ static void *ctx;
 
 #define ARRAY_LEN(a) (sizeof (a) / sizeof ((a)[0]))
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 static int set_int (void *s, int option, int value)
 {
     return zmq_setsockopt (s, option, &value, sizeof value);
@@ -96,7 +87,7 @@ static void test_int_options (void)
     for (i = 0; i < ARRAY_LEN (int_options); i++) {
         const struct int_option *o = &int_options[i];
         void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_DEALER));
-        int value = get_int (s, o->option);
+        int value = GET_INT (s, o->option);
         if (value != o->dflt) {
             char detail[128];
             snprintf (detail, sizeof detail, "default %d, expected %d",
@@ -106,16 +97,16 @@ static void test_int_options (void)
         for (j = 0; j < o->ngood; j++) {
             if (set_int (s, o->option, o->good[j]) != 0)
                 tu_fail_errno (__FILE__, __LINE__, o->name, errno);
-            if (get_int (s, o->option) != o->good[j])
+            if (GET_INT (s, o->option) != o->good[j])
                 tu_fail (__FILE__, __LINE__, o->name, "value not kept");
         }
         for (j = 0; j < o->nbad; j++) {
-            int before = get_int (s, o->option);
+            int before = GET_INT (s, o->option);
             errno = 0;
             if (set_int (s, o->option, o->bad[j]) != -1 || errno != EINVAL)
                 tu_fail (__FILE__, __LINE__, o->name,
                          "out-of-range value not refused with EINVAL");
-            if (get_int (s, o->option) != before)
+            if (GET_INT (s, o->option) != before)
                 tu_fail (__FILE__, __LINE__, o->name,
                          "refused value changed the option");
         }
@@ -160,20 +151,20 @@ static void test_defaults_per_type (void)
                               || type == ZMQ_XPUB || type == ZMQ_XSUB
                               || type == ZMQ_STREAM;
         size_t i;
-        CHECK_EQ (get_int (s, ZMQ_TYPE), type);
+        CHECK_EQ (GET_INT (s, ZMQ_TYPE), type);
         /* Types that can always send (dropping or routing) say so at once;
          * the others wait for a peer. */
-        CHECK_EQ (get_int (s, ZMQ_EVENTS), pollout_at_once ? ZMQ_POLLOUT : 0);
+        CHECK_EQ (GET_INT (s, ZMQ_EVENTS), pollout_at_once ? ZMQ_POLLOUT : 0);
         /* SUB and XSUB do not linger by default. */
-        CHECK_EQ (get_int (s, ZMQ_LINGER),
+        CHECK_EQ (GET_INT (s, ZMQ_LINGER),
                   type == ZMQ_SUB || type == ZMQ_XSUB ? 0 : -1);
-        CHECK_EQ (get_int (s, ZMQ_RCVMORE), 0);
-        CHECK_EQ (get_int (s, ZMQ_THREAD_SAFE), 0);
-        CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
+        CHECK_EQ (GET_INT (s, ZMQ_RCVMORE), 0);
+        CHECK_EQ (GET_INT (s, ZMQ_THREAD_SAFE), 0);
+        CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_NULL);
         for (i = 0; i < ARRAY_LEN (int_options); i++) {
             if (int_options[i].option == ZMQ_LINGER)
                 continue;
-            if (get_int (s, int_options[i].option) != int_options[i].dflt)
+            if (GET_INT (s, int_options[i].option) != int_options[i].dflt)
                 tu_fail (__FILE__, __LINE__, int_options[i].name,
                          "default differs for this socket type");
         }
@@ -185,23 +176,23 @@ static void test_ipv6_and_ipv4only_mirror (void)
 {
     void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
     CHECK_RC (set_int (s, ZMQ_IPV6, 1));
-    CHECK_EQ (get_int (s, ZMQ_IPV4ONLY), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_IPV4ONLY), 0);
     CHECK_RC (set_int (s, ZMQ_IPV4ONLY, 1));
-    CHECK_EQ (get_int (s, ZMQ_IPV6), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_IPV6), 0);
     CHECK_EQ (zmq_close (s), 0);
 }
 
 static void test_relaxed_booleans (void)
 {
     void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_SUB));
-    CHECK_EQ (get_int (s, ZMQ_INVERT_MATCHING), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_INVERT_MATCHING), 0);
     /* Any non-zero value means "on" and reads back as 1. */
     CHECK_RC (set_int (s, ZMQ_INVERT_MATCHING, 7));
-    CHECK_EQ (get_int (s, ZMQ_INVERT_MATCHING), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_INVERT_MATCHING), 1);
     CHECK_RC (set_int (s, ZMQ_INVERT_MATCHING, -1));
-    CHECK_EQ (get_int (s, ZMQ_INVERT_MATCHING), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_INVERT_MATCHING), 1);
     CHECK_RC (set_int (s, ZMQ_INVERT_MATCHING, 0));
-    CHECK_EQ (get_int (s, ZMQ_INVERT_MATCHING), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_INVERT_MATCHING), 0);
     CHECK_EQ (zmq_close (s), 0);
 }
 
@@ -210,16 +201,16 @@ static void test_relaxed_booleans (void)
 static void test_heartbeat_ttl (void)
 {
     void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_DEALER));
-    CHECK_EQ (get_int (s, ZMQ_HEARTBEAT_TTL), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_HEARTBEAT_TTL), 0);
     CHECK_RC (set_int (s, ZMQ_HEARTBEAT_TTL, 1234));
-    CHECK_EQ (get_int (s, ZMQ_HEARTBEAT_TTL), 1200);
+    CHECK_EQ (GET_INT (s, ZMQ_HEARTBEAT_TTL), 1200);
     CHECK_RC (set_int (s, ZMQ_HEARTBEAT_TTL, 99));
-    CHECK_EQ (get_int (s, ZMQ_HEARTBEAT_TTL), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_HEARTBEAT_TTL), 0);
     CHECK_RC (set_int (s, ZMQ_HEARTBEAT_TTL, 6553599));
-    CHECK_EQ (get_int (s, ZMQ_HEARTBEAT_TTL), 6553500);
+    CHECK_EQ (GET_INT (s, ZMQ_HEARTBEAT_TTL), 6553500);
     CHECK_ERRNO (set_int (s, ZMQ_HEARTBEAT_TTL, 6553600), EINVAL);
     CHECK_RC (set_int (s, ZMQ_HEARTBEAT_TTL, -99));
-    CHECK_EQ (get_int (s, ZMQ_HEARTBEAT_TTL), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_HEARTBEAT_TTL), 0);
     CHECK_ERRNO (set_int (s, ZMQ_HEARTBEAT_TTL, -100), EINVAL);
     CHECK_EQ (zmq_close (s), 0);
 }
@@ -407,23 +398,23 @@ static void test_string_options (void)
 static void test_plain_mechanism (void)
 {
     void *s = CHECK_PTR (zmq_socket (ctx, ZMQ_DEALER));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_NULL);
     /* A username makes a PLAIN client. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_PLAIN_USERNAME, "u", 1));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (s, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (s, ZMQ_PLAIN_SERVER), 0);
     CHECK_RC (set_int (s, ZMQ_PLAIN_SERVER, 1));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_PLAIN);
-    CHECK_EQ (get_int (s, ZMQ_PLAIN_SERVER), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (s, ZMQ_PLAIN_SERVER), 1);
     /* Clearing the username goes back to NULL. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_PLAIN_USERNAME, NULL, 0));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
-    CHECK_EQ (get_int (s, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (s, ZMQ_PLAIN_SERVER), 0);
     /* A password makes a client again; PLAIN_SERVER 0 means NULL. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_PLAIN_PASSWORD, "p", 1));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_PLAIN);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_PLAIN);
     CHECK_RC (set_int (s, ZMQ_PLAIN_SERVER, 0));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_NULL);
     CHECK_EQ (zmq_close (s), 0);
 }
 
@@ -438,7 +429,7 @@ static void test_read_only (void)
         CHECK_ERRNO (set_int (s, read_only[i], 0), EINVAL);
     CHECK_ERRNO (zmq_setsockopt (s, ZMQ_LAST_ENDPOINT, "inproc://x", 10),
                  EINVAL);
-    CHECK_EQ (get_int (s, ZMQ_TYPE), ZMQ_PAIR);
+    CHECK_EQ (GET_INT (s, ZMQ_TYPE), ZMQ_PAIR);
 
     /* These four take a larger buffer and report sizeof (int). */
     {
@@ -468,14 +459,14 @@ static void test_fd_option (void)
 {
     void *a = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
     void *b = CHECK_PTR (zmq_socket (ctx, ZMQ_PAIR));
-    int fa = get_int (a, ZMQ_FD), fb = get_int (b, ZMQ_FD);
+    int fa = GET_INT (a, ZMQ_FD), fb = GET_INT (b, ZMQ_FD);
     CHECK (fa >= 0);
     CHECK (fb >= 0);
     CHECK (fa != fb);
     CHECK (fcntl (fa, F_GETFD) != -1);
     CHECK (fcntl (fb, F_GETFD) != -1);
     /* Stable for the life of the socket. */
-    CHECK_EQ (get_int (a, ZMQ_FD), fa);
+    CHECK_EQ (GET_INT (a, ZMQ_FD), fa);
     CHECK_EQ (zmq_close (a), 0);
     CHECK_EQ (zmq_close (b), 0);
 }

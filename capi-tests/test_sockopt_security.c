@@ -13,15 +13,6 @@
 
 static void *ctx;
 
-static int get_int (void *s, int option)
-{
-    int value = -12345;
-    size_t len = sizeof value;
-    CHECK_RC (zmq_getsockopt (s, option, &value, &len));
-    CHECK_EQ (len, sizeof value);
-    return value;
-}
-
 static int set_int (void *s, int option, int value)
 {
     return zmq_setsockopt (s, option, &value, sizeof value);
@@ -36,7 +27,7 @@ static void test_curve_defaults (void)
     unsigned char bin[32];
     char z85[41];
     size_t i, len;
-    CHECK_EQ (get_int (s, ZMQ_CURVE_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_CURVE_SERVER), 0);
     for (i = 0; i < 3; i++) {
         memset (bin, 0xAA, sizeof bin);
         len = sizeof bin;
@@ -65,7 +56,7 @@ static void test_curve_key_forms (void)
 
         /* 40 Z85 characters, no terminator. */
         CHECK_RC (zmq_setsockopt (s, option, public_z85, 40));
-        CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_CURVE);
+        CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_CURVE);
         len = sizeof got;
         CHECK_RC (zmq_getsockopt (s, option, got, &len));
         CHECK (memcmp (got, public_bin, 32) == 0);
@@ -110,16 +101,16 @@ static void test_curve_roles (void)
     CHECK_RC (zmq_curve_keypair (public_z85, secret_z85));
 
     CHECK_RC (set_int (s, ZMQ_CURVE_SERVER, 1));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_CURVE);
-    CHECK_EQ (get_int (s, ZMQ_CURVE_SERVER), 1);
-    CHECK_EQ (get_int (s, ZMQ_PLAIN_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (GET_INT (s, ZMQ_CURVE_SERVER), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_PLAIN_SERVER), 0);
     /* Giving a server key makes the socket a client. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, public_z85, 40));
-    CHECK_EQ (get_int (s, ZMQ_CURVE_SERVER), 0);
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_CURVE);
+    CHECK_EQ (GET_INT (s, ZMQ_CURVE_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_CURVE);
     /* CURVE_SERVER 0 drops back to NULL. */
     CHECK_RC (set_int (s, ZMQ_CURVE_SERVER, 0));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_NULL);
     CHECK_ERRNO (set_int (s, ZMQ_CURVE_SERVER, 2), EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_CURVE_SERVER, -1), EINVAL);
     CHECK_EQ (zmq_close (s), 0);
@@ -149,11 +140,11 @@ static void test_gssapi (void)
     char buf[300];
     size_t len;
 
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_SERVER), 0);
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_PLAINTEXT), 0);
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE),
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_PLAINTEXT), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE),
               ZMQ_GSSAPI_NT_HOSTBASED);
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE),
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE),
               ZMQ_GSSAPI_NT_HOSTBASED);
     len = sizeof buf;
     CHECK_RC (zmq_getsockopt (s, ZMQ_GSSAPI_PRINCIPAL, buf, &len));
@@ -164,30 +155,30 @@ static void test_gssapi (void)
 
     /* A principal selects GSSAPI. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_GSSAPI_PRINCIPAL, "me", 2));
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_GSSAPI);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_GSSAPI);
     len = sizeof buf;
     CHECK_RC (zmq_getsockopt (s, ZMQ_GSSAPI_PRINCIPAL, buf, &len));
     CHECK_STREQ (buf, "me");
     CHECK_EQ (len, 3);
     CHECK_RC (set_int (s, ZMQ_GSSAPI_SERVER, 1));
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_SERVER), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_SERVER), 1);
     /* Naming a service to talk to makes it a client again. */
     CHECK_RC (zmq_setsockopt (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL, "svc", 3));
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_SERVER), 0);
-    CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_GSSAPI);
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_SERVER), 0);
+    CHECK_EQ (GET_INT (s, ZMQ_MECHANISM), ZMQ_GSSAPI);
 
     CHECK_RC (set_int (s, ZMQ_GSSAPI_PLAINTEXT, 1));
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_PLAINTEXT), 1);
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_PLAINTEXT), 1);
     CHECK_ERRNO (set_int (s, ZMQ_GSSAPI_PLAINTEXT, 2), EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_GSSAPI_SERVER, 2), EINVAL);
 
     CHECK_RC (set_int (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
                        ZMQ_GSSAPI_NT_KRB5_PRINCIPAL));
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE),
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE),
               ZMQ_GSSAPI_NT_KRB5_PRINCIPAL);
     CHECK_RC (set_int (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE,
                        ZMQ_GSSAPI_NT_USER_NAME));
-    CHECK_EQ (get_int (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE),
+    CHECK_EQ (GET_INT (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE),
               ZMQ_GSSAPI_NT_USER_NAME);
     CHECK_ERRNO (set_int (s, ZMQ_GSSAPI_PRINCIPAL_NAMETYPE, 3), EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE, -1),

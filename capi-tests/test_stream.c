@@ -27,52 +27,6 @@
 
 static void *ctx;
 
-static int raw_connect (const char *endpoint)
-{
-    struct sockaddr_in addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (connect (fd, (struct sockaddr *) &addr, sizeof addr));
-    return fd;
-}
-
-static void raw_write (int fd, const void *data, size_t len)
-{
-    const char *p = (const char *) data;
-    while (len > 0) {
-        ssize_t n = write (fd, p, len);
-        CHECK (n > 0);
-        p += n;
-        len -= (size_t) n;
-    }
-}
-
-/* Read exactly len bytes from fd within the test timeout, calling into
- * the zmq socket meanwhile (the reference performs some queued work only
- * when the application uses the socket). */
-static void raw_read_exact (int fd, void *buf, size_t len, void *pump)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p;
-        p.fd = fd;
-        p.events = POLLIN;
-        p.revents = 0;
-        CHECK (tu_now_ms () < deadline);
-        if (poll (&p, 1, 10) == 1) {
-            ssize_t n = read (fd, (char *) buf + got, len - got);
-            CHECK (n > 0);
-            got += (size_t) n;
-        } else if (pump)
-            tu_events (pump);
-    }
-}
-
 /* Wait (bounded, pumping) for end of file on fd. */
 static void raw_expect_eof (int fd, void *pump)
 {
@@ -113,7 +67,7 @@ static void test_accepted_connection (void)
     int fd;
     void *stream = TU_SOCKET (ctx, ZMQ_STREAM);
     BIND_LOOPBACK (stream, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
 
     /* Connect notification. */
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 0);
@@ -121,7 +75,7 @@ static void test_accepted_connection (void)
     CHECK_EQ (id[0], 0);
 
     /* Raw bytes in. */
-    raw_write (fd, "hello", 5);
+    RAW_WRITE (fd, "hello", 5);
     CHECK_RC (zmq_msg_init (&msg));
     CHECK_EQ (zmq_msg_recv (&msg, stream, 0), 5);
     CHECK (memcmp (zmq_msg_data (&msg), id, 5) == 0);
@@ -133,7 +87,7 @@ static void test_accepted_connection (void)
     /* Raw bytes out, without framing. */
     SEND_BYTES (stream, id, id_len, ZMQ_SNDMORE);
     SEND_STR (stream, "world", 0);
-    raw_read_exact (fd, buf, 5, stream);
+    RAW_READ (fd, buf, 5, stream);
     CHECK (memcmp (buf, "world", 5) == 0);
 
     /* Unknown ids are refused at the id frame. */
@@ -141,7 +95,7 @@ static void test_accepted_connection (void)
 
     /* A second client gets its own id. */
     {
-        int fd2 = raw_connect (ep);
+        int fd2 = RAW_CONNECT (ep);
         CHECK_EQ (recv_stream (stream, id2, &id2_len, buf, sizeof buf), 0);
         CHECK_EQ (id2_len, 5);
         CHECK (memcmp (id, id2, 5) != 0);
@@ -152,7 +106,7 @@ static void test_accepted_connection (void)
     }
 
     /* We close the first connection by sending it an empty frame. */
-    raw_write (fd, "x", 1);
+    RAW_WRITE (fd, "x", 1);
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 1);
     SEND_BYTES (stream, id, id_len, ZMQ_SNDMORE);
     SEND_BYTES (stream, "", 0, 0);
@@ -175,10 +129,10 @@ static void test_large_input (void)
     int fd;
     void *stream = TU_SOCKET (ctx, ZMQ_STREAM);
     BIND_LOOPBACK (stream, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     CHECK_EQ (recv_stream (stream, id, &id_len, got, sizeof got), 0);
     tu_fill (sent, total, 9);
-    raw_write (fd, sent, total);
+    RAW_WRITE (fd, sent, total);
     while (have < total) {
         size_t n = recv_stream (stream, piece_id, &piece_id_len, got + have,
                                 total - have);
@@ -192,7 +146,7 @@ static void test_large_input (void)
     SEND_BYTES (stream, id, id_len, ZMQ_SNDMORE);
     SEND_BYTES (stream, sent, total, 0);
     memset (got, 0, sizeof got);
-    raw_read_exact (fd, got, total, stream);
+    RAW_READ (fd, got, total, stream);
     CHECK (memcmp (sent, got, total) == 0);
     CHECK_RC (close (fd));
     CHECK_RC (zmq_close (stream));
@@ -207,16 +161,16 @@ static void test_notify_off (void)
     void *stream = TU_SOCKET (ctx, ZMQ_STREAM);
     TU_SET_INT (stream, ZMQ_STREAM_NOTIFY, 0);
     BIND_LOOPBACK (stream, ep);
-    fd = raw_connect (ep);
-    raw_write (fd, "first", 5);
+    fd = RAW_CONNECT (ep);
+    RAW_WRITE (fd, "first", 5);
     /* The first thing received is data, not a notification. */
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 5);
     CHECK (memcmp (buf, "first", 5) == 0);
     /* The peer's close is not announced: the stream stays empty until a
      * new client's data comes. */
     CHECK_RC (close (fd));
-    fd = raw_connect (ep);
-    raw_write (fd, "second", 6);
+    fd = RAW_CONNECT (ep);
+    RAW_WRITE (fd, "second", 6);
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 6);
     CHECK (memcmp (buf, "second", 6) == 0);
     CHECK_RC (close (fd));
@@ -250,14 +204,14 @@ static void test_outgoing (void)
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 0);
     CHECK (id_len == 5 && memcmp (id, "out-1", 5) == 0);
 
-    raw_write (fd, "server", 6);
+    RAW_WRITE (fd, "server", 6);
     CHECK_EQ (recv_stream (stream, id, &id_len, buf, sizeof buf), 6);
     CHECK (id_len == 5 && memcmp (id, "out-1", 5) == 0);
     CHECK (memcmp (buf, "server", 6) == 0);
 
     SEND_STR (stream, "out-1", ZMQ_SNDMORE);
     SEND_STR (stream, "client", 0);
-    raw_read_exact (fd, buf, 6, stream);
+    RAW_READ (fd, buf, 6, stream);
     CHECK (memcmp (buf, "client", 6) == 0);
 
     /* The server hanging up is announced too. */

@@ -30,20 +30,6 @@
 
 static void *ctx;
 
-/* Send a short message each way between two connected PAIR sockets. */
-static void bounce (void *a, void *b)
-{
-    SEND_STR (a, "ping", ZMQ_SNDMORE);
-    SEND_STR (a, "", 0);
-    RECV_STR (b, "ping");
-    CHECK_MORE (b);
-    RECV_STR (b, "");
-    CHECK_LAST (b);
-    SEND_STR (b, "pong", 0);
-    RECV_STR (a, "pong");
-    CHECK_LAST (a);
-}
-
 /* endpoint is exactly prefix followed by a port number 1..65535. */
 static void check_endpoint_form (const char *endpoint, const char *prefix)
 {
@@ -65,8 +51,8 @@ static void test_bind_then_connect (void)
     BIND_LOOPBACK (a, ep);
     check_endpoint_form (ep, "tcp://127.0.0.1:");
     CHECK_RC (zmq_connect (b, ep));
-    bounce (b, a);
-    bounce (a, b);
+    BOUNCE (b, a);
+    BOUNCE (a, b);
     CHECK_RC (zmq_close (b));
     CHECK_RC (zmq_close (a));
 }
@@ -80,7 +66,7 @@ static void test_port_zero (void)
     BIND_ANY (a, "tcp://127.0.0.1:0", ep);
     check_endpoint_form (ep, "tcp://127.0.0.1:");
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
+    BOUNCE (a, b);
     CHECK_RC (zmq_close (b));
     CHECK_RC (zmq_close (a));
 }
@@ -120,7 +106,7 @@ static void test_address_wildcard (void)
     check_endpoint_form (ep, "tcp://0.0.0.0:");
     snprintf (via, sizeof via, "tcp://127.0.0.1:%d", tu_endpoint_port (ep));
     CHECK_RC (zmq_connect (b, via));
-    bounce (a, b);
+    BOUNCE (a, b);
     /* The wildcard spec does not name the binding; the real one does. */
     CHECK_ERRNO (zmq_unbind (a, "tcp://*:*"), ENOENT);
     CHECK_RC (zmq_unbind (a, ep));
@@ -147,7 +133,7 @@ static void test_ipv6 (void)
     BIND_ANY (a, "tcp://[::1]:*", ep);
     check_endpoint_form (ep, "tcp://[::1]:");
     CHECK_RC (zmq_connect (b, ep));
-    bounce (a, b);
+    BOUNCE (a, b);
     CHECK_RC (zmq_disconnect (b, ep));
     CHECK_RC (zmq_unbind (a, ep));
 
@@ -161,7 +147,7 @@ static void test_ipv6 (void)
     check_endpoint_form (ep, "tcp://[::]:");
     snprintf (via, sizeof via, "tcp://127.0.0.1:%d", tu_endpoint_port (ep));
     CHECK_RC (zmq_connect (c, via));
-    bounce (a, c);
+    BOUNCE (a, c);
     CHECK_RC (zmq_close (c));
     CHECK_RC (zmq_close (a));
 }
@@ -180,12 +166,12 @@ static void test_names (void)
     /* connect resolves them. */
     snprintf (via, sizeof via, "tcp://localhost:%d", tu_endpoint_port (ep));
     CHECK_RC (zmq_connect (b, via));
-    bounce (a, b);
+    BOUNCE (a, b);
     /* The interface name "lo" binds to its address. */
     BIND_ANY (c, "tcp://lo:*", ep);
     check_endpoint_form (ep, "tcp://127.0.0.1:");
     CHECK_RC (zmq_connect (d, ep));
-    bounce (c, d);
+    BOUNCE (c, d);
     CHECK_RC (zmq_close (d));
     CHECK_RC (zmq_close (c));
     CHECK_RC (zmq_close (b));

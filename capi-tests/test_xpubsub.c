@@ -13,52 +13,18 @@
  */
 #include "testutil.h"
 
-/* Receive a (un)subscription notification: one frame, flag byte + topic,
- * with no more frames after it. */
-static void recv_notification (void *xpub, int subscribe, const char *topic,
-                               const char *file, int line)
-{
-    char buf[256];
-    size_t len = strlen (topic);
-    CHECK (len + 1 <= sizeof buf);
-    buf[0] = subscribe ? 1 : 0;
-    memcpy (buf + 1, topic, len);
-    tu_recv_expect (xpub, buf, len + 1, file, line);
-    if (tu_rcvmore (xpub))
-        tu_fail (file, line, "notification has ZMQ_RCVMORE set", NULL);
-}
-#define RECV_SUB(s, topic) recv_notification ((s), 1, (topic), __FILE__, __LINE__)
-#define RECV_UNSUB(s, topic)                                                   \
-    recv_notification ((s), 0, (topic), __FILE__, __LINE__)
-
-/* Send a subscription message on an XSUB. */
-static void send_notification (void *xsub, int subscribe, const char *topic)
-{
-    char buf[256];
-    size_t len = strlen (topic);
-    CHECK (len + 1 <= sizeof buf);
-    buf[0] = subscribe ? 1 : 0;
-    memcpy (buf + 1, topic, len);
-    SEND_BYTES (xsub, buf, len + 1, 0);
-}
-
-#define expect_nothing(s)                                                      \
+/* Receive a (un)subscription notification, with no more frames after
+ * it. */
+#define RECV_SUB(s, topic)                                                     \
     do {                                                                       \
-        char nothing_buf_[64];                                                 \
-        CHECK_ERRNO (zmq_recv ((s), nothing_buf_, sizeof nothing_buf_,        \
-                               ZMQ_DONTWAIT),                                  \
-                     EAGAIN);                                                  \
+        RECV_NOTIFICATION ((s), 1, (topic));                                   \
+        CHECK_LAST (s);                                                        \
     } while (0)
-
-static void subscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, topic, strlen (topic)));
-}
-
-static void unsubscribe (void *sub, const char *topic)
-{
-    CHECK_RC (zmq_setsockopt (sub, ZMQ_UNSUBSCRIBE, topic, strlen (topic)));
-}
+#define RECV_UNSUB(s, topic)                                                   \
+    do {                                                                       \
+        RECV_NOTIFICATION ((s), 0, (topic));                                   \
+        CHECK_LAST (s);                                                        \
+    } while (0)
 
 /* Receive n unsubscriptions in any order; topics[] lists what must come. */
 static void recv_unsubs_any_order (void *xpub, const char *const *topics,
@@ -91,17 +57,17 @@ static void test_subscriptions_from_sub (void *ctx)
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-from-sub"));
 
     /* A subscription made before connecting is sent on connection. */
-    subscribe (sub, "pre");
+    SUBSCRIBE (sub, "pre");
     CHECK_RC (zmq_connect (sub, "inproc://xpub-from-sub"));
     RECV_SUB (xpub, "pre");
 
-    subscribe (sub, "a");
+    SUBSCRIBE (sub, "a");
     RECV_SUB (xpub, "a");
-    subscribe (sub, "");
+    SUBSCRIBE (sub, "");
     RECV_SUB (xpub, "");
-    unsubscribe (sub, "a");
+    UNSUBSCRIBE (sub, "a");
     RECV_UNSUB (xpub, "a");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     /* Binary topics keep every byte. */
     const char bin[3] = {1, 0, 'z'};
@@ -125,34 +91,34 @@ static void test_subscriptions_from_xsub (void *ctx)
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-from-xsub"));
     CHECK_RC (zmq_connect (xsub, "inproc://xpub-from-xsub"));
 
-    send_notification (xsub, 1, "t");
+    SEND_NOTIFICATION (xsub, 1, "t", 0);
     RECV_SUB (xpub, "t");
     /* The XSUB filters nothing itself; the XPUB sends only matches. */
     SEND_STR (xpub, "u1", 0);
     SEND_STR (xpub, "t1", 0);
     RECV_STR (xsub, "t1");
-    expect_nothing (xsub);
+    EXPECT_NOTHING (xsub);
 
     /* An XSUB counts its own subscriptions: a duplicate is passed on (the
      * XPUB drops it), and only the last matching unsubscription is. */
-    send_notification (xsub, 1, "t");
-    send_notification (xsub, 0, "t");
-    send_notification (xsub, 1, "m1");
+    SEND_NOTIFICATION (xsub, 1, "t", 0);
+    SEND_NOTIFICATION (xsub, 0, "t", 0);
+    SEND_NOTIFICATION (xsub, 1, "m1", 0);
     RECV_SUB (xpub, "m1");
-    send_notification (xsub, 0, "t");
+    SEND_NOTIFICATION (xsub, 0, "t", 0);
     RECV_UNSUB (xpub, "t");
 
     /* Unsubscribing from a topic never subscribed is not passed on. */
-    send_notification (xsub, 0, "never");
-    send_notification (xsub, 1, "m2");
+    SEND_NOTIFICATION (xsub, 0, "never", 0);
+    SEND_NOTIFICATION (xsub, 1, "m2", 0);
     RECV_SUB (xpub, "m2");
 
     /* The empty subscription is the single byte 1. */
-    send_notification (xsub, 1, "");
+    SEND_NOTIFICATION (xsub, 1, "", 0);
     RECV_SUB (xpub, "");
-    send_notification (xsub, 0, "");
+    SEND_NOTIFICATION (xsub, 0, "", 0);
     RECV_UNSUB (xpub, "");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     CHECK_RC (zmq_close (xsub));
     CHECK_RC (zmq_close (xpub));
@@ -203,7 +169,7 @@ static void test_xsub_user_messages (void *ctx)
     RECV_SUB (xpub, "d");
     RECV_STR (xpub, "payload");
     CHECK_EQ (tu_rcvmore (xpub), 0);
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     /* Both subscriptions took effect. */
     SEND_STR (xpub, "c1", 0);
@@ -227,33 +193,33 @@ static void run_duplicates (void *ctx, const char *endpoint, int verbose)
     CHECK_RC (zmq_connect (sub1, endpoint));
     CHECK_RC (zmq_connect (sub2, endpoint));
 
-    subscribe (sub1, "a");
+    SUBSCRIBE (sub1, "a");
     RECV_SUB (xpub, "a");
     /* Same topic from another peer. */
-    subscribe (sub2, "a");
+    SUBSCRIBE (sub2, "a");
     if (verbose)
         RECV_SUB (xpub, "a");
-    subscribe (sub2, "m1");
+    SUBSCRIBE (sub2, "m1");
     RECV_SUB (xpub, "m1");
 
     /* Same topic again from the same peer. */
-    subscribe (sub1, "a");
+    SUBSCRIBE (sub1, "a");
     if (verbose)
         RECV_SUB (xpub, "a");
-    subscribe (sub1, "m2");
+    SUBSCRIBE (sub1, "m2");
     RECV_SUB (xpub, "m2");
 
     /* VERBOSE does not pass unsubscriptions that leave other subscribers:
      * sub1 drops both of its "a" (its own count reaches 0 only at the second),
      * sub2 still holds "a". */
-    unsubscribe (sub1, "a");
-    unsubscribe (sub1, "a");
-    subscribe (sub1, "m3");
+    UNSUBSCRIBE (sub1, "a");
+    UNSUBSCRIBE (sub1, "a");
+    SUBSCRIBE (sub1, "m3");
     RECV_SUB (xpub, "m3");
     /* The last subscriber's unsubscription always comes through. */
-    unsubscribe (sub2, "a");
+    UNSUBSCRIBE (sub2, "a");
     RECV_UNSUB (xpub, "a");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     CHECK_RC (zmq_close (sub1));
     CHECK_RC (zmq_close (sub2));
@@ -277,34 +243,34 @@ static void test_verboser (void *ctx)
     CHECK_RC (zmq_connect (sub1, "inproc://xpub-verboser"));
     CHECK_RC (zmq_connect (sub2, "inproc://xpub-verboser"));
 
-    subscribe (sub1, "a");
+    SUBSCRIBE (sub1, "a");
     RECV_SUB (xpub, "a");
-    subscribe (sub2, "a");
+    SUBSCRIBE (sub2, "a");
     RECV_SUB (xpub, "a");
-    unsubscribe (sub1, "a");
+    UNSUBSCRIBE (sub1, "a");
     RECV_UNSUB (xpub, "a");
-    unsubscribe (sub2, "a");
+    UNSUBSCRIBE (sub2, "a");
     RECV_UNSUB (xpub, "a");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     /* Setting VERBOSE afterwards turns the unsubscription half off again. */
     TU_SET_INT (xpub, ZMQ_XPUB_VERBOSE, 1);
-    subscribe (sub1, "b");
+    SUBSCRIBE (sub1, "b");
     RECV_SUB (xpub, "b");
-    subscribe (sub2, "b");
+    SUBSCRIBE (sub2, "b");
     RECV_SUB (xpub, "b");
-    unsubscribe (sub1, "b");
-    subscribe (sub1, "m");
+    UNSUBSCRIBE (sub1, "b");
+    SUBSCRIBE (sub1, "m");
     RECV_SUB (xpub, "m");
-    unsubscribe (sub2, "b");
+    UNSUBSCRIBE (sub2, "b");
     RECV_UNSUB (xpub, "b");
 
     /* VERBOSER 0 turns both halves off. */
     TU_SET_INT (xpub, ZMQ_XPUB_VERBOSER, 0);
-    subscribe (sub1, "c");
+    SUBSCRIBE (sub1, "c");
     RECV_SUB (xpub, "c");
-    subscribe (sub2, "c");
-    subscribe (sub2, "m2");
+    SUBSCRIBE (sub2, "c");
+    SUBSCRIBE (sub2, "m2");
     RECV_SUB (xpub, "m2");
 
     CHECK_RC (zmq_close (sub1));
@@ -327,14 +293,14 @@ static void run_close (void *ctx, const char *endpoint, int option)
     CHECK_RC (zmq_connect (sub2, endpoint));
     CHECK_RC (zmq_connect (xsub, endpoint));
 
-    subscribe (sub1, "a");
+    SUBSCRIBE (sub1, "a");
     RECV_SUB (xpub, "a");
-    subscribe (sub1, "b");
+    SUBSCRIBE (sub1, "b");
     RECV_SUB (xpub, "b");
-    subscribe (sub2, "a");
+    SUBSCRIBE (sub2, "a");
     if (option)
         RECV_SUB (xpub, "a");
-    subscribe (sub2, "m");
+    SUBSCRIBE (sub2, "m");
     RECV_SUB (xpub, "m");
 
     CHECK_RC (zmq_close (sub1));
@@ -344,11 +310,11 @@ static void run_close (void *ctx, const char *endpoint, int option)
     } else
         RECV_UNSUB (xpub, "b");
     /* Nothing else: the next notification is sub2's new topic. */
-    subscribe (sub2, "n");
+    SUBSCRIBE (sub2, "n");
     RECV_SUB (xpub, "n");
 
     /* An XSUB going away counts the same way. */
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
     CHECK_RC (zmq_close (xsub));
     RECV_UNSUB (xpub, "x");
@@ -356,7 +322,7 @@ static void run_close (void *ctx, const char *endpoint, int option)
     CHECK_RC (zmq_close (sub2));
     const char *const rest[] = {"a", "m", "n"};
     recv_unsubs_any_order (xpub, rest, 3);
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
     CHECK_RC (zmq_close (xpub));
 }
 
@@ -376,52 +342,52 @@ static void test_manual (void *ctx)
     TU_SET_INT (xpub, ZMQ_XPUB_MANUAL, 1);
     /* Before any notification there is no peer to apply it to: accepted,
      * no effect. */
-    subscribe (xpub, "q");
+    SUBSCRIBE (xpub, "q");
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
     void *xsub = TU_SOCKET (ctx, ZMQ_XSUB);
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-manual"));
     CHECK_RC (zmq_connect (sub, "inproc://xpub-manual"));
     CHECK_RC (zmq_connect (xsub, "inproc://xpub-manual"));
 
-    subscribe (sub, "a");
+    SUBSCRIBE (sub, "a");
     RECV_SUB (xpub, "a");
     SEND_STR (xpub, "a0", 0);
-    subscribe (xpub, "a");
+    SUBSCRIBE (xpub, "a");
     SEND_STR (xpub, "a1", 0);
     RECV_STR (sub, "a1");
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* Manual mode passes duplicates up. */
-    subscribe (sub, "a");
+    SUBSCRIBE (sub, "a");
     RECV_SUB (xpub, "a");
 
     /* The application may grant a different topic than was asked for. */
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
-    subscribe (xpub, "y");
+    SUBSCRIBE (xpub, "y");
     SEND_STR (xpub, "x1", 0);
     SEND_STR (xpub, "y1", 0);
     RECV_STR (xsub, "y1");
-    expect_nothing (xsub);
+    EXPECT_NOTHING (xsub);
 
     /* Unsubscriptions are passed up whether or not anything was granted,
      * and ZMQ_UNSUBSCRIBE on the XPUB takes a grant back. */
-    send_notification (xsub, 0, "x");
+    SEND_NOTIFICATION (xsub, 0, "x", 0);
     RECV_UNSUB (xpub, "x");
-    unsubscribe (xpub, "y");
-    send_notification (xsub, 1, "z");
+    UNSUBSCRIBE (xpub, "y");
+    SEND_NOTIFICATION (xsub, 1, "z", 0);
     RECV_SUB (xpub, "z");
-    subscribe (xpub, "z");
+    SUBSCRIBE (xpub, "z");
     SEND_STR (xpub, "y2", 0);
     SEND_STR (xpub, "z2", 0);
     RECV_STR (xsub, "z2");
-    expect_nothing (xsub);
+    EXPECT_NOTHING (xsub);
 
     /* On close, the XPUB reports the peer's outstanding requests ("z";
      * "x" was withdrawn), whatever was actually granted. */
     CHECK_RC (zmq_close (xsub));
     RECV_UNSUB (xpub, "z");
-    expect_nothing (xpub);
+    EXPECT_NOTHING (xpub);
 
     CHECK_RC (zmq_close (sub));
     CHECK_RC (zmq_close (xpub));
@@ -443,7 +409,7 @@ static void test_welcome_msg (void *ctx)
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-welcome"));
 
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
-    subscribe (sub, "W");
+    SUBSCRIBE (sub, "W");
     CHECK_RC (zmq_connect (sub, "inproc://xpub-welcome"));
     /* The XPUB queues the welcome when it takes the new peer on, which
      * happens while it is in use (here: receiving), as the man page's
@@ -462,7 +428,7 @@ static void test_welcome_msg (void *ctx)
     CHECK_RC (zmq_setsockopt (xpub, ZMQ_XPUB_WELCOME_MSG, NULL, 0));
     void *xsub2 = TU_SOCKET (ctx, ZMQ_XSUB);
     CHECK_RC (zmq_connect (xsub2, "inproc://xpub-welcome"));
-    send_notification (xsub2, 1, "");
+    SEND_NOTIFICATION (xsub2, 1, "", 0);
     RECV_SUB (xpub, "");
     SEND_STR (xpub, "first", 0);
     RECV_STR (xsub2, "first");
@@ -484,7 +450,7 @@ static void test_nodrop (void *ctx)
     TU_SET_INT (sub, ZMQ_RCVHWM, 3);
     CHECK_RC (zmq_bind (xpub, "inproc://xpub-nodrop"));
     CHECK_RC (zmq_connect (sub, "inproc://xpub-nodrop"));
-    subscribe (sub, "");
+    SUBSCRIBE (sub, "");
     RECV_SUB (xpub, "");
 
     int sent = 0;
@@ -511,7 +477,7 @@ static void test_nodrop (void *ctx)
         snprintf (buf, sizeof buf, "m%d", i);
         RECV_STR (sub, buf);
     }
-    expect_nothing (sub);
+    EXPECT_NOTHING (sub);
 
     /* With room again a blocking send goes through (it waits for the
      * reader's credit if need be). */
@@ -521,7 +487,7 @@ static void test_nodrop (void *ctx)
     RECV_STR (sub, "again");
 
     /* Messages that match nobody are never blocked. */
-    unsubscribe (sub, "");
+    UNSUBSCRIBE (sub, "");
     RECV_UNSUB (xpub, "");
     for (i = 0; i < 20; i++)
         SEND_STR (xpub, "unwanted", ZMQ_DONTWAIT);
@@ -547,12 +513,12 @@ static void test_invert_matching_xpub (void *ctx)
     CHECK_RC (zmq_connect (xsub, "inproc://xpub-invert"));
     CHECK_RC (zmq_connect (bare, "inproc://xpub-invert"));
 
-    send_notification (xsub, 1, "x");
+    SEND_NOTIFICATION (xsub, 1, "x", 0);
     RECV_SUB (xpub, "x");
     SEND_STR (xpub, "x1", 0);
     SEND_STR (xpub, "y1", 0);
     RECV_STR (xsub, "y1");
-    expect_nothing (xsub);
+    EXPECT_NOTHING (xsub);
     /* A peer with no subscriptions matches nothing, so gets everything. */
     RECV_STR (bare, "x1");
     RECV_STR (bare, "y1");

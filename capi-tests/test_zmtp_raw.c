@@ -39,83 +39,6 @@ enum { F_MORE = 1, F_LONG = 2, F_COMMAND = 4 };
 
 /* ---- Raw socket plumbing ---- */
 
-static int raw_connect (const char *endpoint)
-{
-    struct sockaddr_in addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) tu_endpoint_port (endpoint));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (connect (fd, (struct sockaddr *) &addr, sizeof addr));
-    return fd;
-}
-
-/* A listening plain socket on 127.0.0.1; its tcp endpoint into ep. */
-static int raw_listen (char *ep)
-{
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_RC (bind (fd, (struct sockaddr *) &addr, sizeof addr));
-    CHECK_RC (listen (fd, 4));
-    CHECK_RC (getsockname (fd, (struct sockaddr *) &addr, &len));
-    snprintf (ep, TU_ENDPOINT_MAX, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
-    return fd;
-}
-
-static int raw_accept (int lfd)
-{
-    struct pollfd p;
-    int fd;
-    p.fd = lfd;
-    p.events = POLLIN;
-    p.revents = 0;
-    CHECK_EQ (poll (&p, 1, TU_TIMEOUT_MS), 1);
-    fd = accept (lfd, NULL, NULL);
-    CHECK (fd >= 0);
-    return fd;
-}
-
-static void raw_write (int fd, const void *data, size_t len)
-{
-    const unsigned char *p = (const unsigned char *) data;
-    while (len > 0) {
-        ssize_t n = write (fd, p, len);
-        CHECK (n > 0);
-        p += n;
-        len -= (size_t) n;
-    }
-}
-
-/* Read exactly len bytes, bounded; pump (may be NULL) is a zmq socket to
- * keep calling into while waiting. */
-static void raw_read (int fd, void *buf, size_t len, void *pump)
-{
-    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p;
-        p.fd = fd;
-        p.events = POLLIN;
-        p.revents = 0;
-        CHECK (tu_now_ms () < deadline);
-        if (poll (&p, 1, 10) == 1) {
-            ssize_t n = read (fd, (unsigned char *) buf + got, len - got);
-            if (n <= 0)
-                tu_fail (__FILE__, __LINE__, "raw read",
-                         "connection closed by the zmq side");
-            got += (size_t) n;
-        } else if (pump)
-            tu_events (pump);
-    }
-}
-
 /* The zmq side must close the connection (EOF or reset), bounded. */
 static void raw_expect_closed (int fd)
 {
@@ -161,9 +84,9 @@ static void send_frame (int fd, int flags, const void *body, size_t len,
         head[n++] = (unsigned char) flags;
         head[n++] = (unsigned char) len;
     }
-    raw_write (fd, head, n);
+    RAW_WRITE (fd, head, n);
     if (len)
-        raw_write (fd, body, len);
+        RAW_WRITE (fd, body, len);
 }
 
 /* Read one frame: returns its body (malloc'd, caller frees) and sets
@@ -173,23 +96,23 @@ static unsigned char *read_frame (int fd, int *flags, size_t *len,
 {
     unsigned char b, size[8], *body;
     size_t i;
-    raw_read (fd, &b, 1, pump);
+    RAW_READ (fd, &b, 1, pump);
     *flags = b;
     CHECK ((b & ~(F_MORE | F_LONG | F_COMMAND)) == 0);
     if (b & F_LONG) {
-        raw_read (fd, size, 8, pump);
+        RAW_READ (fd, size, 8, pump);
         *len = 0;
         for (i = 0; i < 8; i++)
             *len = (*len << 8) | size[i];
         CHECK (*len < (64u << 20));
     } else {
-        raw_read (fd, size, 1, pump);
+        RAW_READ (fd, size, 1, pump);
         *len = size[0];
     }
     body = (unsigned char *) malloc (*len ? *len : 1);
     CHECK (body != NULL);
     if (*len)
-        raw_read (fd, body, *len, pump);
+        RAW_READ (fd, body, *len, pump);
     return body;
 }
 
@@ -273,8 +196,8 @@ static void handshake (int fd, int minor, const char *my_type,
     int flags;
     size_t len;
     make_greeting (g, 3, minor, "NULL");
-    raw_write (fd, g, 64);
-    raw_read (fd, g, 64, pump);
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, pump);
     check_greeting (g);
     send_ready (fd, my_type, "X-Raw", "yes");
     body = read_frame (fd, &flags, &len, pump);
@@ -294,7 +217,7 @@ static void test_push_to_pull (void)
     int fd;
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
     BIND_LOOPBACK (pull, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     handshake (fd, 0, "PUSH", "PULL", pull);
 
     send_frame (fd, 0, "hello", 5, 0);
@@ -334,11 +257,11 @@ static void test_dealer_both_ways (void)
     size_t len;
     void *dealer = TU_SOCKET (ctx, ZMQ_DEALER);
     BIND_LOOPBACK (dealer, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     /* By hand, to look at the DEALER's READY. */
     make_greeting (g, 3, 0, "NULL");
-    raw_write (fd, g, 64);
-    raw_read (fd, g, 64, dealer);
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, dealer);
     check_greeting (g);
     send_ready (fd, "DEALER", "Identity", "raw-peer");
     body = read_frame (fd, &flags, &len, dealer);
@@ -378,10 +301,10 @@ static void subscriptions_to (int minor)
     int lfd, fd, flags;
     size_t len;
     void *sub = TU_SOCKET (ctx, ZMQ_SUB);
-    lfd = raw_listen (ep);
+    lfd = RAW_LISTEN (ep);
     CHECK_RC (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "ab", 2));
     CHECK_RC (zmq_connect (sub, ep));
-    fd = raw_accept (lfd);
+    fd = RAW_ACCEPT (lfd);
     handshake (fd, minor, "PUB", "SUB", sub);
 
     body = read_frame (fd, &flags, &len, sub);
@@ -426,7 +349,7 @@ static void test_xpub_from_raw_sub (void)
     size_t len;
     void *xpub = TU_SOCKET (ctx, ZMQ_XPUB);
     BIND_LOOPBACK (xpub, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     handshake (fd, 1, "SUB", "XPUB", xpub);
     send_frame (fd, F_COMMAND, "\011SUBSCRIBEt", 11, 0);
     RECV_BYTES (xpub, "\1t", 2);
@@ -451,7 +374,7 @@ static void test_ping_pong (void)
     size_t len;
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
     BIND_LOOPBACK (pull, ep);
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     handshake (fd, 1, "PUSH", "PULL", pull);
     /* PING: name, TTL (deciseconds, 16 bits), context. */
     send_frame (fd, F_COMMAND, "\004PING\000\012ctx", 10, 0);
@@ -503,9 +426,9 @@ static void test_unknown_mechanism (void)
     char ep[TU_ENDPOINT_MAX];
     unsigned char g[64];
     void *events, *pull = guarded_pull (ep, &events);
-    int fd = raw_connect (ep);
+    int fd = RAW_CONNECT (ep);
     make_greeting (g, 3, 0, "BOGUS");
-    raw_write (fd, g, 64);
+    RAW_WRITE (fd, g, 64);
     raw_expect_closed (fd);
     expect_protocol_failure (events,
                              ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
@@ -521,10 +444,10 @@ static void test_message_before_ready (void)
     char ep[TU_ENDPOINT_MAX];
     unsigned char g[64];
     void *events, *pull = guarded_pull (ep, &events);
-    int fd = raw_connect (ep);
+    int fd = RAW_CONNECT (ep);
     make_greeting (g, 3, 0, "NULL");
-    raw_write (fd, g, 64);
-    raw_read (fd, g, 64, NULL);
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, NULL);
     send_frame (fd, 0, "too early", 9, 0);
     raw_expect_closed (fd);
     expect_protocol_failure (events,
@@ -532,10 +455,10 @@ static void test_message_before_ready (void)
     CHECK_RC (close (fd));
 
     /* An unknown command instead of READY is just as unexpected. */
-    fd = raw_connect (ep);
+    fd = RAW_CONNECT (ep);
     make_greeting (g, 3, 0, "NULL");
-    raw_write (fd, g, 64);
-    raw_read (fd, g, 64, NULL);
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, NULL);
     send_frame (fd, F_COMMAND, "\005HELLO", 6, 0);
     raw_expect_closed (fd);
     expect_protocol_failure (events,
@@ -552,10 +475,10 @@ static void test_incompatible_type (void)
     unsigned char g[64];
     struct tu_event ev;
     void *events, *pull = guarded_pull (ep, &events);
-    int fd = raw_connect (ep);
+    int fd = RAW_CONNECT (ep);
     make_greeting (g, 3, 0, "NULL");
-    raw_write (fd, g, 64);
-    raw_read (fd, g, 64, NULL);
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, NULL);
     send_ready (fd, "PULL", NULL, NULL);
     raw_expect_closed (fd);
     for (;;) {
@@ -580,14 +503,14 @@ static void test_oversized_frames (void)
     size_t i, k;
     void *events, *pull = guarded_pull (ep, &events);
     for (i = 0; i < 2; i++) {
-        int fd = raw_connect (ep);
+        int fd = RAW_CONNECT (ep);
         handshake (fd, 0, "PUSH", "PULL", pull);
         EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, NULL);
         head[0] = F_LONG;
         for (k = 0; k < 8; k++)
             head[1 + k] = (unsigned char) (sizes[i] >> (56 - 8 * k));
-        raw_write (fd, head, 9);
-        raw_write (fd, "some bytes", 10);
+        RAW_WRITE (fd, head, 9);
+        RAW_WRITE (fd, "some bytes", 10);
         raw_expect_closed (fd);
         EXPECT_EVENT (events, ZMQ_EVENT_DISCONNECTED, NULL);
         CHECK_RC (close (fd));
@@ -606,10 +529,10 @@ static void test_junk_and_silence (void)
     long long start;
     void *events, *pull = guarded_pull (ep, &events);
     for (round = 0; round < 2; round++) {
-        fd = raw_connect (ep);
+        fd = RAW_CONNECT (ep);
         start = tu_now_ms ();
         if (round == 0)
-            raw_write (fd, "GET / HTTP/1.1\r\n\r\n", 18);
+            RAW_WRITE (fd, "GET / HTTP/1.1\r\n\r\n", 18);
         raw_expect_closed (fd);
         CHECK (tu_now_ms () - start >= 200);
         EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &ev);
@@ -639,14 +562,14 @@ static void test_greeting_then_close (void)
     make_greeting (g, 3, 1, "NULL");
     for (round = 0; round < 5; round++) {
         unsigned char theirs[64];
-        fd = raw_connect (ep);
+        fd = RAW_CONNECT (ep);
         if (round < 3) {
             /* 10, 11 and 64 bytes: signature, major version, greeting */
-            raw_write (fd, g, round == 0 ? 10 : round == 1 ? 11 : 64);
+            RAW_WRITE (fd, g, round == 0 ? 10 : round == 1 ? 11 : 64);
         } else {
-            raw_write (fd, g, 11);
-            raw_read (fd, theirs, sizeof theirs, NULL);
-            raw_write (fd, g + 11, round == 3 ? 53 : 30);
+            RAW_WRITE (fd, g, 11);
+            RAW_READ (fd, theirs, sizeof theirs, NULL);
+            RAW_WRITE (fd, g + 11, round == 3 ? 53 : 30);
         }
         CHECK_RC (close (fd));
         EXPECT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &ev);

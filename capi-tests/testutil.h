@@ -168,6 +168,61 @@ static inline void tu_set_int (void *s, int option, int value,
     tu_set_int ((s), (option), (value), __FILE__, __LINE__,                    \
                 "zmq_setsockopt (" #s ", " #option ", " #value ")")
 
+/* An int option read back; it must come back sizeof (int) long. */
+static inline int tu_get_int (void *s, int option, const char *file,
+                              int line, const char *what)
+{
+    int value = -12345;
+    size_t len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, what, errno);
+    tu_check_eq ((long long) len, (long long) sizeof value, file, line,
+                 "length of an int option");
+    return value;
+}
+#define GET_INT(s, option)                                                     \
+    tu_get_int ((s), (option), __FILE__, __LINE__,                             \
+                "zmq_getsockopt (" #s ", " #option ")")
+
+/* A boolean int option: 0 by default, reads back 1 once set to 1, and
+ * refuses 2 and -1 with EINVAL. */
+static inline void tu_check_bool_option (void *s, int option,
+                                         const char *file, int line)
+{
+    int value = -1;
+    size_t len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, "zmq_getsockopt", errno);
+    tu_check_eq (value, 0, file, line, "default");
+    tu_set_int (s, option, 1, file, line, "zmq_setsockopt (1)");
+    len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        tu_fail_errno (file, line, "zmq_getsockopt", errno);
+    tu_check_eq (value, 1, file, line, "value once set to 1");
+    for (value = 2; value >= -1; value -= 3) {
+        int rc;
+        errno = 0;
+        rc = zmq_setsockopt (s, option, &value, sizeof value);
+        tu_check_errno (rc, errno, EINVAL, file, line,
+                        value == 2 ? "zmq_setsockopt (2)"
+                                   : "zmq_setsockopt (-1)");
+    }
+}
+#define CHECK_BOOL_OPTION(s, option)                                           \
+    tu_check_bool_option ((s), (option), __FILE__, __LINE__)
+
+/* Subscribe (or unsubscribe) a SUB socket to a NUL-terminated topic. */
+static inline void tu_set_bytes (void *s, int option, const char *value,
+                                 const char *file, int line)
+{
+    if (zmq_setsockopt (s, option, value, strlen (value)) != 0)
+        tu_fail_errno (file, line, value, errno);
+}
+#define SUBSCRIBE(s, topic)                                                    \
+    tu_set_bytes ((s), ZMQ_SUBSCRIBE, (topic), __FILE__, __LINE__)
+#define UNSUBSCRIBE(s, topic)                                                  \
+    tu_set_bytes ((s), ZMQ_UNSUBSCRIBE, (topic), __FILE__, __LINE__)
+
 /* Send one frame and check that the whole of it was accepted. */
 static inline void tu_send_bytes (void *s, const void *data, size_t len,
                                   int flags, const char *file, int line)
@@ -211,6 +266,43 @@ static inline void tu_recv_expect (void *s, const void *data, size_t len,
 #define RECV_STR(s, str)                                                       \
     tu_recv_expect ((s), (str), strlen (str), __FILE__, __LINE__)
 
+/* ---- (Un)subscription messages of XPUB/XSUB: one frame, a flag byte
+ * (1 subscribe, 0 unsubscribe) then the topic ---- */
+static inline size_t tu_subscription (char *buf, size_t cap, int subscribe,
+                                      const char *topic, const char *file,
+                                      int line)
+{
+    size_t len = strlen (topic);
+    if (len + 1 > cap)
+        tu_fail (file, line, "subscription message", "topic too long");
+    buf[0] = subscribe ? 1 : 0;
+    memcpy (buf + 1, topic, len);
+    return len + 1;
+}
+
+static inline void tu_send_subscription (void *xsub, int subscribe,
+                                         const char *topic, int flags,
+                                         const char *file, int line)
+{
+    char buf[256];
+    size_t n = tu_subscription (buf, sizeof buf, subscribe, topic, file, line);
+    tu_send_bytes (xsub, buf, n, flags, file, line);
+}
+#define SEND_NOTIFICATION(xsub, subscribe, topic, flags)                       \
+    tu_send_subscription ((xsub), (subscribe), (topic), (flags), __FILE__,    \
+                          __LINE__)
+
+static inline void tu_recv_subscription (void *xpub, int subscribe,
+                                         const char *topic, const char *file,
+                                         int line)
+{
+    char buf[256];
+    size_t n = tu_subscription (buf, sizeof buf, subscribe, topic, file, line);
+    tu_recv_expect (xpub, buf, n, file, line);
+}
+#define RECV_NOTIFICATION(xpub, subscribe, topic)                              \
+    tu_recv_subscription ((xpub), (subscribe), (topic), __FILE__, __LINE__)
+
 /* ZMQ_RCVMORE of the last frame received on s. */
 static inline int tu_rcvmore (void *s)
 {
@@ -222,18 +314,25 @@ static inline int tu_rcvmore (void *s)
     return more;
 }
 
-/* 1 if s becomes readable within timeout_ms, else 0. */
-static inline int tu_poll_in (void *s, long timeout_ms)
+/* 1 if s becomes ready for `events` (ZMQ_POLLIN or ZMQ_POLLOUT) within
+ * timeout_ms, else 0. */
+static inline int tu_poll_one (void *s, short events, long timeout_ms)
 {
     zmq_pollitem_t item;
     int rc;
     memset (&item, 0, sizeof item);
     item.socket = s;
-    item.events = ZMQ_POLLIN;
+    item.events = events;
     rc = zmq_poll (&item, 1, timeout_ms);
     if (rc == -1)
         tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
-    return rc == 1 && (item.revents & ZMQ_POLLIN) != 0;
+    return rc == 1 && (item.revents & events) != 0;
+}
+
+/* 1 if s becomes readable within timeout_ms, else 0. */
+static inline int tu_poll_in (void *s, long timeout_ms)
+{
+    return tu_poll_one (s, ZMQ_POLLIN, timeout_ms);
 }
 
 
@@ -249,6 +348,15 @@ static inline int tu_poll_in (void *s, long timeout_ms)
         CHECK_ERRNO (zmq_recv ((s), tu_nothing_, sizeof tu_nothing_,          \
                                ZMQ_DONTWAIT),                                  \
                      EAGAIN);                                                  \
+    } while (0)
+
+/* Nothing arrives on s for ms milliseconds, and then a non-blocking
+ * receive still gives EAGAIN: the check that something never got through
+ * (as after a failed handshake). */
+#define EXPECT_NOTHING_WITHIN(s, ms)                                           \
+    do {                                                                       \
+        CHECK (!tu_poll_in ((s), (ms)));                                       \
+        EXPECT_NOTHING (s);                                                    \
     } while (0)
 
 /* The last frame received on s was (CHECK_MORE) or was not (CHECK_LAST)
@@ -285,15 +393,7 @@ static inline int tu_events (void *s)
 /* 1 if s becomes writable within timeout_ms, else 0. */
 static inline int tu_poll_out (void *s, long timeout_ms)
 {
-    zmq_pollitem_t item;
-    int rc;
-    memset (&item, 0, sizeof item);
-    item.socket = s;
-    item.events = ZMQ_POLLOUT;
-    rc = zmq_poll (&item, 1, timeout_ms);
-    if (rc == -1)
-        tu_fail_errno (__FILE__, __LINE__, "zmq_poll", errno);
-    return rc == 1 && (item.revents & ZMQ_POLLOUT) != 0;
+    return tu_poll_one (s, ZMQ_POLLOUT, timeout_ms);
 }
 
 /* Milliseconds on a monotonic clock (libc only, so the helpers below do
@@ -304,6 +404,41 @@ static inline long long tu_now_ms (void)
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* zmq_stopwatch_stop (watch) must say at least ms milliseconds went by
+ * (less 2 ms of slack for clocks read at millisecond grain), and less than
+ * 5 s. */
+static inline void tu_check_elapsed (void *watch, long ms, const char *file,
+                                     int line)
+{
+    unsigned long us = zmq_stopwatch_stop (watch);
+    char detail[96];
+    snprintf (detail, sizeof detail, "returned after %lu us, wanted %ld ms",
+              us, ms);
+    if (us + 2000 < (unsigned long) ms * 1000)
+        tu_fail (file, line, "waited long enough", detail);
+    if (us >= 5000000UL)
+        tu_fail (file, line, "waited less than 5 s", detail);
+}
+#define CHECK_ELAPSED_AT_LEAST(watch, ms)                                      \
+    tu_check_elapsed ((watch), (ms), __FILE__, __LINE__)
+
+/* Send a short message each way between two connected sockets that can
+ * both send and receive (PAIR, DEALER): a two-frame "ping" / "" one way,
+ * "pong" back. */
+static inline void tu_bounce (void *a, void *b, const char *file, int line)
+{
+    tu_send_bytes (a, "ping", 4, ZMQ_SNDMORE, file, line);
+    tu_send_bytes (a, "", 0, 0, file, line);
+    tu_recv_expect (b, "ping", 4, file, line);
+    tu_check_eq (tu_rcvmore (b), 1, file, line, "more after \"ping\"");
+    tu_recv_expect (b, "", 0, file, line);
+    tu_check_eq (tu_rcvmore (b), 0, file, line, "last frame");
+    tu_send_bytes (b, "pong", 4, 0, file, line);
+    tu_recv_expect (a, "pong", 4, file, line);
+    tu_check_eq (tu_rcvmore (a), 0, file, line, "last frame");
+}
+#define BOUNCE(a, b) tu_bounce ((a), (b), __FILE__, __LINE__)
 
 /* Wait (polling, at most TU_TIMEOUT_MS) until s stops being writable, as
  * when its last peer has gone away. Returns 1 if it did, 0 on timeout. */
@@ -323,6 +458,7 @@ static inline int tu_await_not_writable (void *s)
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -361,6 +497,22 @@ static inline void tu_bind_any (void *s, const char *spec, char *buf,
 #define BIND_LOOPBACK(s, buf)                                                  \
     tu_bind_any ((s), "tcp://127.0.0.1:*", (buf), __FILE__, __LINE__)
 
+/* Bind s to endpoint, which a just-closed socket held: its listener may
+ * still be closing in the background, so EADDRINUSE is retried for a
+ * bounded time. */
+static inline void tu_rebind (void *s, const char *endpoint,
+                              const char *file, int line)
+{
+    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
+    int rc;
+    while ((rc = zmq_bind (s, endpoint)) == -1 && errno == EADDRINUSE
+           && tu_now_ms () < deadline)
+        tu_poll_in (s, 5); /* nothing to read: a 5 ms pause */
+    if (rc == -1)
+        tu_fail_errno (file, line, endpoint, errno);
+}
+#define REBIND(s, endpoint) tu_rebind ((s), (endpoint), __FILE__, __LINE__)
+
 /* The port number at the end of a tcp endpoint string, or -1. */
 static inline int tu_endpoint_port (const char *endpoint)
 {
@@ -375,6 +527,21 @@ static inline int tu_endpoint_port (const char *endpoint)
     return (int) port;
 }
 
+/* A new TCP socket, and in *addr 127.0.0.1 with the given port (0: the
+ * kernel picks one on bind). */
+static inline int tu_loopback_socket (struct sockaddr_in *addr, int port,
+                                      const char *file, int line)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        tu_fail_errno (file, line, "socket", errno);
+    memset (addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons ((uint16_t) port);
+    addr->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    return fd;
+}
+
 /* A loopback TCP port that was free a moment ago: the kernel picks it for
  * a plain socket, which is closed again at once (nothing listens or
  * connects on it, so the port is immediately reusable). */
@@ -382,12 +549,7 @@ static inline int tu_free_tcp_port (void)
 {
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
-    int fd = socket (AF_INET, SOCK_STREAM, 0), port;
-    if (fd < 0)
-        tu_fail_errno (__FILE__, __LINE__, "socket", errno);
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = tu_loopback_socket (&addr, 0, __FILE__, __LINE__), port;
     if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
         || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
         tu_fail_errno (__FILE__, __LINE__, "bind/getsockname", errno);
@@ -395,6 +557,97 @@ static inline int tu_free_tcp_port (void)
     close (fd);
     return port;
 }
+
+/* ---- Plain TCP peers on loopback (for what goes over the wire) ----
+ * A test speaks ZMTP by hand through these; every wait is bounded by
+ * TU_TIMEOUT_MS. */
+static inline int tu_raw_connect (const char *endpoint, const char *file,
+                                  int line)
+{
+    struct sockaddr_in addr;
+    int fd = tu_loopback_socket (&addr, tu_endpoint_port (endpoint), file,
+                                 line);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+        tu_fail_errno (file, line, "connect", errno);
+    return fd;
+}
+#define RAW_CONNECT(endpoint) tu_raw_connect ((endpoint), __FILE__, __LINE__)
+
+/* A listening socket on 127.0.0.1; its tcp endpoint into ep
+ * (TU_ENDPOINT_MAX bytes). */
+static inline int tu_raw_listen (char *ep, const char *file, int line)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = tu_loopback_socket (&addr, 0, file, line);
+    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0
+        || listen (fd, 4) != 0
+        || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
+        tu_fail_errno (file, line, "bind/listen/getsockname", errno);
+    snprintf (ep, TU_ENDPOINT_MAX, "tcp://127.0.0.1:%d",
+              ntohs (addr.sin_port));
+    return fd;
+}
+#define RAW_LISTEN(ep) tu_raw_listen ((ep), __FILE__, __LINE__)
+
+static inline int tu_raw_accept (int lfd, const char *file, int line)
+{
+    struct pollfd p;
+    int fd;
+    p.fd = lfd;
+    p.events = POLLIN;
+    p.revents = 0;
+    if (poll (&p, 1, TU_TIMEOUT_MS) != 1)
+        tu_fail (file, line, "raw accept", "no connection came");
+    fd = accept (lfd, NULL, NULL);
+    if (fd < 0)
+        tu_fail_errno (file, line, "accept", errno);
+    return fd;
+}
+#define RAW_ACCEPT(lfd) tu_raw_accept ((lfd), __FILE__, __LINE__)
+
+static inline void tu_raw_write (int fd, const void *data, size_t len,
+                                 const char *file, int line)
+{
+    const unsigned char *p = (const unsigned char *) data;
+    while (len > 0) {
+        ssize_t n = write (fd, p, len);
+        if (n <= 0)
+            tu_fail_errno (file, line, "raw write", errno);
+        p += n;
+        len -= (size_t) n;
+    }
+}
+#define RAW_WRITE(fd, data, len)                                               \
+    tu_raw_write ((fd), (data), (len), __FILE__, __LINE__)
+
+/* Read exactly len bytes; pump (may be NULL) is a zmq socket to keep
+ * calling into while waiting (the reference performs some queued work
+ * only when the application uses the socket). */
+static inline void tu_raw_read (int fd, void *buf, size_t len, void *pump,
+                                const char *file, int line)
+{
+    long long deadline = tu_now_ms () + TU_TIMEOUT_MS;
+    size_t got = 0;
+    while (got < len) {
+        struct pollfd p;
+        p.fd = fd;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (tu_now_ms () >= deadline)
+            tu_fail (file, line, "raw read", "timed out");
+        if (poll (&p, 1, 10) == 1) {
+            ssize_t n = read (fd, (unsigned char *) buf + got, len - got);
+            if (n <= 0)
+                tu_fail (file, line, "raw read",
+                         "connection closed by the zmq side");
+            got += (size_t) n;
+        } else if (pump)
+            tu_events (pump);
+    }
+}
+#define RAW_READ(fd, buf, len, pump)                                           \
+    tu_raw_read ((fd), (buf), (len), (pump), __FILE__, __LINE__)
 
 /* 1 if this machine can bind a TCP socket to ::1. */
 static inline int tu_have_ipv6_loopback (void)
@@ -491,6 +744,44 @@ static inline void tu_close_monitor (void *s, void *reader, const char *file,
 #define CLOSE_MONITOR(s, reader)                                               \
     tu_close_monitor ((s), (reader), __FILE__, __LINE__)
 
+/* For handshake tests: monitor server and client for events (into
+ * *server_events and *client_events; client_events NULL: the client is not
+ * watched), bind the server to a loopback port (its endpoint into ep) and
+ * connect the client. CLOSE_WATCHED undoes it all. */
+static inline void tu_watch_and_connect (void *ctx, void *server,
+                                         void *client, int events,
+                                         void **server_events,
+                                         void **client_events, char *ep,
+                                         const char *file, int line)
+{
+    *server_events = tu_monitor (ctx, server, events, file, line);
+    if (client_events)
+        *client_events = tu_monitor (ctx, client, events, file, line);
+    tu_bind_any (server, "tcp://127.0.0.1:*", ep, file, line);
+    if (zmq_connect (client, ep) != 0)
+        tu_fail_errno (file, line, "zmq_connect", errno);
+}
+#define WATCH_AND_CONNECT(ctx, server, client, events, server_events,          \
+                          client_events, ep)                                   \
+    tu_watch_and_connect ((ctx), (server), (client), (events),                \
+                          (server_events), (client_events), (ep), __FILE__,   \
+                          __LINE__)
+
+static inline void tu_close_watched (void *server, void *client,
+                                     void *server_events,
+                                     void *client_events, const char *file,
+                                     int line)
+{
+    tu_close_monitor (server, server_events, file, line);
+    if (client_events)
+        tu_close_monitor (client, client_events, file, line);
+    if (zmq_close (client) != 0 || zmq_close (server) != 0)
+        tu_fail_errno (file, line, "zmq_close", errno);
+}
+#define CLOSE_WATCHED(server, client, server_events, client_events)            \
+    tu_close_watched ((server), (client), (server_events), (client_events),   \
+                      __FILE__, __LINE__)
+
 /* Next event within timeout_ms: 1 and *ev filled, or 0 if none came. */
 static inline int tu_next_event (void *reader, struct tu_event *ev,
                                  long timeout_ms)
@@ -574,6 +865,33 @@ static inline void tu_expect_event_pump (void *reader, int want,
     tu_expect_event_pump ((reader), (want), (out), TU_TIMEOUT_MS, (pump),     \
                           __FILE__, __LINE__)
 
+/* The next event, within TU_TIMEOUT_MS, must be `want` (no skipping),
+ * with the given value unless that is TU_ANY_VALUE, and on endpoint
+ * unless that is NULL. */
+#define TU_ANY_VALUE (-1LL)
+static inline void tu_expect_next_event (void *reader, int want,
+                                         long long value,
+                                         const char *endpoint,
+                                         const char *file, int line)
+{
+    struct tu_event ev;
+    if (!tu_next_event (reader, &ev, TU_TIMEOUT_MS))
+        tu_fail (file, line, "next monitor event", "none came");
+    tu_check_eq (ev.event, want, file, line, "next monitor event");
+    if (value != TU_ANY_VALUE)
+        tu_check_eq (ev.value, value, file, line, "its value");
+    if (endpoint != NULL)
+        tu_check_streq (ev.endpoint, endpoint, file, line, "its endpoint");
+}
+#define EXPECT_NEXT_EVENT(reader, want, value, endpoint)                       \
+    tu_expect_next_event ((reader), (want), (value), (endpoint), __FILE__,    \
+                          __LINE__)
+
+/* Every handshake outcome a monitor reports. */
+#define TU_HANDSHAKE_EVENTS                                                    \
+    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL    \
+     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+
 /* ---- Patterned payloads, for large messages ---- */
 static inline void tu_fill (void *buf, size_t len, unsigned seed)
 {
@@ -648,5 +966,311 @@ static inline void tu_expect_no_event (void *reader, int unwanted, long ms,
 }
 #define EXPECT_NO_EVENT(reader, unwanted, ms)                                  \
     tu_expect_no_event ((reader), (unwanted), (ms), __FILE__, __LINE__)
+
+
+/* ---- A ZAP handler (RFC 27) served by a thread of the test ----------------
+ * tu_zap_init, then set what it lets in, then TU_ZAP_START binds a REP
+ * socket at TU_ZAP_ENDPOINT in ctx (before any socket could ask) and
+ * starts the thread; TU_ZAP_STOP ends it. Each request is recorded (count
+ * and the last one, read with tu_zap_requests) and answered.
+ *
+ * By default the answer is 200 (with user_id) for the one PLAIN user and
+ * password, or the one CURVE public key, it was given, and 400 to anything
+ * else. A test that wants other answers sets `answer`, which gets a reply
+ * filled in as a plain 200 (version "1.0", the request's id, no user id, no
+ * metadata, 6 frames) and changes what it likes.
+ *
+ * A context's inproc endpoint is released only some time after its socket
+ * closes (in the reference), so a second handler cannot bind in the same
+ * context: each handler wants a context of its own. */
+#include <pthread.h>
+
+#define TU_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define TU_ZAP_MAX_FRAMES 10
+#define TU_ZAP_FRAME_CAP 300
+
+/* One recorded request: each frame's real length, and its first
+ * TU_ZAP_FRAME_CAP - 1 bytes with a NUL after them. */
+struct tu_zap_request
+{
+    int frames;
+    size_t len[TU_ZAP_MAX_FRAMES];
+    char data[TU_ZAP_MAX_FRAMES][TU_ZAP_FRAME_CAP];
+};
+
+struct tu_zap_reply
+{
+    const char *version;
+    char request_id[TU_ZAP_FRAME_CAP + 1];
+    size_t request_id_len;
+    const char *status;
+    const char *status_text; /* NULL: "OK" for 200, else "Refused" */
+    const char *user_id;
+    unsigned char metadata[128];
+    size_t metadata_len;
+    int frames; /* 6; 5 leaves out the metadata frame */
+};
+
+struct tu_zap_handler
+{
+    /* Set between tu_zap_init and TU_ZAP_START; the thread only reads. */
+    const char *user, *password; /* the PLAIN client let in (NULL: none) */
+    const unsigned char *key;    /* the CURVE public key (32 bytes) let in */
+    const char *user_id;         /* of a 200 reply */
+    void (*answer) (const struct tu_zap_request *r,
+                    struct tu_zap_reply *reply);
+
+    void *rep, *stop_thread, *stop_main;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int requests;                /* under lock */
+    struct tu_zap_request last;  /* under lock */
+};
+
+/* Frame i as a string, or "(missing)". */
+static inline const char *tu_zap_frame (const struct tu_zap_request *r, int i)
+{
+    return i < r->frames ? r->data[i] : "(missing)";
+}
+
+/* 1 if frame i is exactly the bytes of want. */
+static inline int tu_zap_frame_is (const struct tu_zap_request *r, int i,
+                                   const char *want)
+{
+    return i < r->frames && r->len[i] == strlen (want)
+           && memcmp (r->data[i], want, r->len[i]) == 0;
+}
+
+/* Append one metadata property (RFC 27: name, 4-byte length, value). */
+static inline void tu_zap_put_property (struct tu_zap_reply *reply,
+                                        const char *name, const char *value)
+{
+    size_t n = strlen (name), v = strlen (value);
+    unsigned char *buf = reply->metadata;
+    size_t *off = &reply->metadata_len;
+    buf[(*off)++] = (unsigned char) n;
+    memcpy (buf + *off, name, n);
+    *off += n;
+    buf[(*off)++] = (unsigned char) (v >> 24);
+    buf[(*off)++] = (unsigned char) (v >> 16);
+    buf[(*off)++] = (unsigned char) (v >> 8);
+    buf[(*off)++] = (unsigned char) v;
+    memcpy (buf + *off, value, v);
+    *off += v;
+}
+
+static inline int tu_zap_accepts (const struct tu_zap_handler *h,
+                                  const struct tu_zap_request *r)
+{
+    if (r->frames == 8 && tu_zap_frame_is (r, 5, "PLAIN") && h->user)
+        return tu_zap_frame_is (r, 6, h->user)
+               && tu_zap_frame_is (r, 7, h->password);
+    if (r->frames == 7 && tu_zap_frame_is (r, 5, "CURVE") && h->key)
+        return r->len[6] == 32 && memcmp (r->data[6], h->key, 32) == 0;
+    return 0;
+}
+
+static inline void tu_zap_reply_to (struct tu_zap_handler *h,
+                                    const struct tu_zap_request *r)
+{
+    struct tu_zap_reply reply;
+    size_t id_len = r->len[1] < TU_ZAP_FRAME_CAP ? r->len[1]
+                                                 : TU_ZAP_FRAME_CAP - 1;
+    memset (&reply, 0, sizeof reply);
+    reply.version = "1.0";
+    memcpy (reply.request_id, r->data[1], id_len);
+    reply.request_id_len = id_len;
+    reply.status = "200";
+    reply.user_id = "";
+    reply.frames = 6;
+    if (h->answer)
+        h->answer (r, &reply);
+    else if (tu_zap_accepts (h, r))
+        reply.user_id = h->user_id ? h->user_id : "";
+    else
+        reply.status = "400";
+    if (reply.status_text == NULL)
+        reply.status_text = strcmp (reply.status, "200") == 0 ? "OK"
+                                                              : "Refused";
+    SEND_STR (h->rep, reply.version, ZMQ_SNDMORE);
+    SEND_BYTES (h->rep, reply.request_id, reply.request_id_len, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.status, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.status_text, ZMQ_SNDMORE);
+    SEND_STR (h->rep, reply.user_id, reply.frames > 5 ? ZMQ_SNDMORE : 0);
+    if (reply.frames > 5)
+        SEND_BYTES (h->rep, reply.metadata, reply.metadata_len, 0);
+}
+
+/* Read one whole request from h->rep. */
+static inline void tu_zap_read_request (struct tu_zap_handler *h,
+                                        struct tu_zap_request *r)
+{
+    int more = 1;
+    memset (r, 0, sizeof *r);
+    while (more) {
+        zmq_msg_t frame;
+        CHECK_RC (zmq_msg_init (&frame));
+        CHECK_RC (zmq_msg_recv (&frame, h->rep, 0));
+        if (r->frames < TU_ZAP_MAX_FRAMES) {
+            size_t n = zmq_msg_size (&frame);
+            r->len[r->frames] = n;
+            if (n >= TU_ZAP_FRAME_CAP)
+                n = TU_ZAP_FRAME_CAP - 1;
+            memcpy (r->data[r->frames], zmq_msg_data (&frame), n);
+            r->data[r->frames][n] = '\0';
+        }
+        r->frames++;
+        more = zmq_msg_more (&frame);
+        CHECK_RC (zmq_msg_close (&frame));
+    }
+}
+
+static inline void *tu_zap_thread (void *arg)
+{
+    struct tu_zap_handler *h = (struct tu_zap_handler *) arg;
+    for (;;) {
+        zmq_pollitem_t items[2];
+        struct tu_zap_request r;
+        memset (items, 0, sizeof items);
+        items[0].socket = h->rep;
+        items[0].events = ZMQ_POLLIN;
+        items[1].socket = h->stop_thread;
+        items[1].events = ZMQ_POLLIN;
+        CHECK_RC (zmq_poll (items, 2, -1));
+        if (items[1].revents & ZMQ_POLLIN)
+            break;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        tu_zap_read_request (h, &r);
+        pthread_mutex_lock (&h->lock);
+        h->requests++;
+        h->last = r;
+        pthread_mutex_unlock (&h->lock);
+        tu_zap_reply_to (h, &r);
+    }
+    return NULL;
+}
+
+static inline void tu_zap_init (struct tu_zap_handler *h)
+{
+    memset (h, 0, sizeof *h);
+    pthread_mutex_init (&h->lock, NULL);
+}
+
+static inline void tu_zap_start (void *ctx, struct tu_zap_handler *h,
+                                 const char *file, int line)
+{
+    static int serial;
+    char ep[80];
+    h->rep = tu_socket (ctx, ZMQ_REP, file, line);
+    if (zmq_bind (h->rep, TU_ZAP_ENDPOINT) != 0)
+        tu_fail_errno (file, line, "binding the ZAP handler", errno);
+    snprintf (ep, sizeof ep, "inproc://tu-zap-stop-%d-%d", (int) getpid (),
+              serial++);
+    h->stop_thread = tu_socket (ctx, ZMQ_PAIR, file, line);
+    h->stop_main = tu_socket (ctx, ZMQ_PAIR, file, line);
+    if (zmq_bind (h->stop_thread, ep) != 0
+        || zmq_connect (h->stop_main, ep) != 0)
+        tu_fail_errno (file, line, "the ZAP handler's stop pair", errno);
+    if (pthread_create (&h->thread, NULL, tu_zap_thread, h) != 0)
+        tu_fail (file, line, "pthread_create (ZAP handler)", NULL);
+}
+#define TU_ZAP_START(ctx, h) tu_zap_start ((ctx), (h), __FILE__, __LINE__)
+
+static inline void tu_zap_stop (struct tu_zap_handler *h, const char *file,
+                                int line)
+{
+    tu_send_bytes (h->stop_main, "stop", 4, 0, file, line);
+    if (pthread_join (h->thread, NULL) != 0)
+        tu_fail (file, line, "pthread_join (ZAP handler)", NULL);
+    if (zmq_close (h->rep) != 0 || zmq_close (h->stop_thread) != 0
+        || zmq_close (h->stop_main) != 0)
+        tu_fail_errno (file, line, "closing the ZAP handler", errno);
+    pthread_mutex_destroy (&h->lock);
+}
+#define TU_ZAP_STOP(h) tu_zap_stop ((h), __FILE__, __LINE__)
+
+/* How many requests came so far; the last one into *last if not NULL. */
+static inline int tu_zap_requests (struct tu_zap_handler *h,
+                                   struct tu_zap_request *last)
+{
+    int n;
+    pthread_mutex_lock (&h->lock);
+    n = h->requests;
+    if (last)
+        *last = h->last;
+    pthread_mutex_unlock (&h->lock);
+    return n;
+}
+
+/* ---- SIGALRM, to interrupt blocking calls (EINTR) -------------------------
+ * tu_block_alarms at the start of main blocks SIGALRM in the main thread,
+ * and so in every thread started later (a library's threads inherit the
+ * mask): the signal can land only where a test lets it through.
+ * tu_alarms_start delivers it every 20 ms (repeated, so that one surely
+ * lands while the call under test waits), with a handler that counts and
+ * does not ask for SA_RESTART; with unblock set the main thread lets it
+ * through until tu_alarms_stop. */
+#include <signal.h>
+#include <sys/time.h>
+
+static inline volatile sig_atomic_t *tu_alarm_counter (void)
+{
+    static volatile sig_atomic_t count;
+    return &count;
+}
+
+/* How many SIGALRMs landed since tu_alarms_start. */
+static inline int tu_alarms (void)
+{
+    return (int) *tu_alarm_counter ();
+}
+
+static inline void tu_on_alarm (int sig)
+{
+    (void) sig;
+    (*tu_alarm_counter ())++;
+}
+
+static inline void tu_alarm_mask (int how)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGALRM);
+    if (pthread_sigmask (how, &set, NULL) != 0)
+        tu_fail (__FILE__, __LINE__, "pthread_sigmask (SIGALRM)", NULL);
+}
+
+static inline void tu_block_alarms (void)
+{
+    tu_alarm_mask (SIG_BLOCK);
+}
+
+static inline void tu_alarms_start (int unblock)
+{
+    struct sigaction sa;
+    struct itimerval it;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = tu_on_alarm;
+    sigemptyset (&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART */
+    CHECK_RC (sigaction (SIGALRM, &sa, NULL));
+    *tu_alarm_counter () = 0;
+    memset (&it, 0, sizeof it);
+    it.it_value.tv_usec = 20000;
+    it.it_interval.tv_usec = 20000;
+    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    if (unblock)
+        tu_alarm_mask (SIG_UNBLOCK);
+}
+
+/* Stop the timer and block SIGALRM again. */
+static inline void tu_alarms_stop (void)
+{
+    struct itimerval it;
+    memset (&it, 0, sizeof it);
+    CHECK_RC (setitimer (ITIMER_REAL, &it, NULL));
+    tu_alarm_mask (SIG_BLOCK);
+}
 
 #endif

@@ -522,6 +522,24 @@ static inline void ip_pair_up_at (void *s, struct ip_peer *p,
     ip_pair_up_at ((s), (p), (peer_type), (setup), (script), (options),       \
                    (endpoint), __FILE__, __LINE__)
 
+/* Receive, skipping anything but a probe for topic. */
+static inline void ip_await_probe (void *s, const char *topic,
+                                   const char *file, int line)
+{
+    zmq_msg_t frames[IP_MAX_FRAMES];
+    for (;;) {
+        int n = ip_recv_frames (s, frames), probe;
+        if (n < 0)
+            tu_fail_errno (file, line, "waiting for a probe", errno);
+        probe = ip_is_probe (frames, n, topic);
+        ip_free_frames (frames, n);
+        if (probe)
+            return;
+    }
+}
+#define IP_AWAIT_PROBE(s, topic)                                               \
+    ip_await_probe ((s), (topic), __FILE__, __LINE__)
+
 /* Name the case under way (reported only if the test fails in it);
  * IP_CASE_DONE once it has passed. */
 static inline void ip_case (const char *what, const struct ip_setup *setup)
