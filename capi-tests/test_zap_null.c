@@ -224,14 +224,21 @@ static void check_refused (const char *domain, int status, int peer_told)
      * the peer gives up for good; after 300 the connection stays open,
      * stuck in its handshake. */
     EXPECT_NOTHING_WITHIN (p.server, 300);
-    CHECK_EQ (tu_zap_requests (&h, &r), 1);
-    CHECK_STREQ (tu_zap_frame (&r, 2), domain);
     if (peer_told) {
+        CHECK_EQ (tu_zap_requests (&h, &r), 1);
+        CHECK_STREQ (tu_zap_frame (&r, 2), domain);
         EXPECT_EVENT (server_events, ZMQ_EVENT_DISCONNECTED, &ev);
         CHECK_STREQ (ev.endpoint, p.ep);
+        CHECK (!tu_next_event (server_events, &ev, 0));
+        CHECK (!tu_next_event (client_events, &ev, 0));
+    } else {
+        /* After 300 libzmq 4.3.4 sometimes drops the connection without a
+         * word and the client's reconnect asks again (about 1 run in 2
+         * here); ours keeps it in its handshake. Either way every answer
+         * is "temp" and nothing gets through. */
+        CHECK (tu_zap_requests (&h, &r) >= 1);
+        CHECK_STREQ (tu_zap_frame (&r, 2), domain);
     }
-    CHECK (!tu_next_event (server_events, &ev, 0));
-    CHECK (!tu_next_event (client_events, &ev, 0));
 
     CLOSE_MONITOR (p.server, server_events);
     CLOSE_MONITOR (p.client, client_events);
