@@ -9,6 +9,7 @@
 pub mod listener;
 pub mod session;
 pub mod stream;
+pub mod timers;
 pub mod zap;
 
 #[cfg(test)]
