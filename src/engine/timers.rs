@@ -254,16 +254,16 @@ pub struct Wakeups {
 }
 
 impl Wakeups {
-    /// For a session whose next deadline is `deadline`: the delay of a
-    /// reactor timer to set now, or `None` if a wake-up at or before it is
+    /// For a session whose next deadline is `deadline`: the instant to set
+    /// a reactor timer for, or `None` if a wake-up at or before it is
     /// already set (or there is no deadline).
-    pub fn arm(&mut self, deadline: Option<Instant>, now: Instant) -> Option<Duration> {
+    pub fn arm(&mut self, deadline: Option<Instant>) -> Option<Instant> {
         let deadline = deadline?;
         if self.pending.iter().any(|&p| p <= deadline) {
             return None;
         }
         self.pending.push(deadline);
-        Some(deadline.saturating_duration_since(now))
+        Some(deadline)
     }
 
     /// A wake-up fired at `now`: those set for `now` or earlier are done.

@@ -383,15 +383,17 @@ fn a_stale_wake_up_finds_nothing_due() {
     let mut sim = Sim::new(DEFAULTS);
     let mut wakeups = Wakeups::default();
     sim.timers.handshake_started(sim.now);
-    let delay = wakeups.arm(sim.timers.next_deadline(), sim.now);
-    assert_eq!(delay, Some(Duration::from_millis(30_000)));
+    assert_eq!(
+        wakeups.arm(sim.timers.next_deadline()),
+        Some(sim.at(30_000))
+    );
     sim.set(50);
     sim.timers.established(sim.now);
-    assert_eq!(wakeups.arm(sim.timers.next_deadline(), sim.now), None);
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), None);
     sim.set(30_000);
     wakeups.fired(sim.now);
     assert_eq!(sim.timers.poll(sim.now), None);
-    assert_eq!(wakeups.arm(sim.timers.next_deadline(), sim.now), None);
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), None);
 }
 
 #[test]
@@ -399,34 +401,29 @@ fn a_wake_up_is_set_only_when_none_comes_earlier() {
     let mut sim = Sim::new(config(|c| c.heartbeat_ivl = 1000));
     let mut wakeups = Wakeups::default();
     sim.timers.linger_started(sim.now, 5000);
-    let ms = |d: Option<Duration>| d.map(|d| d.as_millis() as u64);
-    assert_eq!(
-        ms(wakeups.arm(sim.timers.next_deadline(), sim.now)),
-        Some(5000)
-    );
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), Some(sim.at(5000)));
     sim.set(100);
     sim.timers.established(sim.now);
     // The PING at 1100 comes before the linger's wake-up: one more.
-    assert_eq!(
-        ms(wakeups.arm(sim.timers.next_deadline(), sim.now)),
-        Some(1000)
-    );
-    assert_eq!(wakeups.arm(sim.timers.next_deadline(), sim.now), None);
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), Some(sim.at(1100)));
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), None);
     sim.set(1100);
     wakeups.fired(sim.now);
     assert_eq!(sim.timers.poll(sim.now), Some(PING));
-    // The next PING (2100) and its check come before the linger's
+    // The next PING and its check (2100) come before the linger's
     // wake-up (5000), which is still set.
-    assert_eq!(
-        ms(wakeups.arm(sim.timers.next_deadline(), sim.now)),
-        Some(1000)
-    );
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), Some(sim.at(2100)));
     sim.set(2100);
     wakeups.fired(sim.now);
     assert_eq!(sim.timers.poll(sim.now), Some(PING));
+    // Something else is due now: a wake-up right away (a session handles
+    // one event per wake-up, as each had its own timer before).
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), Some(sim.at(2100)));
+    sim.set(2101);
+    wakeups.fired(sim.now);
     assert_eq!(sim.timers.poll(sim.now), Some(PeerDead));
     // Only the linger is left, and its wake-up is still set.
-    assert_eq!(wakeups.arm(sim.timers.next_deadline(), sim.now), None);
+    assert_eq!(wakeups.arm(sim.timers.next_deadline()), None);
     sim.set(5100);
     wakeups.fired(sim.now);
     assert_eq!(sim.timers.poll(sim.now), Some(LingerExpired));
