@@ -12,6 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
+use crate::engine::link::ContextLink;
+pub use crate::engine::link::{SessionGuard, SocketLink};
 use crate::error::{Error, Result};
 use crate::io::{IoThread, ThreadConfig};
 use crate::pipe::Pipe;
@@ -144,7 +146,9 @@ impl CtxOptions {
                 out[..p.len()].copy_from_slice(p);
                 return Ok(p.len());
             }
-            opt::THREAD_NAME_PREFIX => leading_int(&self.thread_name_prefix),
+            opt::THREAD_NAME_PREFIX => {
+                crate::sys::cstr::atoi(&String::from_utf8_lossy(&self.thread_name_prefix))
+            }
             _ => return Err(Error::Inval),
         };
         if !is_int {
@@ -169,32 +173,6 @@ impl CtxOptions {
             affinity: self.thread_affinity.iter().copied().collect(),
         }
     }
-}
-
-/// The integer a decimal prefix of `text` spells, as C's `atoi` reads it.
-fn leading_int(text: &[u8]) -> i32 {
-    let s = String::from_utf8_lossy(text);
-    let s = s.trim_start();
-    let (sign, digits) = match s.strip_prefix('-') {
-        Some(rest) => (-1i64, rest),
-        None => (1, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n: i64 = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            (acc * 10 + (d - b'0') as i64).min(i64::from(i32::MAX) + 1)
-        });
-    (sign * n).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
-}
-
-/// How the context (and other sockets, over inproc) reach a socket: a
-/// command sent to its mailbox.
-pub trait SocketLink: Send + Sync {
-    /// Hands the socket a new pipe end to attach.
-    fn attach(&self, pipe: Pipe);
-    /// The context is terminating: blocking calls must fail with `ETERM`.
-    fn stop(&self);
 }
 
 /// What an inproc peer needs to know of a socket at connect or bind time.
@@ -233,26 +211,6 @@ struct CtxState {
     sessions: usize,
     /// Round-robin choice of I/O thread for new endpoints.
     next_io: usize,
-}
-
-/// Held by a network session for as long as it lives, so `zmq_ctx_term`
-/// waits for lingering sessions to flush.
-pub struct SessionGuard(Arc<Context>);
-
-impl SessionGuard {
-    pub fn context(&self) -> &Arc<Context> {
-        &self.0
-    }
-}
-
-impl Drop for SessionGuard {
-    fn drop(&mut self) {
-        let mut st = self.0.state.lock();
-        st.sessions -= 1;
-        if st.sessions == 0 && st.sockets.is_empty() {
-            self.0.all_closed.notify_all();
-        }
-    }
 }
 
 /// A ZeroMQ context.
@@ -380,7 +338,7 @@ impl Context {
 
     /// Connects a pipe (not a socket) to the socket bound at inproc `name`,
     /// as the ZAP client does; `None` when nothing is bound there.
-    pub fn inproc_attach(
+    fn attach_to_bound(
         &self,
         name: &str,
         flows: [crate::pipe::Flow; 2],
@@ -424,8 +382,7 @@ impl Context {
 
     /// Accounts for a new network session until the guard drops.
     pub fn session_guard(self: &Arc<Self>) -> SessionGuard {
-        self.state.lock().sessions += 1;
-        SessionGuard(self.clone())
+        SessionGuard::new(self.clone())
     }
 
     /// Runs `f` with the I/O threads, if started.
@@ -464,6 +421,30 @@ impl Context {
         drop(std::mem::take(&mut self.inproc.lock().pending));
         for mut t in threads.into_iter().flatten() {
             t.stop();
+        }
+    }
+}
+
+/// What sessions on the I/O threads need of their context.
+impl ContextLink for Context {
+    fn inproc_attach(
+        &self,
+        name: &str,
+        flows: [crate::pipe::Flow; 2],
+        info: crate::pipe::EndInfo,
+    ) -> Option<Pipe> {
+        self.attach_to_bound(name, flows, info)
+    }
+
+    fn session_started(&self) {
+        self.state.lock().sessions += 1;
+    }
+
+    fn session_ended(&self) {
+        let mut st = self.state.lock();
+        st.sessions -= 1;
+        if st.sessions == 0 && st.sockets.is_empty() {
+            self.all_closed.notify_all();
         }
     }
 }

@@ -170,25 +170,7 @@ pub fn os_poll(
     wait_ms: i32,
     sigmask: Option<&libc::sigset_t>,
 ) -> Result<usize> {
-    let rc = match sigmask {
-        // SAFETY: polls a live array of pollfds.
-        None => unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) },
-        Some(mask) => {
-            let ts = (wait_ms >= 0).then(|| libc::timespec {
-                tv_sec: (wait_ms / 1000) as libc::time_t,
-                tv_nsec: ((wait_ms % 1000) as libc::c_long) * 1_000_000,
-            });
-            let tsp = ts
-                .as_ref()
-                .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-            // SAFETY: polls a live array with a valid (or NULL) timeout and mask.
-            unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tsp, mask) }
-        }
-    };
-    if rc < 0 {
-        return Err(Error::last_os_error());
-    }
-    Ok(rc as usize)
+    Ok(crate::sys::fd::poll(fds, wait_ms, sigmask)?)
 }
 
 /// Only `ZMQ_POLLIN`, `ZMQ_POLLOUT`, `ZMQ_POLLERR` and `ZMQ_POLLPRI` exist.

@@ -4,11 +4,10 @@
 
 use mio::Token;
 
-use super::session::{tcp_tuning, Session, SessionContext, NOTE_SOCKET_CLOSED};
+use super::link::{event, ContextLink, SessionGuard};
+use super::session::{Session, SessionContext, NOTE_SOCKET_CLOSED};
 use super::stream::Stream;
-use crate::ctx::Context;
 use crate::io::{Handler, Reactor};
-use crate::socket::monitor::event;
 use crate::transport::{ipc, tcp};
 
 pub enum Source {
@@ -24,7 +23,7 @@ pub struct Listener {
     /// monitor stops, as libzmq orders them).
     pub quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
     cx: SessionContext,
-    ctx: std::sync::Arc<Context>,
+    ctx: std::sync::Arc<dyn ContextLink>,
     sessions: Vec<Token>,
 }
 
@@ -32,7 +31,7 @@ impl Listener {
     pub fn new(
         source: Source,
         cx: SessionContext,
-        ctx: std::sync::Arc<Context>,
+        ctx: std::sync::Arc<dyn ContextLink>,
         quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> Listener {
         Listener {
@@ -56,26 +55,22 @@ impl Listener {
     /// `ZMQ_TCP_ACCEPT_FILTER` and `ZMQ_IPC_FILTER_*`: with any filter set,
     /// a peer must match one of them.
     fn admits(&self, stream: &Stream) -> bool {
-        let o = &self.cx.options;
+        let f = &self.cx.config.accept;
         match stream {
             Stream::Tcp(s) => {
-                o.tcp_accept_filters.is_empty()
+                f.tcp.is_empty()
                     || s.peer_addr()
-                        .is_ok_and(|a| o.tcp_accept_filters.iter().any(|f| f.matches(a.ip())))
+                        .is_ok_and(|a| f.tcp.iter().any(|t| t.matches(a.ip())))
             }
             Stream::Ipc(_) => {
-                let any = !o.ipc_uid_accept_filters.is_empty()
-                    || !o.ipc_gid_accept_filters.is_empty()
-                    || !o.ipc_pid_accept_filters.is_empty();
+                let any = !f.ipc_uid.is_empty() || !f.ipc_gid.is_empty() || !f.ipc_pid.is_empty();
                 if !any {
                     return true;
                 }
                 let Some((uid, gid, pid)) = ipc::peer_credentials(stream.fd()) else {
                     return false;
                 };
-                o.ipc_uid_accept_filters.contains(&uid)
-                    || o.ipc_gid_accept_filters.contains(&gid)
-                    || o.ipc_pid_accept_filters.contains(&pid)
+                f.ipc_uid.contains(&uid) || f.ipc_gid.contains(&gid) || f.ipc_pid.contains(&pid)
             }
         }
     }
@@ -135,10 +130,10 @@ impl Handler for Listener {
                         continue;
                     }
                     if let Stream::Tcp(_) = &stream {
-                        tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
+                        tcp::tune_connection(stream.fd(), &self.cx.config.tcp);
                     }
                     self.cx.event(event::ACCEPTED, stream.fd() as u64);
-                    let guard = self.ctx.session_guard();
+                    let guard = SessionGuard::new(self.ctx.clone());
                     if let Some(s) = Session::accepted(self.cx.clone(), stream, peer, guard) {
                         let t = r.add(Box::new(s));
                         self.sessions.push(t);

@@ -9,29 +9,17 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use mio::Token;
-use parking_lot::Mutex;
 
+use super::config::SessionConfig;
+use super::connecter::{self, Target};
+use super::link::{event, EventSink, SessionGuard, SocketLink};
 use super::stream::Stream;
 use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
-use crate::ctx::{SessionGuard, SocketLink};
 use crate::io::{Handler, Reactor};
-use crate::pipe::{self, EndInfo, Flow, Pipe, PipeEvent};
-use crate::socket::monitor::{event, Monitor};
-use crate::socket::options::val::{
-    NOTIFY_CONNECT, NOTIFY_DISCONNECT, RECONNECT_STOP_AFTER_DISCONNECT,
-    RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
-};
-use crate::socket::options::{Mechanism, Options};
-use crate::transport::address::{IpcAddress, TcpAddress};
-use crate::transport::socks::{SocksAddr, SocksClient};
-use crate::transport::{ipc, tcp};
+use crate::pipe::{self, EndInfo, Pipe, PipeEvent};
 use crate::zmtp::{self, FailureEvent};
-
-/// The socket's monitor, shared with its sessions and listeners.
-pub type MonitorSlot = Arc<Mutex<Option<Monitor>>>;
 
 /// Timer ids.
 const TIMER_RECONNECT: u64 = 1;
@@ -42,21 +30,14 @@ const TIMER_HEARTBEAT_TIMEOUT: u64 = 5;
 /// Not a timer: the socket closed (sent with `Reactor::poke`).
 pub const NOTE_SOCKET_CLOSED: u64 = 100;
 
-/// Where a connecting session connects.
-#[derive(Clone)]
-pub enum Target {
-    Tcp(TcpAddress),
-    Ipc(IpcAddress),
-}
-
 /// What a session shares with its socket.
 #[derive(Clone)]
 pub struct SessionContext {
     pub socket: Arc<dyn SocketLink>,
-    pub options: Options,
+    pub config: Arc<SessionConfig>,
     /// The socket's current `ZMQ_LINGER` (it may change after connect).
     pub linger: Arc<AtomicI32>,
-    pub monitor: MonitorSlot,
+    pub events: Arc<dyn EventSink>,
     /// The endpoint as the user gave it (monitor events name it).
     pub endpoint: String,
     /// `zmq_disconnect` was called on the socket while it had
@@ -66,8 +47,9 @@ pub struct SessionContext {
 
 impl SessionContext {
     pub fn event(&self, ev: u64, value: u64) {
-        if let Some(m) = self.monitor.lock().as_ref() {
-            m.event(ev, &[value], &self.endpoint, "");
+        if self.events.wants(ev) {
+            self.events
+                .event(ev, &[value], &self.endpoint, &self.endpoint, "");
         }
     }
 }
@@ -78,7 +60,7 @@ enum Conn {
     /// A connect in progress.
     Connecting(Stream),
     /// Connected: handshaking or exchanging messages.
-    Engine(Box<Engine>),
+    Engine(Box<dyn Engine>),
 }
 
 pub struct Session {
@@ -107,60 +89,20 @@ pub struct Session {
     user_endpoint: String,
 }
 
-/// The tcp socket options that act on a connection or listener.
-pub fn tcp_tuning(o: &Options) -> tcp::TcpTuning {
-    tcp::TcpTuning {
-        sndbuf: o.sndbuf,
-        rcvbuf: o.rcvbuf,
-        tos: o.tos,
-        backlog: o.backlog,
-        keepalive: o.tcp_keepalive,
-        keepalive_cnt: o.tcp_keepalive_cnt,
-        keepalive_idle: o.tcp_keepalive_idle,
-        keepalive_intvl: o.tcp_keepalive_intvl,
-        maxrt: o.tcp_maxrt,
-        bind_to_device: (!o.bound_device.is_empty())
-            .then(|| String::from_utf8_lossy(&o.bound_device).into_owned()),
-    }
-}
-
-/// The socket side's flows of a session pipe: its own HWMs (no sum over
-/// the network, unlike inproc).
-pub fn session_flows(o: &Options) -> [Flow; 2] {
-    let conflate = o.conflate
-        && matches!(
-            o.socket_type,
-            crate::socket::kind::DEALER
-                | crate::socket::kind::PULL
-                | crate::socket::kind::PUSH
-                | crate::socket::kind::PUB
-                | crate::socket::kind::SUB
-        );
-    [
-        // [0]: socket → session
-        Flow {
-            hwm: o.sndhwm.max(0) as usize,
-            conflate,
-        },
-        // [1]: session → socket
-        Flow {
-            hwm: o.rcvhwm.max(0) as usize,
-            conflate,
-        },
-    ]
-}
-
 impl Session {
     /// A monitor event about this session's connection.
     fn event(&self, ev: u64, value: u64) {
-        if let Some(m) = self.cx.monitor.lock().as_ref() {
-            let (local, remote) = if self.target.is_some() {
-                (self.local_ep.as_str(), self.cx.endpoint.as_str())
-            } else {
-                (self.cx.endpoint.as_str(), self.remote_ep.as_str())
-            };
-            m.event_with(ev, &[value], &self.cx.endpoint, local, remote);
+        if !self.cx.events.wants(ev) {
+            return;
         }
+        let (local, remote) = if self.target.is_some() {
+            (self.local_ep.as_str(), self.cx.endpoint.as_str())
+        } else {
+            (self.cx.endpoint.as_str(), self.remote_ep.as_str())
+        };
+        self.cx
+            .events
+            .event(ev, &[value], &self.cx.endpoint, local, remote);
     }
 
     /// A connecting session; `pipe` is its end of a pipe the socket already
@@ -172,15 +114,12 @@ impl Session {
         guard: SessionGuard,
     ) -> Session {
         let mut cx = cx;
-        let ivl = Duration::from_millis(cx.options.reconnect_ivl.max(0) as u64);
+        let ivl = Duration::from_millis(cx.config.reconnect_ivl.max(0) as u64);
         let user_endpoint = cx.endpoint.clone();
-        if matches!(target, Target::Tcp(_)) && !cx.options.socks_proxy_address.is_empty() {
+        if let (Target::Tcp(_), Some(proxy)) = (&target, &cx.config.socks) {
             // As in libzmq, a connection made through a SOCKS proxy is
             // reported under the proxy's address.
-            cx.endpoint = format!(
-                "tcp://{}",
-                String::from_utf8_lossy(&cx.options.socks_proxy_address)
-            );
+            cx.endpoint = format!("tcp://{}", String::from_utf8_lossy(&proxy.address));
         }
         Session {
             cx,
@@ -215,7 +154,7 @@ impl Session {
     ) -> Option<Session> {
         let fd = stream.fd();
         let remote_ep = stream.peer_endpoint();
-        let engine = new_engine(&cx.options, stream, peer)?;
+        let engine = connecter::new_engine(&cx.config, stream, peer)?;
         let cx_endpoint = cx.endpoint.clone();
         Some(Session {
             cx,
@@ -239,28 +178,7 @@ impl Session {
         let Some(target) = self.target.clone() else {
             return;
         };
-        let o = &self.cx.options;
-        let result = match &target {
-            // ZMQ_SOCKS_PROXY: the connection goes to the proxy, which the
-            // engine then asks for the real destination.
-            Target::Tcp(_) if !o.socks_proxy_address.is_empty() => {
-                String::from_utf8(o.socks_proxy_address.clone())
-                    .map_err(|_| crate::error::Error::Inval)
-                    .and_then(|p| TcpAddress::for_connect(&p))
-                    .and_then(|proxy| proxy.resolve(o.ipv6))
-                    .and_then(|res| tcp::connect(None, &res.address, &tcp_tuning(o)))
-                    .map(Stream::Tcp)
-            }
-            Target::Tcp(addr) => addr.resolve(self.cx.options.ipv6).and_then(|res| {
-                tcp::connect(
-                    res.source.as_ref(),
-                    &res.address,
-                    &tcp_tuning(&self.cx.options),
-                )
-                .map(Stream::Tcp)
-            }),
-            Target::Ipc(addr) => ipc::connect(addr).map(Stream::Ipc),
-        };
+        let result = target.connect(&self.cx.config);
         match result {
             Ok(mut stream) => {
                 if stream.register(r.registry(), token).is_err() {
@@ -284,12 +202,11 @@ impl Session {
     /// later, unless `ZMQ_RECONNECT_STOP` says a refusal ends the session.
     fn connect_failed(&mut self, r: &mut Reactor, token: Token, errno: i32) {
         self.event(event::CLOSED, self.fd.max(0) as u64);
-        let stop = self.cx.options.reconnect_stop;
+        let stop = self.cx.config.reconnect_stop;
         let refused = errno == libc::ECONNREFUSED;
         if refused
-            && (stop & RECONNECT_STOP_CONN_REFUSED != 0
-                || (stop & RECONNECT_STOP_AFTER_DISCONNECT != 0
-                    && self.cx.disconnected.load(Ordering::Relaxed)))
+            && (stop.conn_refused
+                || (stop.after_disconnect && self.cx.disconnected.load(Ordering::Relaxed)))
         {
             self.end(r, token);
             return;
@@ -311,7 +228,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, r: &mut Reactor, token: Token) {
         self.conn = Conn::Idle;
-        let o = &self.cx.options;
+        let o = &self.cx.config;
         if o.reconnect_ivl <= 0 {
             return; // reconnection disabled
         }
@@ -326,49 +243,28 @@ impl Session {
     }
 
     fn on_connected(&mut self, r: &mut Reactor, token: Token, stream: Stream) {
-        let peer = match &stream {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default(),
-            Stream::Ipc(_) => String::new(),
+        let Some(target) = self.target.clone() else {
+            return;
         };
-        if let Stream::Tcp(_) = &stream {
-            tcp::tune_connection(stream.fd(), &tcp_tuning(&self.cx.options));
-        }
         self.fd = stream.fd();
         self.local_ep = stream.local_endpoint();
-        let via_proxy = matches!(self.target, Some(Target::Tcp(_)))
-            && !self.cx.options.socks_proxy_address.is_empty();
-        if !via_proxy {
+        if !target.via_proxy(&self.cx.config) {
             self.event(event::CONNECTED, self.fd as u64);
         }
-        let engine = new_engine(&self.cx.options, stream, peer).and_then(|mut e| {
-            let o = &self.cx.options;
-            if matches!(self.target, Some(Target::Tcp(_))) && !o.socks_proxy_address.is_empty() {
-                let dest = self.user_endpoint.strip_prefix("tcp://")?;
-                let target = SocksAddr::from_endpoint(dest).ok()?;
-                let client =
-                    SocksClient::new(target, &o.socks_proxy_username, &o.socks_proxy_password)
-                        .ok()?;
-                e.through_proxy(client);
-            }
-            Some(e)
-        });
-        match engine.ok_or(()) {
-            Ok(engine) => {
-                self.conn = Conn::Engine(Box::new(engine));
+        match target.engine(&self.cx.config, stream, &self.user_endpoint) {
+            Some(engine) => {
+                self.conn = Conn::Engine(engine);
                 self.start_engine(r, token);
             }
-            Err(_) => self.schedule_reconnect(r, token),
+            None => self.schedule_reconnect(r, token),
         }
     }
 
     fn start_engine(&mut self, r: &mut Reactor, token: Token) {
-        if self.cx.options.raw_socket {
+        if self.cx.config.raw {
             // STREAM: no handshake; the socket learns of the peer now.
             self.established(r, token, None);
-            if self.cx.options.raw_notify {
+            if self.cx.config.raw_notify {
                 let mut hello = crate::msg::Msg::new();
                 if let Conn::Engine(engine) = &self.conn {
                     if let Some(md) = engine.metadata() {
@@ -387,7 +283,7 @@ impl Session {
                 self.failed(r, token, Failure::Disconnected);
                 return;
             }
-            let ivl = self.cx.options.handshake_ivl;
+            let ivl = self.cx.config.handshake_ivl;
             if ivl > 0 {
                 r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
             }
@@ -408,7 +304,7 @@ impl Session {
         let (waker, key) = r.aux_pipe_waker(token);
         self.zap = ZapClient::connect(self.guard.context(), waker, key);
         if self.zap.is_none() {
-            if self.cx.options.zap_enforce_domain {
+            if self.cx.config.zap_enforce_domain {
                 return false;
             }
             engine.skip_zap();
@@ -453,9 +349,9 @@ impl Session {
         let Conn::Engine(engine) = &mut self.conn else {
             return;
         };
-        let tunnelling = engine.in_socks();
-        let result = engine.drive(self.pipe.as_mut(), self.fd);
-        if tunnelling && !engine.in_socks() {
+        let tunnelling = engine.in_proxy_exchange();
+        let result = engine.drive(self.pipe.as_mut());
+        if tunnelling && !engine.in_proxy_exchange() {
             // The proxy connected us: only now is the connection made.
             self.event(event::CONNECTED, self.fd as u64);
         }
@@ -466,7 +362,7 @@ impl Session {
         if let Some(req) = engine.take_zap_request() {
             if let Some(zap) = &mut self.zap {
                 zap_sent = true;
-                let o = &self.cx.options;
+                let o = &self.cx.config;
                 zap.send(
                     &req,
                     &RequestContext {
@@ -483,7 +379,7 @@ impl Session {
                 self.established(r, token, Some(*info));
                 // Move what queued meanwhile.
                 if let Conn::Engine(engine) = &mut self.conn {
-                    if let Err(f) = engine.drive(self.pipe.as_mut(), self.fd) {
+                    if let Err(f) = engine.drive(self.pipe.as_mut()) {
                         self.failed(r, token, f);
                         return;
                     }
@@ -503,7 +399,7 @@ impl Session {
 
     /// The connection is ready for messages (`info` is `None` for STREAM).
     fn established(&mut self, r: &mut Reactor, token: Token, info: Option<PeerInfo>) {
-        self.current_ivl = Duration::from_millis(self.cx.options.reconnect_ivl.max(0) as u64);
+        self.current_ivl = Duration::from_millis(self.cx.config.reconnect_ivl.max(0) as u64);
         let info = match info {
             Some(i) => {
                 self.event(event::HANDSHAKE_SUCCEEDED, 0);
@@ -539,8 +435,7 @@ impl Session {
                 }
             }
             None => {
-                let [to_session, to_socket] = session_flows(&self.cx.options);
-                let (socket_end, mut session_end) = pipe::pair([to_session, to_socket]);
+                let (socket_end, mut session_end) = pipe::pair(self.cx.config.flows);
                 session_end.set_own_info(peer_info);
                 session_end.set_connection(local, remote);
                 let (waker, key) = r.pipe_waker(token);
@@ -549,12 +444,12 @@ impl Session {
                 socket_end.endpoint = Some(self.user_endpoint.clone());
                 // ZMQ_CONNECT_ROUTING_ID of a connect whose pipe is made
                 // only now (STREAM, ZMQ_IMMEDIATE).
-                let alias = &self.cx.options.connect_routing_id;
+                let alias = &self.cx.config.connect_routing_id;
                 if !alias.is_empty() {
-                    socket_end.routing_id = Some(Bytes::copy_from_slice(alias));
+                    socket_end.routing_id = Some(alias.clone());
                 }
                 socket_end.set_own_info(EndInfo {
-                    routing_id: Bytes::copy_from_slice(&self.cx.options.routing_id),
+                    routing_id: self.cx.config.routing_id.clone(),
                     sndhwm: -1,
                     rcvhwm: -1,
                 });
@@ -562,7 +457,7 @@ impl Session {
                 self.pipe = Some(session_end);
             }
         }
-        if self.cx.options.router_notify & NOTIFY_CONNECT != 0 {
+        if self.cx.config.notify_connect {
             // ZMQ_ROUTER_NOTIFY: an empty message says the peer is here.
             if let Some(p) = &mut self.pipe {
                 p.write(crate::msg::Msg::new());
@@ -575,7 +470,7 @@ impl Session {
                 }
             }
         }
-        let hb = self.cx.options.heartbeat_interval;
+        let hb = self.cx.config.heartbeat_interval;
         if hb > 0 {
             r.set_timer(token, Duration::from_millis(hb as u64), TIMER_HEARTBEAT);
         }
@@ -597,7 +492,7 @@ impl Session {
             }
         }
         let was_established = matches!(&self.conn, Conn::Engine(e) if e.is_established());
-        let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_socks());
+        let in_socks = matches!(&self.conn, Conn::Engine(e) if e.in_proxy_exchange());
         if let Failure::Lost(errno) = f {
             if !was_established && !in_socks && matches!(&self.conn, Conn::Engine(_)) {
                 // As libzmq: a connection lost before the handshake ended
@@ -618,7 +513,7 @@ impl Session {
             return;
         }
         self.event(event::DISCONNECTED, self.fd as u64);
-        if was_established && self.cx.options.router_notify & NOTIFY_DISCONNECT != 0 {
+        if was_established && self.cx.config.notify_disconnect {
             // ZMQ_ROUTER_NOTIFY: a half-written message is dropped, then an
             // empty message says the peer left.
             if let Some(p) = &mut self.pipe {
@@ -626,30 +521,30 @@ impl Session {
                 p.write(crate::msg::Msg::new());
             }
         }
-        if self.cx.options.raw_socket {
+        if self.cx.config.raw {
             // STREAM: the connection's pipe ends with it, after an empty
             // message telling the socket (ZMQ_STREAM_NOTIFY).
             if let Some(mut p) = self.pipe.take() {
-                if self.cx.options.raw_notify {
+                if self.cx.config.raw_notify {
                     p.write(crate::msg::Msg::new());
                 }
                 p.close();
             }
         }
-        let o = &self.cx.options;
+        let o = &self.cx.config;
         // As in libzmq, a protocol error ends a connecting session too.
         let handshake_failed =
             matches!(f, Failure::Disconnected | Failure::Lost(_)) && !was_established;
         let stop = o.reconnect_ivl <= 0
             || matches!(f, Failure::Handshake(_) | Failure::Protocol(_))
-            || (handshake_failed && o.reconnect_stop & RECONNECT_STOP_HANDSHAKE_FAILED != 0);
+            || (handshake_failed && o.reconnect_stop.handshake_failed);
         if self.target.is_some() && !self.lingering && stop {
             // No reconnection after losing a connection (ZMQ_RECONNECT_IVL
             // -1, a protocol error, ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED):
             // the session ends, as if disconnected.
             self.end(r, token);
         } else if self.target.is_some() && !self.lingering {
-            if self.cx.options.immediate {
+            if self.cx.config.immediate {
                 // Nothing may queue for a peer that is not there.
                 if let Some(mut p) = self.pipe.take() {
                     p.close();
@@ -664,7 +559,7 @@ impl Session {
     fn close_connection(&mut self, r: &mut Reactor) {
         self.zap = None;
         match std::mem::replace(&mut self.conn, Conn::Idle) {
-            Conn::Engine(mut e) => e.stream.deregister(r.registry()),
+            Conn::Engine(mut e) => e.deregister(r.registry()),
             Conn::Connecting(mut s) => s.deregister(r.registry()),
             Conn::Idle => {}
         }
@@ -709,53 +604,6 @@ impl Session {
     }
 }
 
-/// An engine for a new connection: raw for STREAM, ZMTP otherwise.
-fn new_engine(o: &Options, stream: Stream, peer: String) -> Option<Engine> {
-    if o.raw_socket {
-        let fd = stream.fd();
-        return Some(Engine::raw(stream, peer, fd));
-    }
-    Engine::new(stream, handshake_config(o), peer).ok()
-}
-
-/// The handshake settings from the socket's options.
-pub fn handshake_config(o: &Options) -> zmtp::Config {
-    let mut c = zmtp::Config::new(o.socket_type);
-    // A mechanism this library lacks makes the handshake refuse to start:
-    // never fall back to talking in the clear.
-    c.mechanism = match o.mechanism {
-        Mechanism::Null => zmtp::MechanismKind::Null,
-        Mechanism::Plain => zmtp::MechanismKind::Plain,
-        // GSSAPI options are refused (not built), so it never gets here.
-        Mechanism::Curve | Mechanism::Gssapi => zmtp::MechanismKind::Curve,
-    };
-    c.as_server = o.as_server;
-    c.routing_id = Bytes::copy_from_slice(&o.routing_id);
-    c.max_msg_size = o.maxmsgsize;
-    // NULL asks a ZAP handler only when the socket names a domain (libzmq
-    // 4.3); the session turns this off if no handler is bound.
-    c.zap = !o.zap_domain.is_empty();
-    c.zap_enforce_domain = o.zap_enforce_domain;
-    c.plain_username = Bytes::copy_from_slice(&o.plain_username);
-    c.plain_password = Bytes::copy_from_slice(&o.plain_password);
-    c.curve = zmtp::CurveKeys {
-        public: o.curve_public_key,
-        secret: o.curve_secret_key,
-        server: o.curve_server_key,
-    };
-    c.metadata = o
-        .app_metadata
-        .iter()
-        .map(|(k, v)| {
-            (
-                String::from_utf8_lossy(k).into_owned(),
-                Bytes::copy_from_slice(v),
-            )
-        })
-        .collect();
-    c
-}
-
 impl Handler for Session {
     fn start(&mut self, r: &mut Reactor, token: Token) {
         if let Some(p) = &mut self.pipe {
@@ -764,7 +612,7 @@ impl Handler for Session {
         }
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Engine(mut e) => {
-                if e.stream.register(r.registry(), token).is_err() {
+                if e.register(r.registry(), token).is_err() {
                     r.remove(token);
                     return;
                 }
@@ -843,15 +691,11 @@ impl Handler for Session {
             TIMER_LINGER => r.remove(token),
             NOTE_SOCKET_CLOSED => self.socket_closed(r, token),
             TIMER_HEARTBEAT => {
-                let o = &self.cx.options;
+                let o = &self.cx.config;
                 if let Conn::Engine(e) = &mut self.conn {
                     if e.is_established() {
                         e.send_ping(o.heartbeat_ttl);
-                        let timeout = if o.heartbeat_timeout > 0 {
-                            o.heartbeat_timeout
-                        } else {
-                            o.heartbeat_interval
-                        };
+                        let timeout = o.heartbeat_timeout();
                         r.set_timer(
                             token,
                             Duration::from_millis(timeout as u64),
@@ -867,15 +711,11 @@ impl Handler for Session {
                 }
             }
             TIMER_HEARTBEAT_TIMEOUT => {
-                let o = &self.cx.options;
-                let timeout = if o.heartbeat_timeout > 0 {
-                    o.heartbeat_timeout
-                } else {
-                    o.heartbeat_interval
-                };
+                let timeout = self.cx.config.heartbeat_timeout();
                 if let Conn::Engine(e) = &self.conn {
                     // Silent for a whole timeout since the last frame: dead.
-                    let silent = e.last_received.elapsed() >= Duration::from_millis(timeout as u64);
+                    let silent =
+                        e.last_received().elapsed() >= Duration::from_millis(timeout as u64);
                     if e.is_established() && silent {
                         self.failed(r, token, Failure::Disconnected);
                     }

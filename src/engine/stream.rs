@@ -76,6 +76,18 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address (tcp), as ZAP requests and `Peer-Address`
+    /// name a connected peer; empty for ipc.
+    pub fn peer_ip(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            Stream::Ipc(_) => String::new(),
+        }
+    }
+
     /// Whether a non-blocking connect has completed.
     pub fn is_connected(&self) -> bool {
         match self {
@@ -86,22 +98,12 @@ impl Stream {
 
     /// Reads what is available (up to `max` bytes) onto the end of `buf`.
     pub fn read_into(&mut self, buf: &mut BytesMut, max: usize) -> io::Result<ReadOutcome> {
-        buf.reserve(max);
-        let spare = buf.spare_capacity_mut();
-        let n = spare.len().min(max);
         loop {
-            // SAFETY: read(2) writes at most `n` bytes into the spare
-            // capacity, which is valid for writes of that many bytes.
-            let rc = unsafe { libc::read(self.fd(), spare.as_mut_ptr() as *mut libc::c_void, n) };
-            if rc > 0 {
-                // SAFETY: the kernel initialised the first `rc` bytes.
-                unsafe { buf.set_len(buf.len() + rc as usize) };
-                return Ok(ReadOutcome::Data(rc as usize));
-            }
-            if rc == 0 {
-                return Ok(ReadOutcome::Eof);
-            }
-            let e = io::Error::last_os_error();
+            let e = match crate::sys::fd::read_appending(self.fd(), buf, max) {
+                Ok(0) => return Ok(ReadOutcome::Eof),
+                Ok(n) => return Ok(ReadOutcome::Data(n)),
+                Err(e) => e,
+            };
             match e.kind() {
                 io::ErrorKind::Interrupted => continue,
                 io::ErrorKind::WouldBlock => return Ok(ReadOutcome::WouldBlock),

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use crate::ctx::Context;
+use super::link::ContextLink;
 use crate::msg::{flags, Msg};
 use crate::pipe::{EndInfo, Flow, Pipe, PipeKey, Waker};
 use crate::zmtp::{protocol_error as code, Properties, ZapReply, ZapRequest};
@@ -36,7 +36,11 @@ pub struct ZapClient {
 
 impl ZapClient {
     /// Connects to the handler; `None` when no handler is bound.
-    pub fn connect(ctx: &Context, waker: Arc<dyn Waker>, key: PipeKey) -> Option<ZapClient> {
+    pub fn connect(
+        ctx: &dyn ContextLink,
+        waker: Arc<dyn Waker>,
+        key: PipeKey,
+    ) -> Option<ZapClient> {
         let unlimited = Flow {
             hwm: 0,
             conflate: false,

@@ -20,6 +20,7 @@ use mio::{Events, Interest, Poll, Registry, Token};
 use super::mailbox::Mailbox;
 use crate::error::{Error, Result};
 use crate::pipe::{PipeEvent, PipeKey, Waker};
+use crate::sys::thread as os_thread;
 
 const MAILBOX: Token = Token(usize::MAX);
 
@@ -74,51 +75,27 @@ impl ThreadConfig {
     /// libzmq does.
     fn apply(&self) {
         if !self.name.is_empty() {
-            // Linux keeps at most 15 bytes of a thread name.
-            let mut name: Vec<u8> = self.name.bytes().filter(|&b| b != 0).take(15).collect();
-            name.push(0);
-            // SAFETY: sets the calling thread's name from a NUL-terminated buffer.
-            unsafe {
-                libc::pthread_setname_np(libc::pthread_self(), name.as_ptr() as *const libc::c_char)
-            };
+            os_thread::set_name(&self.name);
         }
         if self.sched_policy >= 0 || self.priority >= 0 {
-            let mut policy: libc::c_int = 0;
-            // SAFETY: zeroed sched_param is valid; the calls read/write our own thread.
-            unsafe {
-                let mut param: libc::sched_param = std::mem::zeroed();
-                libc::pthread_getschedparam(libc::pthread_self(), &mut policy, &mut param);
-                if self.sched_policy >= 0 {
-                    policy = self.sched_policy;
-                }
-                let realtime = policy == libc::SCHED_FIFO || policy == libc::SCHED_RR;
-                if realtime && self.priority >= 0 {
-                    param.sched_priority = self.priority;
-                } else if !realtime {
-                    param.sched_priority = 0;
-                }
-                libc::pthread_setschedparam(libc::pthread_self(), policy, &param);
-                if !realtime && self.priority >= 0 {
-                    // Other policies take a nice value instead of a priority.
-                    libc::setpriority(
-                        libc::PRIO_PROCESS,
-                        libc::gettid() as libc::id_t,
-                        self.priority,
-                    );
-                }
+            let (mut policy, mut priority) = os_thread::scheduling();
+            if self.sched_policy >= 0 {
+                policy = self.sched_policy;
+            }
+            let realtime = policy == libc::SCHED_FIFO || policy == libc::SCHED_RR;
+            if realtime && self.priority >= 0 {
+                priority = self.priority;
+            } else if !realtime {
+                priority = 0;
+            }
+            let _ = os_thread::set_scheduling(policy, priority);
+            if !realtime && self.priority >= 0 {
+                // Other policies take a nice value instead of a priority.
+                let _ = os_thread::set_nice(self.priority);
             }
         }
         if !self.affinity.is_empty() {
-            // SAFETY: builds a cpu_set_t on the stack and applies it to this thread.
-            unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                for &cpu in &self.affinity {
-                    if (cpu as usize) < libc::CPU_SETSIZE as usize {
-                        libc::CPU_SET(cpu as usize, &mut set);
-                    }
-                }
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-            }
+            let _ = os_thread::set_affinity(&self.affinity);
         }
     }
 }
@@ -272,7 +249,10 @@ impl IoThread {
         let join = std::thread::Builder::new()
             .name(config.name.clone())
             .spawn(move || {
-                block_signals();
+                // Signals go to the application's threads, not to ours (as
+                // libzmq's background threads): a handler never runs on an
+                // I/O thread, and no system call here is interrupted half-way.
+                os_thread::block_signals();
                 config.apply();
                 let reactor = Reactor {
                     poll,
@@ -310,19 +290,6 @@ impl IoThread {
 impl Drop for IoThread {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// Signals go to the application's threads, not to ours (as libzmq's
-/// background threads): a handler never runs on an I/O thread, and no
-/// system call here is interrupted half-way.
-fn block_signals() {
-    // SAFETY: `set` is initialised by sigfillset before use; the calls
-    // only change this thread's signal mask.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut set);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }
 

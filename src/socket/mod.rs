@@ -8,8 +8,11 @@
 //! Blocking calls release the lock while they sleep on the mailbox fd.
 //! This module never touches raw C pointers.
 
+pub mod config;
 pub mod monitor;
 pub mod options;
+#[cfg(test)]
+mod tests;
 
 mod channel;
 mod client;
@@ -44,8 +47,9 @@ use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::ctx::{Context, InprocPeer, PendingConnect, SocketLink};
+use crate::engine::connecter::Target;
 use crate::engine::listener::{Listener, Source};
-use crate::engine::session::{self, MonitorSlot, Session, SessionContext, Target};
+use crate::engine::session::{self, Session, SessionContext};
 use crate::error::{Error, Result};
 use crate::io::Mailbox;
 use crate::msg::{flags, Msg};
@@ -55,7 +59,7 @@ use crate::transport::address::{self, IpcAddress, TcpAddress};
 use crate::transport::udp::{self as udp_os, UdpAddress};
 use crate::transport::{ipc, tcp};
 
-pub use monitor::Monitor;
+pub use monitor::{Monitor, MonitorSlot};
 pub use options::Options;
 use waiters::Registration;
 pub use waiters::Waiters;
@@ -266,7 +270,7 @@ struct State {
     bound: Vec<String>,
     /// Network endpoints: listeners and connecting sessions.
     endpoints: Vec<NetEndpoint>,
-    monitor: MonitorSlot,
+    monitor: Arc<MonitorSlot>,
     /// `ZMQ_LINGER`, shared with this socket's network sessions.
     linger: Arc<AtomicI32>,
     /// `zmq_disconnect` was called (for `ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`).
@@ -347,7 +351,7 @@ impl Socket {
                 last_endpoint: String::new(),
                 bound: Vec::new(),
                 endpoints: Vec::new(),
-                monitor: Arc::new(Mutex::new(None)),
+                monitor: Arc::default(),
                 linger,
                 disconnected: Arc::default(),
                 spin: SpinPolicy::default(),
@@ -691,7 +695,7 @@ impl Socket {
             return self.connect_net(st, addr, proto, rest);
         }
         let me = st.inproc_peer(self.id);
-        let conflate = st.options.conflate && conflates(self.kind);
+        let conflate = st.options.conflate && config::conflates(self.kind);
         let mut local: Option<Pipe> = None;
         self.ctx.inproc_connect(addr, |binder| {
             let (peer_snd, peer_rcv) = binder.map_or((-1, -1), |b| (b.sndhwm, b.rcvhwm));
@@ -844,9 +848,9 @@ impl Socket {
     fn session_context(&self, st: &State, endpoint: &str) -> SessionContext {
         SessionContext {
             socket: st.waker.clone(),
-            options: st.options.clone(),
+            config: Arc::new(config::session_config(&st.options)),
             linger: st.linger.clone(),
-            monitor: st.monitor.clone(),
+            events: st.monitor.clone(),
             endpoint: endpoint.to_owned(),
             disconnected: st.disconnected.clone(),
         }
@@ -868,7 +872,7 @@ impl Socket {
                 .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
             "tcp" => TcpAddress::for_bind(rest)
                 .resolve(st.options.ipv6)
-                .and_then(|res| tcp::listen(&res.address, &session::tcp_tuning(&st.options)))
+                .and_then(|res| tcp::listen(&res.address, &config::tcp_tuning(&st.options)))
                 .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
             _ if use_fd >= 0 => ipc::adopt_listener(use_fd, rest).map(|l| {
                 let ep = l.address.endpoint_string();
@@ -889,7 +893,7 @@ impl Socket {
         };
         let mut cx = self.session_context(st, &resolved);
         // ZMQ_CONNECT_ROUTING_ID names connects, not accepted peers.
-        cx.options.connect_routing_id.clear();
+        Arc::make_mut(&mut cx.config).connect_routing_id = Bytes::new();
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
         let ctx = self.ctx.clone();
@@ -946,7 +950,7 @@ impl Socket {
         let pipe = if st.options.immediate {
             None
         } else {
-            let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
+            let (mut socket_end, session_end) = pipe::pair(config::session_flows(&st.options));
             socket_end.endpoint = Some(addr.to_owned());
             if !st.options.connect_routing_id.is_empty() {
                 socket_end.routing_id = Some(Bytes::from(std::mem::take(
@@ -1006,7 +1010,7 @@ impl Socket {
             kind::DISH => udp::Role::Dish,
             _ => udp::Role::Dgram,
         };
-        let (mut socket_end, session_end) = pipe::pair(session::session_flows(&st.options));
+        let (mut socket_end, session_end) = pipe::pair(config::session_flows(&st.options));
         socket_end.endpoint = Some(addr.to_owned());
         socket_end.set_own_info(st.end_info());
         let key = st.attach(socket_end);
@@ -1189,14 +1193,6 @@ fn canonical_tcp(addr: &str, ipv6: bool) -> Option<String> {
         Some(src) => format!("{};{dst}", address::tcp_endpoint(&src)),
         None => dst,
     })
-}
-
-/// The socket types whose pipes honour `ZMQ_CONFLATE`.
-fn conflates(kind: i32) -> bool {
-    matches!(
-        kind,
-        kind::DEALER | kind::PULL | kind::PUSH | kind::PUB | kind::SUB
-    )
 }
 
 /// A HWM option as a queue limit (0 or negative: none).

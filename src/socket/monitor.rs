@@ -5,29 +5,37 @@
 
 use std::sync::Arc;
 
+use parking_lot::{Mutex, MutexGuard};
+
 use super::{kind, Socket, DONTWAIT, SNDMORE};
 use crate::ctx::Context;
+use crate::engine::link::EventSink;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 
-/// Event numbers (zmq.h).
-pub mod event {
-    pub const CONNECTED: u64 = 0x0001;
-    pub const CONNECT_DELAYED: u64 = 0x0002;
-    pub const CONNECT_RETRIED: u64 = 0x0004;
-    pub const LISTENING: u64 = 0x0008;
-    pub const BIND_FAILED: u64 = 0x0010;
-    pub const ACCEPTED: u64 = 0x0020;
-    pub const ACCEPT_FAILED: u64 = 0x0040;
-    pub const CLOSED: u64 = 0x0080;
-    pub const CLOSE_FAILED: u64 = 0x0100;
-    pub const DISCONNECTED: u64 = 0x0200;
-    pub const MONITOR_STOPPED: u64 = 0x0400;
-    pub const HANDSHAKE_FAILED_NO_DETAIL: u64 = 0x0800;
-    pub const HANDSHAKE_SUCCEEDED: u64 = 0x1000;
-    pub const HANDSHAKE_FAILED_PROTOCOL: u64 = 0x2000;
-    pub const HANDSHAKE_FAILED_AUTH: u64 = 0x4000;
-    pub const PIPES_STATS: u64 = 0x10000;
+pub use crate::engine::link::event;
+
+/// A socket's monitor, if one is started. Its sessions and listeners hold
+/// it as their `EventSink`: they raise events without knowing sockets.
+#[derive(Default)]
+pub struct MonitorSlot(Mutex<Option<Monitor>>);
+
+impl MonitorSlot {
+    pub fn lock(&self) -> MutexGuard<'_, Option<Monitor>> {
+        self.0.lock()
+    }
+}
+
+impl EventSink for MonitorSlot {
+    fn wants(&self, event: u64) -> bool {
+        self.0.lock().as_ref().is_some_and(|m| m.wants(event))
+    }
+
+    fn event(&self, event: u64, values: &[u64], endpoint: &str, local: &str, remote: &str) {
+        if let Some(m) = self.0.lock().as_ref() {
+            m.event_with(event, values, endpoint, local, remote);
+        }
+    }
 }
 
 pub struct Monitor {

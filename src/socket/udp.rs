@@ -20,7 +20,7 @@ use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use mio::net::UdpSocket;
 use mio::{Interest, Token};
 
-use crate::ctx::SessionGuard;
+use crate::engine::link::SessionGuard;
 use crate::engine::session::NOTE_SOCKET_CLOSED;
 use crate::io::{Handler, Reactor};
 use crate::msg::{flags, Msg};

@@ -1,12 +1,13 @@
 //! Unix-domain sockets for the ipc:// transport: listeners (file paths,
 //! abstract names, the `*` wildcard's private directory) and non-blocking
-//! connects. Only OS calls live here.
+//! connects, made through std and `sys::socket`. No ZMTP here.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use super::address::{create_ipc_wildcard, IpcAddress};
 use crate::error::Result;
+use crate::sys::socket;
 
 /// A bound ipc listener and what to clean up when it closes.
 pub struct IpcListener {
@@ -68,12 +69,10 @@ pub fn listen(addr: &str) -> Result<IpcListener> {
 /// state itself (`ZMQ_USE_FD`), known as `addr`. It is closed with the
 /// listener, and its file is left alone (we did not make it).
 pub fn adopt_listener(fd: std::os::fd::RawFd, addr: &str) -> Result<IpcListener> {
-    use std::os::fd::{FromRawFd, OwnedFd};
     let address = IpcAddress::parse(addr)?;
-    // SAFETY: the application handed this descriptor over with
-    // ZMQ_USE_FD; from here on the listener owns it.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-    let std = std::os::unix::net::UnixListener::from(owned);
+    // The application handed this descriptor over with ZMQ_USE_FD; from
+    // here on the listener owns it.
+    let std = std::os::unix::net::UnixListener::from(socket::adopt(fd));
     if std.local_addr().is_err() {
         return Err(crate::error::Error::Inval);
     }
@@ -96,21 +95,6 @@ pub fn connect(address: &IpcAddress) -> Result<mio::net::UnixStream> {
 /// The credentials of the process at the other end (`SO_PEERCRED`):
 /// uid, gid, pid.
 pub fn peer_credentials(fd: std::os::fd::RawFd) -> Option<(u32, u32, i32)> {
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into a live ucred.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            &mut cred as *mut libc::ucred as *mut libc::c_void,
-            &mut len,
-        )
-    };
-    (rc == 0).then_some((cred.uid, cred.gid, cred.pid))
+    let cred = socket::peer_credentials(fd).ok()?;
+    Some((cred.uid, cred.gid, cred.pid))
 }

@@ -1,6 +1,7 @@
 //! Transports: endpoint addresses and the OS sockets behind tcp://, ipc://
 //! and udp://. No ZMTP and no socket semantics here.
 
+pub mod accept_filter;
 pub mod address;
 pub mod ipc;
 pub mod socks;

@@ -14,6 +14,7 @@ use std::os::fd::AsRawFd;
 
 use super::address::TcpAddress;
 use crate::error::{Error, Result};
+use crate::sys::{interface, socket};
 
 /// A resolved udp:// address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,7 @@ impl UdpAddress {
                 }
                 Some(Interface {
                     address,
-                    index: interface_index(name),
+                    index: interface::index(name),
                 })
             }
         };
@@ -92,34 +93,8 @@ fn unspecified(like: &SocketAddr) -> IpAddr {
     }
 }
 
-/// The index of the interface called `name`, or 0.
-fn interface_index(name: &str) -> u32 {
-    let Ok(c) = std::ffi::CString::new(name) else {
-        return 0;
-    };
-    // SAFETY: passes a NUL-terminated string; the call only reads it.
-    unsafe { libc::if_nametoindex(c.as_ptr()) }
-}
-
-fn check(rc: libc::c_int) -> Result<()> {
-    if rc < 0 {
-        Err(Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-fn set_opt<T>(s: &UdpSocket, level: libc::c_int, name: libc::c_int, value: &T) -> Result<()> {
-    // SAFETY: passes a live value of its own size to setsockopt on our fd.
-    check(unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            level,
-            name,
-            value as *const T as *const libc::c_void,
-            std::mem::size_of::<T>() as libc::socklen_t,
-        )
-    })
+fn set_opt<T: Copy>(s: &UdpSocket, level: libc::c_int, name: libc::c_int, value: &T) -> Result<()> {
+    Ok(socket::set_option(s.as_raw_fd(), level, name, value)?)
 }
 
 /// The socket options a udp socket takes from `Options`.
@@ -148,16 +123,12 @@ pub fn open(addr: &UdpAddress, tuning: &UdpTuning) -> Result<UdpSocket> {
     s.set_nonblocking(true).map_err(Error::from)?;
     if let Some(dev) = &tuning.bind_to_device {
         let name = std::ffi::CString::new(dev.as_str()).map_err(|_| Error::Inval)?;
-        // SAFETY: passes the device name's bytes and length to setsockopt.
-        check(unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_BINDTODEVICE,
-                name.as_ptr() as *const libc::c_void,
-                name.as_bytes().len() as libc::socklen_t,
-            )
-        })?;
+        socket::set_option_bytes(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_bytes(),
+        )?;
     }
     if !addr.is_multicast() {
         return Ok(s);
@@ -201,14 +172,16 @@ pub fn open(addr: &UdpAddress, tuning: &UdpTuning) -> Result<UdpSocket> {
 /// A socket bound to `local` with `SO_REUSEADDR` (and `SO_REUSEPORT` for
 /// multicast, so several receivers can share a group's port).
 fn bind(local: SocketAddr, multicast: bool) -> Result<UdpSocket> {
-    let (domain, ss, len) = raw_addr(&local);
-    // SAFETY: plain syscall; the fd is checked and then owned.
-    let fd = unsafe { libc::socket(domain, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-    let s = unsafe { <UdpSocket as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let domain = if local.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    let s = UdpSocket::from(socket::socket(
+        domain,
+        libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+        0,
+    )?);
     let one: libc::c_int = 1;
     set_opt(&s, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one)?;
     if multicast {
@@ -219,45 +192,8 @@ fn bind(local: SocketAddr, multicast: bool) -> Result<UdpSocket> {
         let zero: libc::c_int = 0;
         let _ = set_opt(&s, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, &zero);
     }
-    // SAFETY: binds our fd to a live sockaddr of the given length.
-    check(unsafe { libc::bind(fd, &ss as *const _ as *const libc::sockaddr, len) })?;
+    socket::bind(s.as_raw_fd(), &local)?;
     Ok(s)
-}
-
-/// A `sockaddr_storage` for a std address: its family and length.
-fn raw_addr(addr: &SocketAddr) -> (libc::c_int, libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: an all-zero sockaddr_storage is valid.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let (domain, len) = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_storage is larger than sockaddr_in and aligned for it.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
-            (libc::AF_INET, std::mem::size_of::<libc::sockaddr_in>())
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: sockaddr_storage is larger than sockaddr_in6 and aligned for it.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            (libc::AF_INET6, std::mem::size_of::<libc::sockaddr_in6>())
-        }
-    };
-    (domain, ss, len as libc::socklen_t)
 }
 
 fn join_group(s: &UdpSocket, addr: &UdpAddress) -> Result<()> {
