@@ -78,16 +78,17 @@ struct Heartbeat {
     last_received: Instant,
 }
 
-/// The order of things due at the same instant: the order in which the
-/// session's reactor timers fired before (a PING goes out before the
-/// previous one's timeout is looked at).
+/// The order of things due at the same instant. When the timeout equals
+/// the interval, a PING's check and the next PING fall due together; the
+/// check comes first, as it did when each had a reactor timer (the check's
+/// was set first): a dead peer gets no last PING.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
     Reconnect,
     Handshake,
     Linger,
-    Ping,
     Check,
+    Ping,
 }
 
 /// A positive option value in milliseconds as a duration.
