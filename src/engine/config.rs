@@ -68,7 +68,8 @@ pub struct SessionConfig {
     pub reconnect_stop: ReconnectStop,
     /// `ZMQ_HANDSHAKE_IVL` in ms (0: none).
     pub handshake_ivl: i32,
-    /// `ZMQ_HEARTBEAT_IVL`, `_TIMEOUT` (ms) and `_TTL` (deciseconds).
+    /// `ZMQ_HEARTBEAT_IVL`, `_TIMEOUT` (ms; <= 0: the interval) and `_TTL`
+    /// (deciseconds).
     pub heartbeat_interval: i32,
     pub heartbeat_timeout: i32,
     pub heartbeat_ttl: u16,
@@ -89,15 +90,4 @@ pub struct SessionConfig {
     /// `ZMQ_CONNECT_ROUTING_ID` of this connect: the name the socket gives
     /// the peer (for a pipe made only once connected).
     pub connect_routing_id: Bytes,
-}
-
-impl SessionConfig {
-    /// `ZMQ_HEARTBEAT_TIMEOUT`, or the interval when it is not set.
-    pub fn heartbeat_timeout(&self) -> i32 {
-        if self.heartbeat_timeout > 0 {
-            self.heartbeat_timeout
-        } else {
-            self.heartbeat_interval
-        }
-    }
 }

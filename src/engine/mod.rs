@@ -20,6 +20,7 @@ pub mod link;
 pub mod listener;
 pub mod session;
 pub mod stream;
+pub mod timers;
 pub mod zap;
 pub mod zmtp_engine;
 

@@ -4,10 +4,15 @@
 //! backoff to `ZMQ_RECONNECT_IVL_MAX`) and keep their pipe, so messages
 //! queue across reconnects. Accepted sessions end with their connection.
 //! When the socket closes, a session lingers to flush what it was given.
+//!
+//! Its deadlines (reconnect, handshake, heartbeats, linger) are decided by
+//! `Timers`, which never reads the clock: the session reads it at most once
+//! per reactor callback and passes it in, and keeps one reactor timer
+//! (`WAKE_UP`) set for the next deadline.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use mio::Token;
 
@@ -15,18 +20,17 @@ use super::config::SessionConfig;
 use super::connecter::{self, Target};
 use super::link::{event, EventSink, SessionGuard, SocketLink};
 use super::stream::Stream;
+use super::timers::{TimerConfig, TimerEvent, Timers, Wakeups};
 use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::io::{Handler, Reactor};
 use crate::pipe::{self, EndInfo, Pipe, PipeEvent};
 use crate::zmtp::{self, FailureEvent};
 
-/// Timer ids.
-const TIMER_RECONNECT: u64 = 1;
-const TIMER_HANDSHAKE: u64 = 2;
-const TIMER_LINGER: u64 = 3;
-const TIMER_HEARTBEAT: u64 = 4;
-const TIMER_HEARTBEAT_TIMEOUT: u64 = 5;
+/// The session's one timer id: something in `Timers` may be due. The
+/// reactor cannot cancel a timer, so it may also come for a deadline that
+/// is gone; the session then finds nothing due.
+const WAKE_UP: u64 = 1;
 /// Not a timer: the socket closed (sent with `Reactor::poke`).
 pub const NOTE_SOCKET_CLOSED: u64 = 100;
 
@@ -69,7 +73,11 @@ pub struct Session {
     target: Option<Target>,
     pipe: Option<Pipe>,
     conn: Conn,
-    current_ivl: Duration,
+    timers: Timers,
+    /// The reactor timers set for `timers`' deadlines.
+    wakeups: Wakeups,
+    /// The clock as read in the current reactor callback (at most once).
+    now: Option<Instant>,
     /// The socket closed: flush and go.
     lingering: bool,
     guard: SessionGuard,
@@ -114,7 +122,6 @@ impl Session {
         guard: SessionGuard,
     ) -> Session {
         let mut cx = cx;
-        let ivl = Duration::from_millis(cx.config.reconnect_ivl.max(0) as u64);
         let user_endpoint = cx.endpoint.clone();
         if let (Target::Tcp(_), Some(proxy)) = (&target, &cx.config.socks) {
             // As in libzmq, a connection made through a SOCKS proxy is
@@ -122,11 +129,13 @@ impl Session {
             cx.endpoint = format!("tcp://{}", String::from_utf8_lossy(&proxy.address));
         }
         Session {
+            timers: Timers::new(timer_config(&cx.config)),
             cx,
             target: Some(target),
             pipe,
             conn: Conn::Idle,
-            current_ivl: ivl,
+            wakeups: Wakeups::default(),
+            now: None,
             lingering: false,
             guard,
             fd: -1,
@@ -157,11 +166,13 @@ impl Session {
         let engine = connecter::new_engine(&cx.config, stream, peer)?;
         let cx_endpoint = cx.endpoint.clone();
         Some(Session {
+            timers: Timers::new(timer_config(&cx.config)),
             cx,
             target: None,
             pipe: None,
             conn: Conn::Engine(Box::new(engine)),
-            current_ivl: Duration::ZERO,
+            wakeups: Wakeups::default(),
+            now: None,
             lingering: false,
             guard,
             fd,
@@ -182,7 +193,7 @@ impl Session {
         match result {
             Ok(mut stream) => {
                 if stream.register(r.registry(), token).is_err() {
-                    self.schedule_reconnect(r, token);
+                    self.schedule_reconnect();
                     return;
                 }
                 self.fd = stream.fd();
@@ -192,7 +203,7 @@ impl Session {
             }
             // A name that does not resolve made no socket to close.
             Err(e) if e.errno() == libc::EHOSTUNREACH || e.errno() == libc::EINVAL => {
-                self.schedule_reconnect(r, token)
+                self.schedule_reconnect()
             }
             Err(e) => self.connect_failed(r, token, e.errno()),
         }
@@ -211,7 +222,7 @@ impl Session {
             self.end(r, token);
             return;
         }
-        self.schedule_reconnect(r, token);
+        self.schedule_reconnect();
     }
 
     /// The session is over for good: its pipe ends, the handler goes.
@@ -226,19 +237,29 @@ impl Session {
         r.remove(token);
     }
 
-    fn schedule_reconnect(&mut self, r: &mut Reactor, token: Token) {
-        self.conn = Conn::Idle;
-        let o = &self.cx.config;
-        if o.reconnect_ivl <= 0 {
-            return; // reconnection disabled
+    /// The clock for this reactor callback: read on first use.
+    fn now(&mut self) -> Instant {
+        *self.now.get_or_insert_with(Instant::now)
+    }
+
+    /// Sets the reactor timer for the next deadline, unless one at or
+    /// before it is already set. Run at the end of every callback.
+    fn arm(&mut self, r: &mut Reactor, token: Token) {
+        if let Some(at) = self.wakeups.arm(self.timers.next_deadline()) {
+            let now = self.now();
+            r.set_timer(token, at.saturating_duration_since(now), WAKE_UP);
         }
-        let ivl = self.current_ivl;
-        self.cx
-            .event(event::CONNECT_RETRIED, ivl.as_millis() as u64);
-        r.set_timer(token, ivl, TIMER_RECONNECT);
-        if o.reconnect_ivl_max > 0 {
-            let max = Duration::from_millis(o.reconnect_ivl_max as u64);
-            self.current_ivl = (self.current_ivl * 2).min(max).max(ivl);
+        self.now = None;
+    }
+
+    /// The connection attempt is over: try again later, unless
+    /// reconnection is off (`ZMQ_RECONNECT_IVL` <= 0).
+    fn schedule_reconnect(&mut self) {
+        self.conn = Conn::Idle;
+        let now = self.now();
+        if let Some(ivl) = self.timers.schedule_reconnect(now) {
+            self.cx
+                .event(event::CONNECT_RETRIED, ivl.as_millis() as u64);
         }
     }
 
@@ -256,7 +277,7 @@ impl Session {
                 self.conn = Conn::Engine(engine);
                 self.start_engine(r, token);
             }
-            None => self.schedule_reconnect(r, token),
+            None => self.schedule_reconnect(),
         }
     }
 
@@ -283,10 +304,8 @@ impl Session {
                 self.failed(r, token, Failure::Disconnected);
                 return;
             }
-            let ivl = self.cx.config.handshake_ivl;
-            if ivl > 0 {
-                r.set_timer(token, Duration::from_millis(ivl as u64), TIMER_HANDSHAKE);
-            }
+            let now = self.now();
+            self.timers.handshake_started(now);
         }
         self.drive(r, token);
     }
@@ -399,7 +418,8 @@ impl Session {
 
     /// The connection is ready for messages (`info` is `None` for STREAM).
     fn established(&mut self, r: &mut Reactor, token: Token, info: Option<PeerInfo>) {
-        self.current_ivl = Duration::from_millis(self.cx.config.reconnect_ivl.max(0) as u64);
+        let now = self.now();
+        self.timers.established(now);
         let info = match info {
             Some(i) => {
                 self.event(event::HANDSHAKE_SUCCEEDED, 0);
@@ -470,10 +490,6 @@ impl Session {
                 }
             }
         }
-        let hb = self.cx.config.heartbeat_interval;
-        if hb > 0 {
-            r.set_timer(token, Duration::from_millis(hb as u64), TIMER_HEARTBEAT);
-        }
     }
 
     fn failed(&mut self, r: &mut Reactor, token: Token, f: Failure) {
@@ -506,7 +522,7 @@ impl Session {
             // over (CLOSED) and will be retried.
             self.event(event::CLOSED, self.fd as u64);
             if self.target.is_some() && !self.lingering {
-                self.schedule_reconnect(r, token);
+                self.schedule_reconnect();
             } else {
                 r.remove(token);
             }
@@ -550,7 +566,7 @@ impl Session {
                     p.close();
                 }
             }
-            self.schedule_reconnect(r, token);
+            self.schedule_reconnect();
         } else {
             r.remove(token);
         }
@@ -558,6 +574,7 @@ impl Session {
 
     fn close_connection(&mut self, r: &mut Reactor) {
         self.zap = None;
+        self.timers.connection_lost();
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Engine(mut e) => e.deregister(r.registry()),
             Conn::Connecting(mut s) => s.deregister(r.registry()),
@@ -597,10 +614,65 @@ impl Session {
             r.remove(token);
             return;
         }
-        if linger > 0 {
-            r.set_timer(token, Duration::from_millis(linger as u64), TIMER_LINGER);
-        }
+        let now = self.now();
+        self.timers.linger_started(now, linger);
         self.drive(r, token);
+    }
+
+    /// The wake-up came: handles what is due, one thing per wake-up (each
+    /// had a reactor timer of its own before; one may end the session, and
+    /// then the rest must not run).
+    fn wake_up(&mut self, r: &mut Reactor, token: Token) {
+        let now = self.now();
+        self.wakeups.fired(now);
+        if let Conn::Engine(e) = &self.conn {
+            self.timers.received(e.last_received());
+        }
+        match self.timers.poll(now) {
+            Some(TimerEvent::Reconnect) => {
+                if matches!(self.conn, Conn::Idle) {
+                    self.start_connect(r, token);
+                }
+            }
+            Some(TimerEvent::HandshakeExpired) => {
+                if let Conn::Engine(e) = &self.conn {
+                    if !e.is_established() {
+                        // ZMQ_HANDSHAKE_IVL passed: junk or silence.
+                        self.cx
+                            .event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
+                        self.failed(r, token, Failure::Disconnected);
+                    }
+                }
+            }
+            Some(TimerEvent::LingerExpired) => r.remove(token),
+            Some(TimerEvent::SendPing { ttl_deciseconds }) => {
+                if let Conn::Engine(e) = &mut self.conn {
+                    if e.is_established() {
+                        e.send_ping(ttl_deciseconds);
+                        self.drive(r, token);
+                    }
+                }
+            }
+            Some(TimerEvent::PeerDead) => {
+                // Silent for a whole timeout since the last frame.
+                if matches!(&self.conn, Conn::Engine(e) if e.is_established()) {
+                    self.failed(r, token, Failure::Disconnected);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// The options `Timers` acts on.
+fn timer_config(c: &SessionConfig) -> TimerConfig {
+    TimerConfig {
+        reconnect_ivl: c.reconnect_ivl,
+        reconnect_ivl_max: c.reconnect_ivl_max,
+        handshake_ivl: c.handshake_ivl,
+        heartbeat_ivl: c.heartbeat_interval,
+        heartbeat_timeout: c.heartbeat_timeout,
+        heartbeat_ttl: c.heartbeat_ttl,
     }
 }
 
@@ -614,19 +686,21 @@ impl Handler for Session {
             Conn::Engine(mut e) => {
                 if e.register(r.registry(), token).is_err() {
                     r.remove(token);
-                    return;
+                } else {
+                    self.conn = Conn::Engine(e);
+                    self.start_engine(r, token);
                 }
-                self.conn = Conn::Engine(e);
-                self.start_engine(r, token);
             }
             _ => self.start_connect(r, token),
         }
+        self.arm(r, token);
     }
 
     fn ready(&mut self, r: &mut Reactor, token: Token, readable: bool, writable: bool) {
         match std::mem::replace(&mut self.conn, Conn::Idle) {
             Conn::Connecting(mut stream) => {
                 if !writable {
+                    // Nothing changed, no deadline either.
                     self.conn = Conn::Connecting(stream);
                     return;
                 }
@@ -651,6 +725,7 @@ impl Handler for Session {
                 self.drive(r, token);
             }
         }
+        self.arm(r, token);
     }
 
     fn hangup(&mut self) {
@@ -662,67 +737,24 @@ impl Handler for Session {
     fn pipe(&mut self, r: &mut Reactor, token: Token, event: PipeEvent) {
         if event == PipeEvent::PeerClosed {
             self.socket_closed(r, token);
-            return;
+        } else {
+            self.drive(r, token);
         }
-        self.drive(r, token);
+        self.arm(r, token);
     }
 
     fn aux_pipe(&mut self, r: &mut Reactor, token: Token, _event: PipeEvent) {
         self.zap_news(r, token);
+        self.arm(r, token);
     }
 
     fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
         match id {
-            TIMER_RECONNECT => {
-                if matches!(self.conn, Conn::Idle) {
-                    self.start_connect(r, token);
-                }
-            }
-            TIMER_HANDSHAKE => {
-                if let Conn::Engine(e) = &self.conn {
-                    if !e.is_established() {
-                        // ZMQ_HANDSHAKE_IVL passed: junk or silence.
-                        self.cx
-                            .event(event::HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
-                        self.failed(r, token, Failure::Disconnected);
-                    }
-                }
-            }
-            TIMER_LINGER => r.remove(token),
+            WAKE_UP => self.wake_up(r, token),
             NOTE_SOCKET_CLOSED => self.socket_closed(r, token),
-            TIMER_HEARTBEAT => {
-                let o = &self.cx.config;
-                if let Conn::Engine(e) = &mut self.conn {
-                    if e.is_established() {
-                        e.send_ping(o.heartbeat_ttl);
-                        let timeout = o.heartbeat_timeout();
-                        r.set_timer(
-                            token,
-                            Duration::from_millis(timeout as u64),
-                            TIMER_HEARTBEAT_TIMEOUT,
-                        );
-                        r.set_timer(
-                            token,
-                            Duration::from_millis(o.heartbeat_interval as u64),
-                            TIMER_HEARTBEAT,
-                        );
-                        self.drive(r, token);
-                    }
-                }
-            }
-            TIMER_HEARTBEAT_TIMEOUT => {
-                let timeout = self.cx.config.heartbeat_timeout();
-                if let Conn::Engine(e) = &self.conn {
-                    // Silent for a whole timeout since the last frame: dead.
-                    let silent =
-                        e.last_received().elapsed() >= Duration::from_millis(timeout as u64);
-                    if e.is_established() && silent {
-                        self.failed(r, token, Failure::Disconnected);
-                    }
-                }
-            }
             _ => {}
         }
+        self.arm(r, token);
     }
 
     fn stop(&mut self, r: &mut Reactor, _token: Token) {
