@@ -51,8 +51,28 @@ pub struct ZapReply {
     pub metadata: Properties,
 }
 
+/// What a mechanism does to messages after the handshake: CURVE boxes
+/// each one (RFC 26 MESSAGE), NULL and PLAIN leave them as they are.
+pub trait MessageTransform {
+    /// Whether `encode` and `decode` change messages (CURVE); if not,
+    /// traffic skips them.
+    fn transforms(&self) -> bool {
+        false
+    }
+
+    /// Transforms an outgoing message after the handshake.
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
+        Ok(msg)
+    }
+
+    /// Transforms an incoming frame after the handshake.
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
+        Ok(msg)
+    }
+}
+
 /// A security mechanism, driven by the handshake.
-pub trait Mechanism: Send + fmt::Debug {
+pub trait Mechanism: MessageTransform + Send + fmt::Debug {
     /// The name announced in the greeting.
     fn name(&self) -> MechanismName;
 
@@ -89,22 +109,6 @@ pub trait Mechanism: Send + fmt::Debug {
     /// The user id a ZAP handler gave the peer, if any.
     fn user_id(&self) -> Option<&Bytes> {
         None
-    }
-
-    /// Whether `encode` and `decode` change messages (CURVE); if not,
-    /// traffic skips them.
-    fn transforms(&self) -> bool {
-        false
-    }
-
-    /// Transforms an outgoing message after the handshake.
-    fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        Ok(msg)
-    }
-
-    /// Transforms an incoming frame after the handshake.
-    fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        Ok(msg)
     }
 }
 

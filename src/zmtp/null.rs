@@ -3,14 +3,15 @@
 //! exchange, and (when `ZMQ_ZAP_DOMAIN` asks for it) a ZAP verdict on the
 //! peer before our READY goes out.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::command::{self, Command, Properties};
 use super::greeting::MechanismName;
 use super::mechanism::{peer_error, peer_socket_type_ok};
-use super::mechanism::{Mechanism, MechanismStatus, ZapReply, ZapRequest};
+use super::mechanism::{Mechanism, MechanismStatus, MessageTransform};
+use super::mechanism::{ZapGrant, ZapReply, ZapRequest};
 use super::protocol_error as code;
-use super::{FailureEvent, HandshakeError};
+use super::HandshakeError;
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +38,7 @@ pub struct NullMechanism {
     error_due: Option<Bytes>,
     failure: Option<HandshakeError>,
     peer: Properties,
-    zap_props: Properties,
-    user_id: Option<Bytes>,
+    grant: ZapGrant,
 }
 
 impl NullMechanism {
@@ -55,8 +55,7 @@ impl NullMechanism {
             error_due: None,
             failure: None,
             peer: Properties::new(),
-            zap_props: Properties::new(),
-            user_id: None,
+            grant: ZapGrant::default(),
         }
     }
 
@@ -72,6 +71,9 @@ impl NullMechanism {
         ))
     }
 }
+
+/// NULL leaves messages as they are.
+impl MessageTransform for NullMechanism {}
 
 impl Mechanism for NullMechanism {
     fn name(&self) -> MechanismName {
@@ -157,44 +159,14 @@ impl Mechanism for NullMechanism {
                 "ZAP reply without a request",
             ));
         }
-        match reply.status_code {
-            200 => {
-                self.zap = Zap::Accepted;
-                let mut props = Properties::new();
-                props
-                    .push("User-Id", reply.user_id.clone())
-                    .expect("a valid name");
-                for (name, value) in reply.metadata.iter() {
-                    props
-                        .push(name, value.clone())
-                        .expect("parsed names are valid");
-                }
-                self.zap_props = props;
-                self.user_id = Some(reply.user_id);
-                Ok(())
+        match self.grant.take(reply).map_err(|e| self.fail(e))? {
+            None => self.zap = Zap::Accepted,
+            Some(r) => {
+                self.error_due = r.error;
+                self.fail(r.failure);
             }
-            status @ (300 | 400 | 500) => {
-                // RFC 27/CurveZMQ: a 300 (temporary) closes without ERROR.
-                if status != 300 {
-                    let mut body = BytesMut::new();
-                    Command::Error {
-                        reason: Bytes::from(status.to_string()),
-                    }
-                    .emit(&mut body);
-                    self.error_due = Some(body.freeze());
-                }
-                self.fail(HandshakeError {
-                    error: super::eproto(),
-                    event: Some(FailureEvent::Auth(status)),
-                    reason: "ZAP handler refused the peer",
-                });
-                Ok(())
-            }
-            _ => Err(self.fail(HandshakeError::protocol(
-                code::ZAP_INVALID_STATUS_CODE,
-                "invalid ZAP status code",
-            ))),
         }
+        Ok(())
     }
 
     fn peer_properties(&self) -> &Properties {
@@ -202,11 +174,11 @@ impl Mechanism for NullMechanism {
     }
 
     fn zap_properties(&self) -> &Properties {
-        &self.zap_props
+        &self.grant.properties
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        self.user_id.as_ref()
+        self.grant.user_id.as_ref()
     }
 }
 
@@ -214,7 +186,7 @@ impl Mechanism for NullMechanism {
 mod tests {
     use super::*;
     use crate::zmtp::mechanism::basic_properties;
-    use crate::zmtp::socket_type;
+    use crate::zmtp::{socket_type, FailureEvent};
 
     fn b(s: &'static [u8]) -> Bytes {
         Bytes::from_static(s)

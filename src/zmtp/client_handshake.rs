@@ -1,0 +1,178 @@
+//! The client side of the handshake PLAIN (RFC 24) and CURVE (RFC 26)
+//! share: HELLO out, WELCOME in, INITIATE out, READY in, and an ERROR from
+//! the server in place of WELCOME or READY.
+//!
+//! `ClientHandshake` holds what is the same for both: the order of the
+//! commands, which command is welcome when, the failure and the server's
+//! properties. The mechanism supplies the rest through `ClientSteps`:
+//! writing HELLO and INITIATE, parsing WELCOME and READY.
+//!
+//! It never parses or writes a command body itself beyond its name.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::command::{self, Properties};
+use super::greeting::MechanismName;
+use super::mechanism::{peer_error, Mechanism, MechanismStatus, MessageTransform};
+use super::HandshakeError;
+use crate::error::Result;
+use crate::msg::Msg;
+
+/// What PLAIN and CURVE clients each do their own way.
+pub trait ClientSteps: MessageTransform + Send + fmt::Debug {
+    /// The mechanism, as the greeting names it.
+    const NAME: MechanismName;
+
+    /// The failure for a command the client does not expect now.
+    fn unexpected() -> HandshakeError;
+
+    /// The data part of an ERROR the server wrote in another form than
+    /// RFC 23's, if `body` is one (PLAIN: libzmq's).
+    fn other_error(_body: &Bytes) -> Option<Bytes> {
+        None
+    }
+
+    /// Writes HELLO.
+    fn hello(&mut self) -> std::result::Result<Bytes, HandshakeError>;
+
+    /// Takes WELCOME (the whole body, name included).
+    fn process_welcome(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError>;
+
+    /// Writes INITIATE.
+    fn initiate(&mut self) -> std::result::Result<Bytes, HandshakeError>;
+
+    /// Takes READY (the whole body) and returns the server's metadata.
+    fn process_ready(&mut self, body: &Bytes) -> std::result::Result<Properties, HandshakeError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    SendHello,
+    AwaitWelcome,
+    SendInitiate,
+    AwaitReady,
+    Ready,
+}
+
+/// A PLAIN or CURVE client, driven by the handshake as any `Mechanism`.
+#[derive(Debug)]
+pub struct ClientHandshake<S> {
+    steps: S,
+    state: State,
+    failure: Option<HandshakeError>,
+    peer: Properties,
+    /// Always empty: a client never asks a ZAP handler.
+    no_zap: Properties,
+}
+
+impl<S: ClientSteps> ClientHandshake<S> {
+    /// A client about to send HELLO.
+    pub(super) fn with_steps(steps: S) -> ClientHandshake<S> {
+        ClientHandshake {
+            steps,
+            state: State::SendHello,
+            failure: None,
+            peer: Properties::new(),
+            no_zap: Properties::new(),
+        }
+    }
+
+    /// The mechanism's own part, for tests that look inside it.
+    #[cfg(test)]
+    pub(super) fn steps(&self) -> &S {
+        &self.steps
+    }
+
+    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
+        self.failure = Some(e);
+        e
+    }
+
+    fn process(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
+        let awaiting = matches!(self.state, State::AwaitWelcome | State::AwaitReady);
+        if let Some(data) = S::other_error(body).filter(|_| awaiting) {
+            return Err(peer_error(&data));
+        }
+        let (name, data) = command::split(body).map_err(|_| S::unexpected())?;
+        self.state = match (&name[..], self.state) {
+            (command::WELCOME, State::AwaitWelcome) => {
+                self.steps.process_welcome(body)?;
+                State::SendInitiate
+            }
+            (command::READY, State::AwaitReady) => {
+                self.peer = self.steps.process_ready(body)?;
+                State::Ready
+            }
+            (command::ERROR, _) if awaiting => return Err(peer_error(&data)),
+            _ => return Err(S::unexpected()),
+        };
+        Ok(())
+    }
+}
+
+impl<S: ClientSteps> Mechanism for ClientHandshake<S> {
+    fn name(&self) -> MechanismName {
+        S::NAME
+    }
+
+    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        if self.failure.is_some() {
+            return Ok(None);
+        }
+        let command = match self.state {
+            State::SendHello => {
+                self.state = State::AwaitWelcome;
+                self.steps.hello()
+            }
+            State::SendInitiate => {
+                self.state = State::AwaitReady;
+                self.steps.initiate()
+            }
+            _ => return Ok(None),
+        };
+        command.map(Some).map_err(|e| self.fail(e))
+    }
+
+    fn process_handshake_command(
+        &mut self,
+        body: &Bytes,
+    ) -> std::result::Result<(), HandshakeError> {
+        if let Some(e) = self.failure {
+            return Err(e);
+        }
+        self.process(body).map_err(|e| self.fail(e))
+    }
+
+    fn status(&self) -> MechanismStatus {
+        match (self.failure, self.state) {
+            (Some(e), _) => MechanismStatus::Failed(e),
+            (None, State::Ready) => MechanismStatus::Ready,
+            _ => MechanismStatus::Handshaking,
+        }
+    }
+
+    fn peer_properties(&self) -> &Properties {
+        &self.peer
+    }
+
+    fn zap_properties(&self) -> &Properties {
+        &self.no_zap
+    }
+}
+
+/// The mechanism's own part transforms messages after the handshake.
+impl<S: ClientSteps> MessageTransform for ClientHandshake<S> {
+    fn transforms(&self) -> bool {
+        self.steps.transforms()
+    }
+
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
+        self.steps.encode(msg)
+    }
+
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
+        self.steps.decode(msg)
+    }
+}
