@@ -21,9 +21,12 @@ use crate::error::Result;
 use crate::msg::Msg;
 
 /// What PLAIN and CURVE clients each do their own way.
-pub trait ClientSteps: MessageTransform + Send + fmt::Debug {
+pub trait ClientSteps: Send + fmt::Debug {
     /// The mechanism, as the greeting names it.
     const NAME: MechanismName;
+
+    /// What transforms messages once READY is in (CURVE's boxes).
+    type Messages: MessageTransform + Send + fmt::Debug;
 
     /// The failure for a command the client does not expect now.
     fn unexpected() -> HandshakeError;
@@ -43,8 +46,12 @@ pub trait ClientSteps: MessageTransform + Send + fmt::Debug {
     /// Writes INITIATE.
     fn initiate(&mut self) -> std::result::Result<Bytes, HandshakeError>;
 
-    /// Takes READY (the whole body) and returns the server's metadata.
-    fn process_ready(&mut self, body: &Bytes) -> std::result::Result<Properties, HandshakeError>;
+    /// Takes READY (the whole body): the server's metadata, and what
+    /// transforms messages from then on.
+    fn process_ready(
+        &mut self,
+        body: &Bytes,
+    ) -> std::result::Result<(Properties, Self::Messages), HandshakeError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +65,15 @@ enum State {
 
 /// A PLAIN or CURVE client, driven by the handshake as any `Mechanism`.
 #[derive(Debug)]
-pub struct ClientHandshake<S> {
+pub struct ClientHandshake<S: ClientSteps> {
     steps: S,
     state: State,
     failure: Option<HandshakeError>,
     peer: Properties,
     /// Always empty: a client never asks a ZAP handler.
     no_zap: Properties,
+    /// From READY on.
+    messages: Option<S::Messages>,
 }
 
 impl<S: ClientSteps> ClientHandshake<S> {
@@ -76,6 +85,7 @@ impl<S: ClientSteps> ClientHandshake<S> {
             failure: None,
             peer: Properties::new(),
             no_zap: Properties::new(),
+            messages: None,
         }
     }
 
@@ -102,7 +112,9 @@ impl<S: ClientSteps> ClientHandshake<S> {
                 State::SendInitiate
             }
             (command::READY, State::AwaitReady) => {
-                self.peer = self.steps.process_ready(body)?;
+                let (peer, messages) = self.steps.process_ready(body)?;
+                self.peer = peer;
+                self.messages = Some(messages);
                 State::Ready
             }
             (command::ERROR, _) if awaiting => return Err(peer_error(&data)),
@@ -162,17 +174,17 @@ impl<S: ClientSteps> Mechanism for ClientHandshake<S> {
     }
 }
 
-/// The mechanism's own part transforms messages after the handshake.
+/// What READY made transforms messages after the handshake.
 impl<S: ClientSteps> MessageTransform for ClientHandshake<S> {
     fn transforms(&self) -> bool {
-        self.steps.transforms()
+        self.messages.transforms()
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        self.steps.encode(msg)
+        self.messages.encode(msg)
     }
 
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        self.steps.decode(msg)
+        self.messages.decode(msg)
     }
 }

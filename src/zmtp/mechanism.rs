@@ -71,6 +71,28 @@ pub trait MessageTransform {
     }
 }
 
+/// Messages as they are: what NULL and PLAIN leave after the handshake.
+#[derive(Debug)]
+pub struct Cleartext;
+
+impl MessageTransform for Cleartext {}
+
+/// A transform the handshake has not made yet: transforming a message
+/// before it is there is out of turn (`EFSM`).
+impl<T: MessageTransform> MessageTransform for Option<T> {
+    fn transforms(&self) -> bool {
+        self.as_ref().is_some_and(T::transforms)
+    }
+
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
+        self.as_mut().ok_or(Error::Fsm)?.encode(msg)
+    }
+
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
+        self.as_mut().ok_or(Error::Fsm)?.decode(msg)
+    }
+}
+
 /// A security mechanism, driven by the handshake.
 pub trait Mechanism: MessageTransform + Send + fmt::Debug {
     /// The name announced in the greeting.
@@ -280,6 +302,43 @@ pub fn peer_error(data: &Bytes) -> HandshakeError {
         error: super::eproto(),
         event: error_reason_event(reason),
         reason: "peer sent ERROR",
+    }
+}
+
+/// What the mechanisms' scenario tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{FailureEvent, HandshakeError, Mechanism, ZapRequest};
+
+    /// Moves every pending command from `from` into `to`; how many.
+    pub fn pass(
+        from: &mut dyn Mechanism,
+        to: &mut dyn Mechanism,
+    ) -> std::result::Result<usize, HandshakeError> {
+        let mut n = 0;
+        while let Some(cmd) = from.next_handshake_command()? {
+            to.process_handshake_command(&cmd)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The ZAP request `m` owes now: `waits` (a command) does not go out
+    /// before the verdict, and the handler is asked once.
+    pub fn zap_request_due(m: &mut dyn Mechanism, waits: &str) -> ZapRequest {
+        let msg = format!("{waits} waits for ZAP");
+        assert_eq!(m.next_handshake_command().unwrap(), None, "{msg}");
+        let req = m.zap_request().unwrap();
+        assert!(m.zap_request().is_none(), "asked once");
+        req
+    }
+
+    /// The `ZMQ_PROTOCOL_ERROR_*` code a failure reports, if any.
+    pub fn protocol(e: HandshakeError) -> Option<u32> {
+        match e.event {
+            Some(FailureEvent::Protocol(c)) => Some(c),
+            _ => None,
+        }
     }
 }
 

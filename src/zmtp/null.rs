@@ -186,6 +186,7 @@ impl Mechanism for NullMechanism {
 mod tests {
     use super::*;
     use crate::zmtp::mechanism::basic_properties;
+    use crate::zmtp::mechanism::testing::zap_request_due;
     use crate::zmtp::{socket_type, FailureEvent};
 
     fn b(s: &'static [u8]) -> Bytes {
@@ -285,15 +286,9 @@ mod tests {
     #[test]
     fn zap_accepts() {
         let mut m = null(socket_type::ROUTER, true);
-        assert_eq!(
-            m.next_handshake_command().unwrap(),
-            None,
-            "READY waits for ZAP"
-        );
-        let req = m.zap_request().unwrap();
+        let req = zap_request_due(&mut m, "READY");
         assert_eq!(req.mechanism, MechanismName::NULL);
         assert!(req.credentials.is_empty());
-        assert!(m.zap_request().is_none(), "asked once");
         m.process_handshake_command(&b(b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER"))
             .unwrap();
         assert_eq!(m.status(), MechanismStatus::Handshaking);

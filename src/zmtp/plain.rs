@@ -22,7 +22,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::client_handshake::{ClientHandshake, ClientSteps};
 use super::command::{self, Command, Properties, HELLO, INITIATE, WELCOME};
 use super::greeting::MechanismName;
-use super::mechanism::{check_command_structure, parse_peer_properties, MessageTransform};
+use super::mechanism::{check_command_structure, parse_peer_properties, Cleartext};
 use super::protocol_error as code;
 use super::server_handshake::{Reply, ServerHandshake, ServerSteps};
 use super::{FailureEvent, HandshakeError};
@@ -108,11 +108,9 @@ pub struct PlainClientSteps {
     initiate: Bytes,
 }
 
-/// PLAIN leaves messages as they are.
-impl MessageTransform for PlainClientSteps {}
-
 impl ClientSteps for PlainClientSteps {
     const NAME: MechanismName = MechanismName::PLAIN;
+    type Messages = Cleartext;
 
     fn unexpected() -> HandshakeError {
         unexpected()
@@ -141,11 +139,12 @@ impl ClientSteps for PlainClientSteps {
         Ok(self.initiate.clone())
     }
 
-    fn process_ready(&mut self, body: &Bytes) -> Result<Properties, HandshakeError> {
+    fn process_ready(&mut self, body: &Bytes) -> Result<(Properties, Cleartext), HandshakeError> {
         let data = body.slice(1 + command::READY.len()..);
-        parse_peer_properties(self.socket_type, &data).map_err(|_| {
+        let peer = parse_peer_properties(self.socket_type, &data).map_err(|_| {
             HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata")
-        })
+        })?;
+        Ok((peer, Cleartext))
     }
 }
 
@@ -175,13 +174,11 @@ pub struct PlainServerSteps {
     credentials: Vec<Bytes>,
 }
 
-/// PLAIN leaves messages as they are.
-impl MessageTransform for PlainServerSteps {}
-
 impl ServerSteps for PlainServerSteps {
     const NAME: MechanismName = MechanismName::PLAIN;
     const ZAP_BEFORE: Reply = Reply::Welcome;
     const OUT_OF_TURN: &'static str = "command out of turn in PLAIN handshake";
+    type Messages = Cleartext;
 
     fn without_zap() -> Option<HandshakeError> {
         Some(HandshakeError {
@@ -228,8 +225,8 @@ impl ServerSteps for PlainServerSteps {
             .map_err(|e| HandshakeError::silent(e, "bad INITIATE metadata"))
     }
 
-    fn ready(&mut self) -> Result<Bytes, HandshakeError> {
-        Ok(self.ready.clone())
+    fn ready(&mut self) -> Result<(Bytes, Cleartext), HandshakeError> {
+        Ok((self.ready.clone(), Cleartext))
     }
 
     fn zap_credentials(&mut self) -> Vec<Bytes> {

@@ -35,7 +35,7 @@ pub enum Reply {
 }
 
 /// What PLAIN and CURVE servers each do their own way.
-pub trait ServerSteps: MessageTransform + Send + fmt::Debug {
+pub trait ServerSteps: Send + fmt::Debug {
     /// The mechanism, as the greeting and the ZAP request name it.
     const NAME: MechanismName;
     /// The reply that waits for the ZAP handler's verdict: WELCOME for
@@ -44,6 +44,9 @@ pub trait ServerSteps: MessageTransform + Send + fmt::Debug {
     const ZAP_BEFORE: Reply;
     /// The reason given for a command received out of turn.
     const OUT_OF_TURN: &'static str;
+
+    /// What transforms messages once READY is out (CURVE's boxes).
+    type Messages: MessageTransform + Send + fmt::Debug;
 
     /// The failure when there is no ZAP handler to ask, if the mechanism
     /// then refuses every client (PLAIN does, CURVE does not).
@@ -61,8 +64,8 @@ pub trait ServerSteps: MessageTransform + Send + fmt::Debug {
     fn process_initiate(&mut self, body: &Bytes)
         -> std::result::Result<Properties, HandshakeError>;
 
-    /// Writes READY.
-    fn ready(&mut self) -> std::result::Result<Bytes, HandshakeError>;
+    /// Writes READY, and makes what transforms messages from then on.
+    fn ready(&mut self) -> std::result::Result<(Bytes, Self::Messages), HandshakeError>;
 
     /// The credential frames of the ZAP request, asked for once.
     fn zap_credentials(&mut self) -> Vec<Bytes>;
@@ -86,7 +89,7 @@ enum State {
 
 /// A PLAIN or CURVE server, driven by the handshake as any `Mechanism`.
 #[derive(Debug)]
-pub struct ServerHandshake<S> {
+pub struct ServerHandshake<S: ServerSteps> {
     steps: S,
     /// Whether a ZAP handler is there to ask.
     zap: bool,
@@ -96,6 +99,8 @@ pub struct ServerHandshake<S> {
     failure: Option<HandshakeError>,
     peer: Properties,
     grant: ZapGrant,
+    /// From READY on.
+    messages: Option<S::Messages>,
 }
 
 impl<S: ServerSteps> ServerHandshake<S> {
@@ -110,6 +115,7 @@ impl<S: ServerSteps> ServerHandshake<S> {
             failure: None,
             peer: Properties::new(),
             grant: ZapGrant::default(),
+            messages: None,
         }
     }
 
@@ -179,7 +185,11 @@ impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
             }
             State::Send(Reply::Ready) => {
                 self.state = State::Ready;
-                self.steps.ready()
+                let ready = self.steps.ready();
+                ready.map(|(command, messages)| {
+                    self.messages = Some(messages);
+                    command
+                })
             }
             _ => return Ok(None),
         };
@@ -248,17 +258,17 @@ impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
     }
 }
 
-/// The mechanism's own part transforms messages after the handshake.
+/// What READY made transforms messages after the handshake.
 impl<S: ServerSteps> MessageTransform for ServerHandshake<S> {
     fn transforms(&self) -> bool {
-        self.steps.transforms()
+        self.messages.transforms()
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        self.steps.encode(msg)
+        self.messages.encode(msg)
     }
 
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        self.steps.decode(msg)
+        self.messages.decode(msg)
     }
 }

@@ -19,6 +19,7 @@ use curve25519_dalek::montgomery::MontgomeryPoint;
 use super::{crypto_failure, random, KEY_LEN};
 use crate::error::Result;
 use crate::msg::{flags, Msg, INLINE_MAX};
+use crate::zmtp::mechanism::MessageTransform;
 use crate::zmtp::{eproto, HandshakeError};
 
 /// Bytes a box adds to what it holds (the Poly1305 tag).
@@ -49,16 +50,20 @@ pub(super) fn boxer(public: &[u8; KEY_LEN], secret: &[u8; KEY_LEN]) -> Option<Sa
     ))
 }
 
-/// Appends `Box[plaintext]` (tag, then ciphertext) to `out`.
-pub(super) fn seal<A>(cipher: &A, nonce: &crypto_box::Nonce, plaintext: &[u8], out: &mut Vec<u8>)
+/// Appends `tail` and `Box[plaintext]` (tag, then ciphertext) under the
+/// nonce `prefix + tail` to `out`: every CurveZMQ box travels right after
+/// the part of its nonce that is not implied by the command.
+pub(super) fn seal<A>(cipher: &A, prefix: &[u8], tail: &[u8], plaintext: &[u8], out: &mut Vec<u8>)
 where
     A: AeadInPlace + AeadCore<NonceSize = U24>,
 {
+    let nonce = nonce(prefix, tail);
+    out.extend_from_slice(tail);
     let start = out.len();
     out.resize(start + TAG_LEN, 0);
     out.extend_from_slice(plaintext);
     let tag = cipher
-        .encrypt_in_place_detached(nonce, b"", &mut out[start + TAG_LEN..])
+        .encrypt_in_place_detached(&nonce, b"", &mut out[start + TAG_LEN..])
         .expect("no associated data, any length");
     out[start..start + TAG_LEN].copy_from_slice(&tag);
 }
@@ -89,48 +94,113 @@ pub(super) fn take_nonce(next: &mut u64) -> std::result::Result<[u8; 8], Handsha
     Ok(n.to_be_bytes())
 }
 
-/// Appends the cookie `nonce(16) SecretBox[C' + s'](K)` to `out`: the
-/// server keeps the client's transient key and its own transient secret
-/// there, under its cookie key K, instead of in memory until INITIATE.
-pub(super) fn seal_cookie(
-    key: &[u8; KEY_LEN],
-    client_transient: &[u8; KEY_LEN],
-    transient_secret: &[u8; KEY_LEN],
-    out: &mut Vec<u8>,
-) {
-    let cookie_nonce: [u8; 16] = random();
-    let mut plain = [0u8; 2 * KEY_LEN];
-    plain[..KEY_LEN].copy_from_slice(client_transient);
-    plain[KEY_LEN..].copy_from_slice(transient_secret);
-    out.extend_from_slice(&cookie_nonce);
-    seal(
-        &XSalsa20Poly1305::new(&(*key).into()),
-        &nonce(b"COOKIE--", &cookie_nonce),
-        &plain,
-        out,
-    );
-    zeroize::Zeroize::zeroize(&mut plain);
+/// The key K a server seals its cookies with: random per connection, and
+/// wiped when the connection goes.
+pub(super) struct CookieKey([u8; KEY_LEN]);
+
+impl CookieKey {
+    pub(super) fn random() -> CookieKey {
+        CookieKey(random())
+    }
+
+    /// Appends the cookie `nonce(16) SecretBox[C' + s'](K)` to `out`: the
+    /// server keeps the client's transient key and its own transient
+    /// secret there, instead of in memory, until INITIATE brings it back.
+    pub(super) fn seal(
+        &self,
+        client_transient: &[u8; KEY_LEN],
+        transient_secret: &[u8; KEY_LEN],
+        out: &mut Vec<u8>,
+    ) {
+        let cookie_nonce: [u8; 16] = random();
+        let mut plain = [0u8; 2 * KEY_LEN];
+        plain[..KEY_LEN].copy_from_slice(client_transient);
+        plain[KEY_LEN..].copy_from_slice(transient_secret);
+        seal(
+            &XSalsa20Poly1305::new(&self.0.into()),
+            b"COOKIE--",
+            &cookie_nonce,
+            &plain,
+            out,
+        );
+        zeroize::Zeroize::zeroize(&mut plain);
+    }
+
+    /// Opens a cookie (nonce, then box): C' + s', or `None`.
+    pub(super) fn open(&self, cookie: &[u8]) -> Option<Vec<u8>> {
+        let (cookie_nonce, boxed) = cookie.split_at_checked(16)?;
+        open(
+            &XSalsa20Poly1305::new(&self.0.into()),
+            &nonce(b"COOKIE--", cookie_nonce),
+            boxed,
+        )
+    }
 }
 
-/// Opens a cookie (nonce, then box) sealed under `key`: C' + s', or `None`.
-pub(super) fn open_cookie(key: &[u8; KEY_LEN], cookie: &[u8]) -> Option<Vec<u8>> {
-    let (cookie_nonce, boxed) = cookie.split_at_checked(16)?;
-    open(
-        &XSalsa20Poly1305::new(&(*key).into()),
-        &nonce(b"COOKIE--", cookie_nonce),
-        boxed,
-    )
+impl fmt::Debug for CookieKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CookieKey(<hidden>)")
+    }
+}
+
+impl Drop for CookieKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+/// Which end of the connection we are: it picks the MESSAGE nonce
+/// prefixes (`CurveZMQMESSAGEC` for what a client sends, `...S` for a
+/// server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Client,
+    Server,
+}
+
+/// The box between the two transient keys (C' and S'): made from WELCOME
+/// on a client and from INITIATE on a server, it boxes the rest of the
+/// handshake and then every MESSAGE.
+pub(super) struct SessionBox(pub(super) SalsaBox);
+
+impl SessionBox {
+    /// The MESSAGE boxes once READY has passed: our short nonces go on
+    /// from `next_nonce`, the peer's must exceed `peer_nonce`.
+    pub(super) fn into_messages(
+        self,
+        side: Side,
+        next_nonce: u64,
+        peer_nonce: u64,
+    ) -> MessageBoxes {
+        let (send_prefix, recv_prefix) = match side {
+            Side::Client => (b"CurveZMQMESSAGEC", b"CurveZMQMESSAGES"),
+            Side::Server => (b"CurveZMQMESSAGES", b"CurveZMQMESSAGEC"),
+        };
+        MessageBoxes {
+            session: self.0,
+            send_prefix,
+            recv_prefix,
+            next_nonce,
+            peer_nonce,
+        }
+    }
+}
+
+impl fmt::Debug for SessionBox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionBox")
+    }
 }
 
 /// The MESSAGE boxes of an established connection, either way.
-pub(super) struct MessageBoxes {
-    pub(super) session: SalsaBox,
-    pub(super) send_prefix: &'static [u8; 16],
-    pub(super) recv_prefix: &'static [u8; 16],
-    pub(super) next_nonce: u64,
+pub struct MessageBoxes {
+    session: SalsaBox,
+    send_prefix: &'static [u8; 16],
+    recv_prefix: &'static [u8; 16],
+    next_nonce: u64,
     /// The highest nonce received so far (from the handshake, then from
     /// messages): each MESSAGE must exceed it.
-    pub(super) peer_nonce: u64,
+    peer_nonce: u64,
 }
 
 impl fmt::Debug for MessageBoxes {
@@ -142,8 +212,13 @@ impl fmt::Debug for MessageBoxes {
     }
 }
 
-impl MessageBoxes {
-    pub(super) fn encode(&mut self, msg: Msg) -> Result<Msg> {
+/// CURVE boxes every message, either way.
+impl MessageTransform for MessageBoxes {
+    fn transforms(&self) -> bool {
+        true
+    }
+
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
         let short = take_nonce(&mut self.next_nonce).map_err(|e| e.error)?;
         let n = nonce(self.send_prefix, &short);
         let payload = msg.data();
@@ -161,7 +236,7 @@ impl MessageBoxes {
         Ok(Msg::from_bytes(Bytes::from(out)))
     }
 
-    pub(super) fn decode(&mut self, msg: Msg) -> Result<Msg> {
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
         let data = msg.data();
         if !data.starts_with(MESSAGE_NAME) || data.len() < MESSAGE_HEADER_LEN + TAG_LEN + 1 {
             return Err(eproto());

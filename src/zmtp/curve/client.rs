@@ -5,21 +5,15 @@
 //! The order of the commands is `client_handshake`'s; this file only
 //! writes HELLO and INITIATE and opens WELCOME and READY.
 
-use std::fmt;
-
 use bytes::Bytes;
-use crypto_box::SalsaBox;
 
-use super::boxes::{boxer, nonce, open, seal, take_nonce, MessageBoxes};
-use super::{crypto_failure, encode_properties, keypair, random, unexpected, CurveKeys};
+use super::boxes::{boxer, nonce, open, seal, take_nonce, MessageBoxes, SessionBox, Side};
+use super::{crypto_failure, encode_properties, random, unexpected, CurveKeys};
 use super::{COOKIE_LEN, HELLO_LEN, INITIATE_MIN_LEN, KEY_LEN, READY_MIN_LEN, WELCOME_LEN};
-use crate::error::{Error, Result};
-use crate::msg::Msg;
 use crate::zmtp::client_handshake::{ClientHandshake, ClientSteps};
 use crate::zmtp::command::Properties;
 use crate::zmtp::greeting::MechanismName;
 use crate::zmtp::mechanism::parse_peer_properties;
-use crate::zmtp::mechanism::MessageTransform;
 use crate::zmtp::protocol_error as code;
 use crate::zmtp::HandshakeError;
 
@@ -30,26 +24,21 @@ impl CurveClient {
     /// `properties` is what INITIATE announces; `keys` are ours (public
     /// and secret) and the server's public key.
     pub fn new(socket_type: i32, properties: &Properties, keys: &CurveKeys) -> CurveClient {
-        let (public, secret) = keypair();
         ClientHandshake::with_steps(CurveClientSteps {
             socket_type,
             metadata: encode_properties(properties),
             keys: keys.clone(),
-            transient: CurveKeys {
-                public,
-                secret,
-                server: [0; KEY_LEN],
-            },
+            transient: CurveKeys::transient(),
             next_nonce: 1,
             server_transient: [0; KEY_LEN],
             cookie: [0; COOKIE_LEN],
             session: None,
-            messages: None,
         })
     }
 }
 
 /// What a CURVE client keeps: the keys, the nonces, the boxes.
+#[derive(Debug)]
 pub struct CurveClientSteps {
     socket_type: i32,
     pub(super) metadata: Bytes,
@@ -61,20 +50,12 @@ pub struct CurveClientSteps {
     server_transient: [u8; KEY_LEN],
     cookie: [u8; COOKIE_LEN],
     /// Box (S', c'), from WELCOME on.
-    session: Option<SalsaBox>,
-    messages: Option<MessageBoxes>,
-}
-
-impl fmt::Debug for CurveClientSteps {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CurveClientSteps")
-            .field("messages", &self.messages)
-            .finish_non_exhaustive()
-    }
+    session: Option<SessionBox>,
 }
 
 impl ClientSteps for CurveClientSteps {
     const NAME: MechanismName = MechanismName::CURVE;
+    type Messages = MessageBoxes;
 
     fn unexpected() -> HandshakeError {
         unexpected()
@@ -88,10 +69,10 @@ impl ClientSteps for CurveClientSteps {
         out.extend_from_slice(b"\x05HELLO\x01\x00");
         out.resize(80, 0);
         out.extend_from_slice(&self.transient.public);
-        out.extend_from_slice(&short);
         seal(
             &signature,
-            &nonce(b"CurveZMQHELLO---", &short),
+            b"CurveZMQHELLO---",
+            &short,
             &[0u8; 64],
             &mut out,
         );
@@ -111,15 +92,15 @@ impl ClientSteps for CurveClientSteps {
         self.server_transient.copy_from_slice(&plain[..KEY_LEN]);
         self.cookie
             .copy_from_slice(&plain[KEY_LEN..KEY_LEN + COOKIE_LEN]);
-        self.session = Some(
+        self.session = Some(SessionBox(
             boxer(&self.server_transient, &self.transient.secret)
                 .ok_or_else(|| crypto_failure("unusable server transient key"))?,
-        );
+        ));
         Ok(())
     }
 
     fn initiate(&mut self) -> std::result::Result<Bytes, HandshakeError> {
-        let session = self.session.as_ref().expect("set by WELCOME");
+        let session = &self.session.as_ref().expect("set by WELCOME").0;
         // vouch = nonce(16) Box[C' + S](C->S')
         let vouch_nonce: [u8; 16] = random();
         let vouch_box = boxer(&self.server_transient, &self.keys.secret)
@@ -129,31 +110,22 @@ impl ClientSteps for CurveClientSteps {
         vouched[KEY_LEN..].copy_from_slice(&self.keys.server);
         let mut plain = Vec::with_capacity(128 + self.metadata.len());
         plain.extend_from_slice(&self.keys.public);
-        plain.extend_from_slice(&vouch_nonce);
-        seal(
-            &vouch_box,
-            &nonce(b"VOUCH---", &vouch_nonce),
-            &vouched,
-            &mut plain,
-        );
+        seal(&vouch_box, b"VOUCH---", &vouch_nonce, &vouched, &mut plain);
         plain.extend_from_slice(&self.metadata);
 
         let short = take_nonce(&mut self.next_nonce)?;
         let mut out = Vec::with_capacity(INITIATE_MIN_LEN + self.metadata.len());
         out.extend_from_slice(b"\x08INITIATE");
         out.extend_from_slice(&self.cookie);
-        out.extend_from_slice(&short);
-        seal(
-            session,
-            &nonce(b"CurveZMQINITIATE", &short),
-            &plain,
-            &mut out,
-        );
+        seal(session, b"CurveZMQINITIATE", &short, &plain, &mut out);
         zeroize::Zeroize::zeroize(&mut plain);
         Ok(Bytes::from(out))
     }
 
-    fn process_ready(&mut self, body: &Bytes) -> std::result::Result<Properties, HandshakeError> {
+    fn process_ready(
+        &mut self,
+        body: &Bytes,
+    ) -> std::result::Result<(Properties, MessageBoxes), HandshakeError> {
         if body.len() < READY_MIN_LEN {
             return Err(HandshakeError::protocol(
                 code::ZMTP_MALFORMED_COMMAND_READY,
@@ -161,34 +133,17 @@ impl ClientSteps for CurveClientSteps {
             ));
         }
         let short = &body[6..14];
-        let session = self.session.as_ref().expect("set by WELCOME");
+        let session = &self.session.as_ref().expect("set by WELCOME").0;
         let plain = open(session, &nonce(b"CurveZMQREADY---", short), &body[14..])
             .ok_or_else(|| crypto_failure("READY box does not open"))?;
         let peer = parse_peer_properties(self.socket_type, &Bytes::from(plain)).map_err(|_| {
             HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata")
         })?;
-        self.messages = Some(MessageBoxes {
-            session: self.session.take().expect("set by WELCOME"),
-            send_prefix: b"CurveZMQMESSAGEC",
-            recv_prefix: b"CurveZMQMESSAGES",
-            next_nonce: self.next_nonce,
-            peer_nonce: u64::from_be_bytes(short.try_into().expect("eight bytes")),
-        });
-        Ok(peer)
-    }
-}
-
-/// CURVE boxes every message once READY has passed.
-impl MessageTransform for CurveClientSteps {
-    fn transforms(&self) -> bool {
-        true
-    }
-
-    fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        self.messages.as_mut().ok_or(Error::Fsm)?.encode(msg)
-    }
-
-    fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        self.messages.as_mut().ok_or(Error::Fsm)?.decode(msg)
+        let peer_nonce = u64::from_be_bytes(short.try_into().expect("eight bytes"));
+        let session = self.session.take().expect("set by WELCOME");
+        Ok((
+            peer,
+            session.into_messages(Side::Client, self.next_nonce, peer_nonce),
+        ))
     }
 }

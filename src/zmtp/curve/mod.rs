@@ -90,6 +90,18 @@ impl Drop for CurveKeys {
     }
 }
 
+impl CurveKeys {
+    /// A new transient key pair (C', c' or S', s'), for one connection.
+    fn transient() -> CurveKeys {
+        let (public, secret) = keypair();
+        CurveKeys {
+            public,
+            secret,
+            server: [0; KEY_LEN],
+        }
+    }
+}
+
 /// The public key of `secret` (X25519 with the base point, clamped as
 /// NaCl clamps).
 pub fn public_key(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {

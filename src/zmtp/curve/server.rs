@@ -9,20 +9,14 @@
 //! `server_handshake`'s; this file only opens HELLO and INITIATE and
 //! writes WELCOME and READY.
 
-use std::fmt;
-
 use bytes::Bytes;
-use crypto_box::SalsaBox;
 
-use super::boxes::{boxer, nonce, open, open_cookie, seal, seal_cookie, take_nonce};
-use super::boxes::{MessageBoxes, TAG_LEN};
-use super::{crypto_failure, encode_properties, keypair, random, unexpected, CurveKeys};
+use super::boxes::{boxer, nonce, open, seal, take_nonce};
+use super::boxes::{CookieKey, MessageBoxes, SessionBox, Side, TAG_LEN};
+use super::{crypto_failure, encode_properties, random, unexpected, CurveKeys};
 use super::{HELLO_LEN, INITIATE_MIN_LEN, KEY_LEN, WELCOME_LEN};
-use crate::error::{Error, Result};
-use crate::msg::Msg;
 use crate::zmtp::command::Properties;
 use crate::zmtp::greeting::MechanismName;
-use crate::zmtp::mechanism::MessageTransform;
 use crate::zmtp::mechanism::{check_command_structure, parse_peer_properties};
 use crate::zmtp::protocol_error as code;
 use crate::zmtp::server_handshake::{Reply, ServerHandshake, ServerSteps};
@@ -40,7 +34,6 @@ impl CurveServer {
         secret: &[u8; KEY_LEN],
         zap: bool,
     ) -> CurveServer {
-        let (public, transient_secret) = keypair();
         let steps = CurveServerSteps {
             socket_type,
             metadata: encode_properties(properties),
@@ -48,24 +41,20 @@ impl CurveServer {
                 secret: *secret,
                 ..CurveKeys::default()
             },
-            transient: CurveKeys {
-                public,
-                secret: transient_secret,
-                server: [0; KEY_LEN],
-            },
+            transient: CurveKeys::transient(),
             client_transient: [0; KEY_LEN],
             client_key: [0; KEY_LEN],
-            cookie_key: random(),
+            cookie_key: CookieKey::random(),
             next_nonce: 1,
             peer_nonce: 0,
             session: None,
-            messages: None,
         };
         ServerHandshake::with_steps(steps, zap)
     }
 }
 
 /// What a CURVE server keeps: the keys, the nonces, the boxes.
+#[derive(Debug)]
 pub struct CurveServerSteps {
     socket_type: i32,
     pub(super) metadata: Bytes,
@@ -76,32 +65,18 @@ pub struct CurveServerSteps {
     client_transient: [u8; KEY_LEN],
     /// The client's long-term public key C, from INITIATE.
     client_key: [u8; KEY_LEN],
-    cookie_key: [u8; KEY_LEN],
+    cookie_key: CookieKey,
     next_nonce: u64,
     peer_nonce: u64,
     /// Box (C', s'), from INITIATE on.
-    session: Option<SalsaBox>,
-    messages: Option<MessageBoxes>,
-}
-
-impl fmt::Debug for CurveServerSteps {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CurveServerSteps")
-            .field("messages", &self.messages)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for CurveServerSteps {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.cookie_key);
-    }
+    session: Option<SessionBox>,
 }
 
 impl ServerSteps for CurveServerSteps {
     const NAME: MechanismName = MechanismName::CURVE;
     const ZAP_BEFORE: Reply = Reply::Ready;
     const OUT_OF_TURN: &'static str = "command out of turn in CURVE handshake";
+    type Messages = MessageBoxes;
 
     fn process_hello(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         check_command_structure(body)?;
@@ -126,25 +101,15 @@ impl ServerSteps for CurveServerSteps {
     fn welcome(&mut self) -> std::result::Result<Bytes, HandshakeError> {
         let mut plain = Vec::with_capacity(128);
         plain.extend_from_slice(&self.transient.public);
-        seal_cookie(
-            &self.cookie_key,
-            &self.client_transient,
-            &self.transient.secret,
-            &mut plain,
-        );
+        self.cookie_key
+            .seal(&self.client_transient, &self.transient.secret, &mut plain);
 
         let welcome_nonce: [u8; 16] = random();
         let to_client = boxer(&self.client_transient, &self.keys.secret)
             .ok_or_else(|| crypto_failure("unusable client transient key"))?;
         let mut out = Vec::with_capacity(WELCOME_LEN);
         out.extend_from_slice(b"\x07WELCOME");
-        out.extend_from_slice(&welcome_nonce);
-        seal(
-            &to_client,
-            &nonce(b"WELCOME-", &welcome_nonce),
-            &plain,
-            &mut out,
-        );
+        seal(&to_client, b"WELCOME-", &welcome_nonce, &plain, &mut out);
         debug_assert_eq!(out.len(), WELCOME_LEN);
         Ok(Bytes::from(out))
     }
@@ -164,7 +129,9 @@ impl ServerSteps for CurveServerSteps {
             ));
         }
         // The cookie must be ours and hold this connection's keys.
-        let cookie = open_cookie(&self.cookie_key, &body[9..105])
+        let cookie = self
+            .cookie_key
+            .open(&body[9..105])
             .ok_or_else(|| crypto_failure("cookie does not open"))?;
         if cookie[..KEY_LEN] != self.client_transient || cookie[KEY_LEN..] != self.transient.secret
         {
@@ -197,48 +164,27 @@ impl ServerSteps for CurveServerSteps {
         // libzmq raises no event for bad INITIATE metadata.
         let peer = parse_peer_properties(self.socket_type, &Bytes::copy_from_slice(&plain[128..]))
             .map_err(|e| HandshakeError::silent(e, "bad INITIATE metadata"))?;
-        self.session = Some(session);
+        self.session = Some(SessionBox(session));
         Ok(peer)
     }
 
-    fn ready(&mut self) -> std::result::Result<Bytes, HandshakeError> {
+    fn ready(&mut self) -> std::result::Result<(Bytes, MessageBoxes), HandshakeError> {
         let short = take_nonce(&mut self.next_nonce)?;
         let session = self.session.take().expect("set by INITIATE");
         let mut out = Vec::with_capacity(14 + TAG_LEN + self.metadata.len());
         out.extend_from_slice(b"\x05READY");
-        out.extend_from_slice(&short);
         seal(
-            &session,
-            &nonce(b"CurveZMQREADY---", &short),
+            &session.0,
+            b"CurveZMQREADY---",
+            &short,
             &self.metadata,
             &mut out,
         );
-        self.messages = Some(MessageBoxes {
-            session,
-            send_prefix: b"CurveZMQMESSAGES",
-            recv_prefix: b"CurveZMQMESSAGEC",
-            next_nonce: self.next_nonce,
-            peer_nonce: self.peer_nonce,
-        });
-        Ok(Bytes::from(out))
+        let messages = session.into_messages(Side::Server, self.next_nonce, self.peer_nonce);
+        Ok((Bytes::from(out), messages))
     }
 
     fn zap_credentials(&mut self) -> Vec<Bytes> {
         vec![Bytes::copy_from_slice(&self.client_key)]
-    }
-}
-
-/// CURVE boxes every message once READY has passed.
-impl MessageTransform for CurveServerSteps {
-    fn transforms(&self) -> bool {
-        true
-    }
-
-    fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        self.messages.as_mut().ok_or(Error::Fsm)?.encode(msg)
-    }
-
-    fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        self.messages.as_mut().ok_or(Error::Fsm)?.decode(msg)
     }
 }

@@ -7,11 +7,12 @@ use super::*;
 use crate::error::Error;
 use crate::msg::{flags, Msg};
 use crate::zmtp::command::Properties;
+use crate::zmtp::eproto;
 use crate::zmtp::greeting::MechanismName;
 use crate::zmtp::mechanism::basic_properties;
+use crate::zmtp::mechanism::testing::{pass, protocol, zap_request_due};
 use crate::zmtp::mechanism::{Mechanism, MechanismStatus, MessageTransform, ZapReply};
 use crate::zmtp::protocol_error as code;
-use crate::zmtp::{eproto, HandshakeError};
 use crate::zmtp::{socket_type, FailureEvent};
 
 /// The test keys of zmq_curve(7).
@@ -40,25 +41,6 @@ fn client_with(keys: &CurveKeys) -> CurveClient {
 fn server(zap: bool) -> CurveServer {
     let props = basic_properties(socket_type::ROUTER, &Bytes::new(), &[]).unwrap();
     CurveServer::new(socket_type::ROUTER, &props, &key(SERVER_SECRET), zap)
-}
-
-fn pass(
-    from: &mut dyn Mechanism,
-    to: &mut dyn Mechanism,
-) -> std::result::Result<usize, HandshakeError> {
-    let mut n = 0;
-    while let Some(cmd) = from.next_handshake_command()? {
-        to.process_handshake_command(&cmd)?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn protocol(e: HandshakeError) -> Option<u32> {
-    match e.event {
-        Some(FailureEvent::Protocol(c)) => Some(c),
-        _ => None,
-    }
 }
 
 /// Runs a whole handshake without ZAP.
@@ -402,18 +384,12 @@ fn zap_sees_the_client_key() {
     pass(&mut c, &mut s).unwrap();
     pass(&mut s, &mut c).unwrap();
     pass(&mut c, &mut s).unwrap();
-    assert_eq!(
-        s.next_handshake_command().unwrap(),
-        None,
-        "READY waits for ZAP"
-    );
-    let req = s.zap_request().unwrap();
+    let req = zap_request_due(&mut s, "READY");
     assert_eq!(req.mechanism, MechanismName::CURVE);
     assert_eq!(
         req.credentials,
         vec![Bytes::copy_from_slice(&key(CLIENT_PUBLIC))]
     );
-    assert!(s.zap_request().is_none());
     let mut meta = Properties::new();
     meta.push("X-Role", Bytes::from_static(b"admin")).unwrap();
     s.process_zap_reply(ZapReply {
