@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use super::command::{self, Properties};
 use super::greeting::MechanismName;
-use super::mechanism::{peer_error, Mechanism, MechanismStatus, MessageTransform};
+use super::mechanism::{peer_error, Mechanism, MessageTransform, Outcome};
 use super::HandshakeError;
 use crate::error::Result;
 use crate::msg::Msg;
@@ -68,10 +68,8 @@ enum State {
 pub struct ClientHandshake<S: ClientSteps> {
     steps: S,
     state: State,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    /// Always empty: a client never asks a ZAP handler.
-    no_zap: Properties,
+    /// Holds no ZAP grant: a client never asks a ZAP handler.
+    outcome: Outcome,
     /// From READY on.
     messages: Option<S::Messages>,
 }
@@ -82,9 +80,7 @@ impl<S: ClientSteps> ClientHandshake<S> {
         ClientHandshake {
             steps,
             state: State::SendHello,
-            failure: None,
-            peer: Properties::new(),
-            no_zap: Properties::new(),
+            outcome: Outcome::default(),
             messages: None,
         }
     }
@@ -94,13 +90,37 @@ impl<S: ClientSteps> ClientHandshake<S> {
     pub(super) fn steps(&self) -> &S {
         &self.steps
     }
+}
 
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
+impl<S: ClientSteps> Mechanism for ClientHandshake<S> {
+    fn name(&self) -> MechanismName {
+        S::NAME
     }
 
-    fn process(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
+    fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    fn outcome_mut(&mut self) -> &mut Outcome {
+        &mut self.outcome
+    }
+
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        let command = match self.state {
+            State::SendHello => {
+                self.state = State::AwaitWelcome;
+                self.steps.hello()?
+            }
+            State::SendInitiate => {
+                self.state = State::AwaitReady;
+                self.steps.initiate()?
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(command))
+    }
+
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         let awaiting = matches!(self.state, State::AwaitWelcome | State::AwaitReady);
         if let Some(data) = S::other_error(body).filter(|_| awaiting) {
             return Err(peer_error(&data));
@@ -113,7 +133,7 @@ impl<S: ClientSteps> ClientHandshake<S> {
             }
             (command::READY, State::AwaitReady) => {
                 let (peer, messages) = self.steps.process_ready(body)?;
-                self.peer = peer;
+                self.outcome.peer = peer;
                 self.messages = Some(messages);
                 State::Ready
             }
@@ -122,55 +142,9 @@ impl<S: ClientSteps> ClientHandshake<S> {
         };
         Ok(())
     }
-}
 
-impl<S: ClientSteps> Mechanism for ClientHandshake<S> {
-    fn name(&self) -> MechanismName {
-        S::NAME
-    }
-
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
-        if self.failure.is_some() {
-            return Ok(None);
-        }
-        let command = match self.state {
-            State::SendHello => {
-                self.state = State::AwaitWelcome;
-                self.steps.hello()
-            }
-            State::SendInitiate => {
-                self.state = State::AwaitReady;
-                self.steps.initiate()
-            }
-            _ => return Ok(None),
-        };
-        command.map(Some).map_err(|e| self.fail(e))
-    }
-
-    fn process_handshake_command(
-        &mut self,
-        body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
-        self.process(body).map_err(|e| self.fail(e))
-    }
-
-    fn status(&self) -> MechanismStatus {
-        match (self.failure, self.state) {
-            (Some(e), _) => MechanismStatus::Failed(e),
-            (None, State::Ready) => MechanismStatus::Ready,
-            _ => MechanismStatus::Handshaking,
-        }
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.no_zap
+    fn done(&self) -> bool {
+        self.state == State::Ready
     }
 }
 

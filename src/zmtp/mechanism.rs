@@ -94,20 +94,61 @@ impl<T: MessageTransform> MessageTransform for Option<T> {
 }
 
 /// A security mechanism, driven by the handshake.
+///
+/// A mechanism supplies its own exchange (`next_command`, `take_command`,
+/// `done`, and the ZAP hooks); the provided methods hold the rules every
+/// mechanism shares: after a failure no command is taken and none goes
+/// out but the ERROR still due, and a failure a step returns is kept.
 pub trait Mechanism: MessageTransform + Send + fmt::Debug {
     /// The name announced in the greeting.
     fn name(&self) -> MechanismName;
 
+    /// What the handshake has come to so far.
+    fn outcome(&self) -> &Outcome;
+
+    fn outcome_mut(&mut self) -> &mut Outcome;
+
+    /// The mechanism's next command, if one is due now (asked only while
+    /// the handshake has not failed).
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError>;
+
+    /// Takes a received command (only while the handshake has not failed).
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError>;
+
+    /// Whether the mechanism's own exchange is complete.
+    fn done(&self) -> bool;
+
     /// The body of the next command to send, if one is ready now.
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError>;
+    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        if let Some(error) = self.outcome_mut().error_due.take() {
+            return Ok(Some(error));
+        }
+        if self.outcome().is_failed() {
+            return Ok(None);
+        }
+        let command = self.next_command();
+        command.map_err(|e| self.outcome_mut().fail(e))
+    }
 
     /// Takes the body of a command received during the handshake.
     fn process_handshake_command(
         &mut self,
         body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError>;
+    ) -> std::result::Result<(), HandshakeError> {
+        if let Some(e) = self.outcome().failure {
+            return Err(e);
+        }
+        let taken = self.take_command(body);
+        taken.map_err(|e| self.outcome_mut().fail(e))
+    }
 
-    fn status(&self) -> MechanismStatus;
+    fn status(&self) -> MechanismStatus {
+        match self.outcome().failure {
+            Some(e) => MechanismStatus::Failed(e),
+            None if self.done() => MechanismStatus::Ready,
+            None => MechanismStatus::Handshaking,
+        }
+    }
 
     /// A request for the ZAP handler, once, when the mechanism needs one.
     fn zap_request(&mut self) -> Option<ZapRequest> {
@@ -116,21 +157,78 @@ pub trait Mechanism: MessageTransform + Send + fmt::Debug {
 
     /// Takes the ZAP handler's reply to `zap_request`.
     fn process_zap_reply(&mut self, _reply: ZapReply) -> std::result::Result<(), HandshakeError> {
-        Err(HandshakeError::silent(
-            Error::Fsm,
-            "ZAP reply without a request",
-        ))
+        Err(no_zap_request())
     }
 
-    /// The properties the peer sent (its READY metadata for NULL).
-    fn peer_properties(&self) -> &Properties;
+    /// The properties the peer sent (its READY or INITIATE metadata).
+    fn peer_properties(&self) -> &Properties {
+        &self.outcome().peer
+    }
 
     /// Properties from the ZAP handler (`User-Id` and its metadata).
-    fn zap_properties(&self) -> &Properties;
+    fn zap_properties(&self) -> &Properties {
+        &self.outcome().grant.properties
+    }
 
     /// The user id a ZAP handler gave the peer, if any.
     fn user_id(&self) -> Option<&Bytes> {
-        None
+        self.outcome().grant.user_id.as_ref()
+    }
+}
+
+/// The failure for a ZAP reply that nothing asked for.
+pub fn no_zap_request() -> HandshakeError {
+    HandshakeError::silent(Error::Fsm, "ZAP reply without a request")
+}
+
+/// What every mechanism keeps besides its own state: how the handshake
+/// failed, if it did, an ERROR still to send, what the peer announced and
+/// what a ZAP handler granted.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    failure: Option<HandshakeError>,
+    /// An ERROR body to send once (after a ZAP refusal).
+    error_due: Option<Bytes>,
+    pub peer: Properties,
+    grant: ZapGrant,
+}
+
+impl Outcome {
+    /// Keeps `e` as the failure and returns it.
+    pub fn fail(&mut self, e: HandshakeError) -> HandshakeError {
+        self.failure = Some(e);
+        e
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Takes the ZAP handler's reply: `Ok(true)` when it accepts (the grant
+    /// is kept). When it refuses, the failure is kept, its ERROR (in the
+    /// form `form` writes) is due, and the answer is `Ok(false)`.
+    pub fn take_zap_reply(
+        &mut self,
+        reply: ZapReply,
+        form: fn(Bytes) -> Bytes,
+    ) -> std::result::Result<bool, HandshakeError> {
+        match zap_verdict(reply).map_err(|e| self.fail(e))? {
+            ZapVerdict::Accepted {
+                properties,
+                user_id,
+            } => {
+                self.grant = ZapGrant {
+                    properties,
+                    user_id: Some(user_id),
+                };
+                Ok(true)
+            }
+            ZapVerdict::Refused { error, failure } => {
+                self.error_due = error.map(form);
+                self.fail(failure);
+                Ok(false)
+            }
+        }
     }
 }
 
@@ -193,40 +291,12 @@ pub fn zap_verdict(reply: ZapReply) -> std::result::Result<ZapVerdict, Handshake
     }
 }
 
-/// What a PLAIN or CURVE server keeps from its ZAP handler's approval.
+/// What a ZAP handler's approval leaves.
 #[derive(Debug, Default)]
-pub struct ZapGrant {
+struct ZapGrant {
     /// `User-Id` and the handler's metadata.
-    pub properties: Properties,
-    pub user_id: Option<Bytes>,
-}
-
-/// A ZAP refusal: the ERROR body to send first (none for 300) and the
-/// failure the handshake ends with.
-pub struct ZapRefusal {
-    pub error: Option<Bytes>,
-    pub failure: HandshakeError,
-}
-
-impl ZapGrant {
-    /// Takes the handler's reply: `Ok(None)` when it accepts (the grant
-    /// then holds its properties and user id), the refusal otherwise.
-    pub fn take(
-        &mut self,
-        reply: ZapReply,
-    ) -> std::result::Result<Option<ZapRefusal>, HandshakeError> {
-        Ok(match zap_verdict(reply)? {
-            ZapVerdict::Accepted {
-                properties,
-                user_id,
-            } => {
-                self.properties = properties;
-                self.user_id = Some(user_id);
-                None
-            }
-            ZapVerdict::Refused { error, failure } => Some(ZapRefusal { error, failure }),
-        })
-    }
+    properties: Properties,
+    user_id: Option<Bytes>,
 }
 
 /// libzmq's first check on a command received by a PLAIN or CURVE server:

@@ -7,9 +7,8 @@ use bytes::Bytes;
 
 use super::command::{self, Command, Properties};
 use super::greeting::MechanismName;
-use super::mechanism::{peer_error, peer_socket_type_ok};
-use super::mechanism::{Mechanism, MechanismStatus, MessageTransform};
-use super::mechanism::{ZapGrant, ZapReply, ZapRequest};
+use super::mechanism::{no_zap_request, peer_error, peer_socket_type_ok};
+use super::mechanism::{Mechanism, MessageTransform, Outcome, ZapReply, ZapRequest};
 use super::protocol_error as code;
 use super::HandshakeError;
 use crate::error::Error;
@@ -34,11 +33,7 @@ pub struct NullMechanism {
     ready_sent: bool,
     ready_received: bool,
     zap: Zap,
-    /// An ERROR body to send once (after a ZAP refusal).
-    error_due: Option<Bytes>,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    grant: ZapGrant,
+    outcome: Outcome,
 }
 
 impl NullMechanism {
@@ -52,24 +47,16 @@ impl NullMechanism {
             ready_sent: false,
             ready_received: false,
             zap: if zap { Zap::RequestDue } else { Zap::NotUsed },
-            error_due: None,
-            failure: None,
-            peer: Properties::new(),
-            grant: ZapGrant::default(),
+            outcome: Outcome::default(),
         }
     }
+}
 
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
-    }
-
-    fn unexpected(&mut self) -> HandshakeError {
-        self.fail(HandshakeError::protocol(
-            code::ZMTP_UNEXPECTED_COMMAND,
-            "unexpected command in NULL handshake",
-        ))
-    }
+fn unexpected() -> HandshakeError {
+    HandshakeError::protocol(
+        code::ZMTP_UNEXPECTED_COMMAND,
+        "unexpected command in NULL handshake",
+    )
 }
 
 /// NULL leaves messages as they are.
@@ -80,11 +67,16 @@ impl Mechanism for NullMechanism {
         MechanismName::NULL
     }
 
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
-        if let Some(error) = self.error_due.take() {
-            return Ok(Some(error));
-        }
-        if self.ready_sent || self.failure.is_some() {
+    fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    fn outcome_mut(&mut self) -> &mut Outcome {
+        &mut self.outcome
+    }
+
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        if self.ready_sent {
             return Ok(None);
         }
         match self.zap {
@@ -96,53 +88,38 @@ impl Mechanism for NullMechanism {
         }
     }
 
-    fn process_handshake_command(
-        &mut self,
-        body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         if self.ready_received {
-            return Err(self.unexpected());
+            return Err(unexpected());
         }
-        let Ok((name, data)) = command::split(body) else {
-            return Err(self.unexpected());
-        };
+        let (name, data) = command::split(body).map_err(|_| unexpected())?;
         match &name[..] {
             command::READY => {
                 // libzmq raises no monitor event for bad NULL metadata or
                 // an incompatible socket type; it just closes.
-                let props = Properties::parse(&data).map_err(|e| {
-                    self.fail(HandshakeError::silent(e, "malformed READY metadata"))
-                })?;
+                let props = Properties::parse(&data)
+                    .map_err(|e| HandshakeError::silent(e, "malformed READY metadata"))?;
                 if !peer_socket_type_ok(self.socket_type, &props) {
-                    return Err(self.fail(HandshakeError::silent(
+                    return Err(HandshakeError::silent(
                         Error::Inval,
                         "incompatible peer socket type",
-                    )));
+                    ));
                 }
-                self.peer = props;
+                self.outcome.peer = props;
                 self.ready_received = true;
                 Ok(())
             }
-            command::ERROR => Err(self.fail(peer_error(&data))),
-            _ => Err(self.unexpected()),
+            command::ERROR => Err(peer_error(&data)),
+            _ => Err(unexpected()),
         }
     }
 
-    fn status(&self) -> MechanismStatus {
-        if let Some(e) = self.failure {
-            MechanismStatus::Failed(e)
-        } else if self.ready_sent && self.ready_received {
-            MechanismStatus::Ready
-        } else {
-            MechanismStatus::Handshaking
-        }
+    fn done(&self) -> bool {
+        self.ready_sent && self.ready_received
     }
 
     fn zap_request(&mut self) -> Option<ZapRequest> {
-        if self.zap != Zap::RequestDue || self.failure.is_some() {
+        if self.zap != Zap::RequestDue || self.outcome.is_failed() {
             return None;
         }
         self.zap = Zap::AwaitingReply;
@@ -154,31 +131,12 @@ impl Mechanism for NullMechanism {
 
     fn process_zap_reply(&mut self, reply: ZapReply) -> std::result::Result<(), HandshakeError> {
         if self.zap != Zap::AwaitingReply {
-            return Err(HandshakeError::silent(
-                Error::Fsm,
-                "ZAP reply without a request",
-            ));
+            return Err(no_zap_request());
         }
-        match self.grant.take(reply).map_err(|e| self.fail(e))? {
-            None => self.zap = Zap::Accepted,
-            Some(r) => {
-                self.error_due = r.error;
-                self.fail(r.failure);
-            }
+        if self.outcome.take_zap_reply(reply, std::convert::identity)? {
+            self.zap = Zap::Accepted;
         }
         Ok(())
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.grant.properties
-    }
-
-    fn user_id(&self) -> Option<&Bytes> {
-        self.grant.user_id.as_ref()
     }
 }
 
@@ -187,6 +145,7 @@ mod tests {
     use super::*;
     use crate::zmtp::mechanism::basic_properties;
     use crate::zmtp::mechanism::testing::zap_request_due;
+    use crate::zmtp::mechanism::MechanismStatus;
     use crate::zmtp::{socket_type, FailureEvent};
 
     fn b(s: &'static [u8]) -> Bytes {

@@ -17,12 +17,11 @@ use bytes::Bytes;
 
 use super::command::Properties;
 use super::greeting::MechanismName;
-use super::mechanism::{
-    Mechanism, MechanismStatus, MessageTransform, ZapGrant, ZapReply, ZapRequest,
-};
+use super::mechanism::{no_zap_request, Mechanism, MessageTransform, Outcome};
+use super::mechanism::{ZapReply, ZapRequest};
 use super::protocol_error as code;
 use super::HandshakeError;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::msg::Msg;
 
 /// A command the server sends in answer to one it received.
@@ -94,11 +93,7 @@ pub struct ServerHandshake<S: ServerSteps> {
     /// Whether a ZAP handler is there to ask.
     zap: bool,
     state: State,
-    /// An ERROR body to send once (after a ZAP refusal).
-    error_due: Option<Bytes>,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    grant: ZapGrant,
+    outcome: Outcome,
     /// From READY on.
     messages: Option<S::Messages>,
 }
@@ -111,10 +106,7 @@ impl<S: ServerSteps> ServerHandshake<S> {
             steps,
             zap,
             state: State::AwaitHello,
-            error_due: None,
-            failure: None,
-            peer: Properties::new(),
-            grant: ZapGrant::default(),
+            outcome: Outcome::default(),
             messages: None,
         }
     }
@@ -123,11 +115,6 @@ impl<S: ServerSteps> ServerHandshake<S> {
     #[cfg(test)]
     pub(super) fn steps(&self) -> &S {
         &self.steps
-    }
-
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
     }
 
     /// The state once the command that `reply` answers is taken: the ZAP
@@ -144,15 +131,46 @@ impl<S: ServerSteps> ServerHandshake<S> {
             None => Ok(State::Send(reply)),
         }
     }
+}
 
-    fn process(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
+impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
+    fn name(&self) -> MechanismName {
+        S::NAME
+    }
+
+    fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    fn outcome_mut(&mut self) -> &mut Outcome {
+        &mut self.outcome
+    }
+
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        let command = match self.state {
+            State::Send(Reply::Welcome) => {
+                self.state = State::AwaitInitiate;
+                self.steps.welcome()?
+            }
+            State::Send(Reply::Ready) => {
+                self.state = State::Ready;
+                let (command, messages) = self.steps.ready()?;
+                self.messages = Some(messages);
+                command
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(command))
+    }
+
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         self.state = match self.state {
             State::AwaitHello => {
                 self.steps.process_hello(body)?;
                 self.before(Reply::Welcome)?
             }
             State::AwaitInitiate => {
-                self.peer = self.steps.process_initiate(body)?;
+                self.outcome.peer = self.steps.process_initiate(body)?;
                 self.before(Reply::Ready)?
             }
             _ => {
@@ -164,61 +182,16 @@ impl<S: ServerSteps> ServerHandshake<S> {
         };
         Ok(())
     }
-}
 
-impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
-    fn name(&self) -> MechanismName {
-        S::NAME
-    }
-
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
-        if let Some(error) = self.error_due.take() {
-            return Ok(Some(error));
-        }
-        if self.failure.is_some() {
-            return Ok(None);
-        }
-        let command = match self.state {
-            State::Send(Reply::Welcome) => {
-                self.state = State::AwaitInitiate;
-                self.steps.welcome()
-            }
-            State::Send(Reply::Ready) => {
-                self.state = State::Ready;
-                let ready = self.steps.ready();
-                ready.map(|(command, messages)| {
-                    self.messages = Some(messages);
-                    command
-                })
-            }
-            _ => return Ok(None),
-        };
-        command.map(Some).map_err(|e| self.fail(e))
-    }
-
-    fn process_handshake_command(
-        &mut self,
-        body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
-        self.process(body).map_err(|e| self.fail(e))
-    }
-
-    fn status(&self) -> MechanismStatus {
-        match (self.failure, self.state) {
-            (Some(e), _) => MechanismStatus::Failed(e),
-            (None, State::Ready) => MechanismStatus::Ready,
-            _ => MechanismStatus::Handshaking,
-        }
+    fn done(&self) -> bool {
+        self.state == State::Ready
     }
 
     fn zap_request(&mut self) -> Option<ZapRequest> {
         let State::ZapRequestDue(reply) = self.state else {
             return None;
         };
-        if self.failure.is_some() {
+        if self.outcome.is_failed() {
             return None;
         }
         self.state = State::AwaitZap(reply);
@@ -229,32 +202,16 @@ impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
     }
 
     fn process_zap_reply(&mut self, reply: ZapReply) -> std::result::Result<(), HandshakeError> {
-        let (State::AwaitZap(next), None) = (self.state, self.failure) else {
-            return Err(HandshakeError::silent(
-                Error::Fsm,
-                "ZAP reply without a request",
-            ));
+        let State::AwaitZap(next) = self.state else {
+            return Err(no_zap_request());
         };
-        match self.grant.take(reply).map_err(|e| self.fail(e))? {
-            None => self.state = State::Send(next),
-            Some(r) => {
-                self.error_due = r.error.map(S::refusal);
-                self.fail(r.failure);
-            }
+        if self.outcome.is_failed() {
+            return Err(no_zap_request());
+        }
+        if self.outcome.take_zap_reply(reply, S::refusal)? {
+            self.state = State::Send(next);
         }
         Ok(())
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.grant.properties
-    }
-
-    fn user_id(&self) -> Option<&Bytes> {
-        self.grant.user_id.as_ref()
     }
 }
 
