@@ -25,6 +25,10 @@ pub const SUBSCRIBE: &[u8] = b"SUBSCRIBE";
 pub const CANCEL: &[u8] = b"CANCEL";
 pub const PING: &[u8] = b"PING";
 pub const PONG: &[u8] = b"PONG";
+/// The handshake commands of PLAIN (RFC 24) and CURVE (RFC 26).
+pub const HELLO: &[u8] = b"HELLO";
+pub const WELCOME: &[u8] = b"WELCOME";
+pub const INITIATE: &[u8] = b"INITIATE";
 
 /// The longest PING context a PONG echoes (RFC 37); libzmq cuts a longer
 /// one to this length.

@@ -51,46 +51,9 @@ pub struct ZapReply {
     pub metadata: Properties,
 }
 
-/// A security mechanism, driven by the handshake.
-pub trait Mechanism: Send + fmt::Debug {
-    /// The name announced in the greeting.
-    fn name(&self) -> MechanismName;
-
-    /// The body of the next command to send, if one is ready now.
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError>;
-
-    /// Takes the body of a command received during the handshake.
-    fn process_handshake_command(
-        &mut self,
-        body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError>;
-
-    fn status(&self) -> MechanismStatus;
-
-    /// A request for the ZAP handler, once, when the mechanism needs one.
-    fn zap_request(&mut self) -> Option<ZapRequest> {
-        None
-    }
-
-    /// Takes the ZAP handler's reply to `zap_request`.
-    fn process_zap_reply(&mut self, _reply: ZapReply) -> std::result::Result<(), HandshakeError> {
-        Err(HandshakeError::silent(
-            Error::Fsm,
-            "ZAP reply without a request",
-        ))
-    }
-
-    /// The properties the peer sent (its READY metadata for NULL).
-    fn peer_properties(&self) -> &Properties;
-
-    /// Properties from the ZAP handler (`User-Id` and its metadata).
-    fn zap_properties(&self) -> &Properties;
-
-    /// The user id a ZAP handler gave the peer, if any.
-    fn user_id(&self) -> Option<&Bytes> {
-        None
-    }
-
+/// What a mechanism does to messages after the handshake: CURVE boxes
+/// each one (RFC 26 MESSAGE), NULL and PLAIN leave them as they are.
+pub trait MessageTransform {
     /// Whether `encode` and `decode` change messages (CURVE); if not,
     /// traffic skips them.
     fn transforms(&self) -> bool {
@@ -105,6 +68,167 @@ pub trait Mechanism: Send + fmt::Debug {
     /// Transforms an incoming frame after the handshake.
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
         Ok(msg)
+    }
+}
+
+/// Messages as they are: what NULL and PLAIN leave after the handshake.
+#[derive(Debug)]
+pub struct Cleartext;
+
+impl MessageTransform for Cleartext {}
+
+/// A transform the handshake has not made yet: transforming a message
+/// before it is there is out of turn (`EFSM`).
+impl<T: MessageTransform> MessageTransform for Option<T> {
+    fn transforms(&self) -> bool {
+        self.as_ref().is_some_and(T::transforms)
+    }
+
+    fn encode(&mut self, msg: Msg) -> Result<Msg> {
+        self.as_mut().ok_or(Error::Fsm)?.encode(msg)
+    }
+
+    fn decode(&mut self, msg: Msg) -> Result<Msg> {
+        self.as_mut().ok_or(Error::Fsm)?.decode(msg)
+    }
+}
+
+/// A security mechanism, driven by the handshake.
+///
+/// A mechanism supplies its own exchange (`next_command`, `take_command`,
+/// `done`, and the ZAP hooks); the provided methods hold the rules every
+/// mechanism shares: after a failure no command is taken and none goes
+/// out but the ERROR still due, and a failure a step returns is kept.
+pub trait Mechanism: MessageTransform + Send + fmt::Debug {
+    /// The name announced in the greeting.
+    fn name(&self) -> MechanismName;
+
+    /// What the handshake has come to so far.
+    fn outcome(&self) -> &Outcome;
+
+    fn outcome_mut(&mut self) -> &mut Outcome;
+
+    /// The mechanism's next command, if one is due now (asked only while
+    /// the handshake has not failed).
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError>;
+
+    /// Takes a received command (only while the handshake has not failed).
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError>;
+
+    /// Whether the mechanism's own exchange is complete.
+    fn done(&self) -> bool;
+
+    /// The body of the next command to send, if one is ready now.
+    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        if let Some(error) = self.outcome_mut().error_due.take() {
+            return Ok(Some(error));
+        }
+        if self.outcome().is_failed() {
+            return Ok(None);
+        }
+        let command = self.next_command();
+        command.map_err(|e| self.outcome_mut().fail(e))
+    }
+
+    /// Takes the body of a command received during the handshake.
+    fn process_handshake_command(
+        &mut self,
+        body: &Bytes,
+    ) -> std::result::Result<(), HandshakeError> {
+        if let Some(e) = self.outcome().failure {
+            return Err(e);
+        }
+        let taken = self.take_command(body);
+        taken.map_err(|e| self.outcome_mut().fail(e))
+    }
+
+    fn status(&self) -> MechanismStatus {
+        match self.outcome().failure {
+            Some(e) => MechanismStatus::Failed(e),
+            None if self.done() => MechanismStatus::Ready,
+            None => MechanismStatus::Handshaking,
+        }
+    }
+
+    /// A request for the ZAP handler, once, when the mechanism needs one.
+    fn zap_request(&mut self) -> Option<ZapRequest> {
+        None
+    }
+
+    /// Takes the ZAP handler's reply to `zap_request`.
+    fn process_zap_reply(&mut self, _reply: ZapReply) -> std::result::Result<(), HandshakeError> {
+        Err(no_zap_request())
+    }
+
+    /// The properties the peer sent (its READY or INITIATE metadata).
+    fn peer_properties(&self) -> &Properties {
+        &self.outcome().peer
+    }
+
+    /// Properties from the ZAP handler (`User-Id` and its metadata).
+    fn zap_properties(&self) -> &Properties {
+        &self.outcome().grant.properties
+    }
+
+    /// The user id a ZAP handler gave the peer, if any.
+    fn user_id(&self) -> Option<&Bytes> {
+        self.outcome().grant.user_id.as_ref()
+    }
+}
+
+/// The failure for a ZAP reply that nothing asked for.
+pub fn no_zap_request() -> HandshakeError {
+    HandshakeError::silent(Error::Fsm, "ZAP reply without a request")
+}
+
+/// What every mechanism keeps besides its own state: how the handshake
+/// failed, if it did, an ERROR still to send, what the peer announced and
+/// what a ZAP handler granted.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    failure: Option<HandshakeError>,
+    /// An ERROR body to send once (after a ZAP refusal).
+    error_due: Option<Bytes>,
+    pub peer: Properties,
+    grant: ZapGrant,
+}
+
+impl Outcome {
+    /// Keeps `e` as the failure and returns it.
+    pub fn fail(&mut self, e: HandshakeError) -> HandshakeError {
+        self.failure = Some(e);
+        e
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Takes the ZAP handler's reply: `Ok(true)` when it accepts (the grant
+    /// is kept). When it refuses, the failure is kept, its ERROR (in the
+    /// form `form` writes) is due, and the answer is `Ok(false)`.
+    pub fn take_zap_reply(
+        &mut self,
+        reply: ZapReply,
+        form: fn(Bytes) -> Bytes,
+    ) -> std::result::Result<bool, HandshakeError> {
+        match zap_verdict(reply).map_err(|e| self.fail(e))? {
+            ZapVerdict::Accepted {
+                properties,
+                user_id,
+            } => {
+                self.grant = ZapGrant {
+                    properties,
+                    user_id: Some(user_id),
+                };
+                Ok(true)
+            }
+            ZapVerdict::Refused { error, failure } => {
+                self.error_due = error.map(form);
+                self.fail(failure);
+                Ok(false)
+            }
+        }
     }
 }
 
@@ -167,40 +291,12 @@ pub fn zap_verdict(reply: ZapReply) -> std::result::Result<ZapVerdict, Handshake
     }
 }
 
-/// What a PLAIN or CURVE server keeps from its ZAP handler's approval.
+/// What a ZAP handler's approval leaves.
 #[derive(Debug, Default)]
-pub struct ZapGrant {
+struct ZapGrant {
     /// `User-Id` and the handler's metadata.
-    pub properties: Properties,
-    pub user_id: Option<Bytes>,
-}
-
-/// A ZAP refusal: the ERROR body to send first (none for 300) and the
-/// failure the handshake ends with.
-pub struct ZapRefusal {
-    pub error: Option<Bytes>,
-    pub failure: HandshakeError,
-}
-
-impl ZapGrant {
-    /// Takes the handler's reply: `Ok(None)` when it accepts (the grant
-    /// then holds its properties and user id), the refusal otherwise.
-    pub fn take(
-        &mut self,
-        reply: ZapReply,
-    ) -> std::result::Result<Option<ZapRefusal>, HandshakeError> {
-        Ok(match zap_verdict(reply)? {
-            ZapVerdict::Accepted {
-                properties,
-                user_id,
-            } => {
-                self.properties = properties;
-                self.user_id = Some(user_id);
-                None
-            }
-            ZapVerdict::Refused { error, failure } => Some(ZapRefusal { error, failure }),
-        })
-    }
+    properties: Properties,
+    user_id: Option<Bytes>,
 }
 
 /// libzmq's first check on a command received by a PLAIN or CURVE server:
@@ -276,6 +372,43 @@ pub fn peer_error(data: &Bytes) -> HandshakeError {
         error: super::eproto(),
         event: error_reason_event(reason),
         reason: "peer sent ERROR",
+    }
+}
+
+/// What the mechanisms' scenario tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{FailureEvent, HandshakeError, Mechanism, ZapRequest};
+
+    /// Moves every pending command from `from` into `to`; how many.
+    pub fn pass(
+        from: &mut dyn Mechanism,
+        to: &mut dyn Mechanism,
+    ) -> std::result::Result<usize, HandshakeError> {
+        let mut n = 0;
+        while let Some(cmd) = from.next_handshake_command()? {
+            to.process_handshake_command(&cmd)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The ZAP request `m` owes now: `waits` (a command) does not go out
+    /// before the verdict, and the handler is asked once.
+    pub fn zap_request_due(m: &mut dyn Mechanism, waits: &str) -> ZapRequest {
+        let msg = format!("{waits} waits for ZAP");
+        assert_eq!(m.next_handshake_command().unwrap(), None, "{msg}");
+        let req = m.zap_request().unwrap();
+        assert!(m.zap_request().is_none(), "asked once");
+        req
+    }
+
+    /// The `ZMQ_PROTOCOL_ERROR_*` code a failure reports, if any.
+    pub fn protocol(e: HandshakeError) -> Option<u32> {
+        match e.event {
+            Some(FailureEvent::Protocol(c)) => Some(c),
+            _ => None,
+        }
     }
 }
 

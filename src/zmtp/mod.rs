@@ -18,12 +18,16 @@
 //! - `socket_type`: socket type names and the valid peer pairings;
 //! - `mechanism`: the `Mechanism` trait, ZAP hooks, shared metadata rules;
 //! - `null`: the NULL mechanism;
+//! - `client_handshake`, `server_handshake`: the HELLO, WELCOME,
+//!   INITIATE, READY exchange that PLAIN and CURVE share, each side one
+//!   state machine over the mechanism's own steps;
 //! - `plain`: the PLAIN mechanism (RFC 24), client and server;
 //! - `curve`: the CURVE mechanism (RFC 25/26), client and server, and the
 //!   key helpers behind `zmq_curve_keypair`/`zmq_curve_public`;
 //! - `handshake`: greeting + mechanism, from the first byte to `Established`;
 //! - `traffic`: the codec and mechanism hooks used after the handshake.
 
+pub mod client_handshake;
 pub mod command;
 pub mod curve;
 pub mod decoder;
@@ -33,6 +37,7 @@ pub mod handshake;
 pub mod mechanism;
 pub mod null;
 pub mod plain;
+pub mod server_handshake;
 pub mod socket_type;
 pub mod traffic;
 

@@ -3,14 +3,14 @@
 //! exchange, and (when `ZMQ_ZAP_DOMAIN` asks for it) a ZAP verdict on the
 //! peer before our READY goes out.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::command::{self, Command, Properties};
 use super::greeting::MechanismName;
-use super::mechanism::{peer_error, peer_socket_type_ok};
-use super::mechanism::{Mechanism, MechanismStatus, ZapReply, ZapRequest};
+use super::mechanism::{no_zap_request, peer_error, peer_socket_type_ok};
+use super::mechanism::{Mechanism, MessageTransform, Outcome, ZapReply, ZapRequest};
 use super::protocol_error as code;
-use super::{FailureEvent, HandshakeError};
+use super::HandshakeError;
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +33,7 @@ pub struct NullMechanism {
     ready_sent: bool,
     ready_received: bool,
     zap: Zap,
-    /// An ERROR body to send once (after a ZAP refusal).
-    error_due: Option<Bytes>,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    zap_props: Properties,
-    user_id: Option<Bytes>,
+    outcome: Outcome,
 }
 
 impl NullMechanism {
@@ -52,37 +47,36 @@ impl NullMechanism {
             ready_sent: false,
             ready_received: false,
             zap: if zap { Zap::RequestDue } else { Zap::NotUsed },
-            error_due: None,
-            failure: None,
-            peer: Properties::new(),
-            zap_props: Properties::new(),
-            user_id: None,
+            outcome: Outcome::default(),
         }
     }
-
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
-    }
-
-    fn unexpected(&mut self) -> HandshakeError {
-        self.fail(HandshakeError::protocol(
-            code::ZMTP_UNEXPECTED_COMMAND,
-            "unexpected command in NULL handshake",
-        ))
-    }
 }
+
+fn unexpected() -> HandshakeError {
+    HandshakeError::protocol(
+        code::ZMTP_UNEXPECTED_COMMAND,
+        "unexpected command in NULL handshake",
+    )
+}
+
+/// NULL leaves messages as they are.
+impl MessageTransform for NullMechanism {}
 
 impl Mechanism for NullMechanism {
     fn name(&self) -> MechanismName {
         MechanismName::NULL
     }
 
-    fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
-        if let Some(error) = self.error_due.take() {
-            return Ok(Some(error));
-        }
-        if self.ready_sent || self.failure.is_some() {
+    fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    fn outcome_mut(&mut self) -> &mut Outcome {
+        &mut self.outcome
+    }
+
+    fn next_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {
+        if self.ready_sent {
             return Ok(None);
         }
         match self.zap {
@@ -94,53 +88,38 @@ impl Mechanism for NullMechanism {
         }
     }
 
-    fn process_handshake_command(
-        &mut self,
-        body: &Bytes,
-    ) -> std::result::Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
+    fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         if self.ready_received {
-            return Err(self.unexpected());
+            return Err(unexpected());
         }
-        let Ok((name, data)) = command::split(body) else {
-            return Err(self.unexpected());
-        };
+        let (name, data) = command::split(body).map_err(|_| unexpected())?;
         match &name[..] {
             command::READY => {
                 // libzmq raises no monitor event for bad NULL metadata or
                 // an incompatible socket type; it just closes.
-                let props = Properties::parse(&data).map_err(|e| {
-                    self.fail(HandshakeError::silent(e, "malformed READY metadata"))
-                })?;
+                let props = Properties::parse(&data)
+                    .map_err(|e| HandshakeError::silent(e, "malformed READY metadata"))?;
                 if !peer_socket_type_ok(self.socket_type, &props) {
-                    return Err(self.fail(HandshakeError::silent(
+                    return Err(HandshakeError::silent(
                         Error::Inval,
                         "incompatible peer socket type",
-                    )));
+                    ));
                 }
-                self.peer = props;
+                self.outcome.peer = props;
                 self.ready_received = true;
                 Ok(())
             }
-            command::ERROR => Err(self.fail(peer_error(&data))),
-            _ => Err(self.unexpected()),
+            command::ERROR => Err(peer_error(&data)),
+            _ => Err(unexpected()),
         }
     }
 
-    fn status(&self) -> MechanismStatus {
-        if let Some(e) = self.failure {
-            MechanismStatus::Failed(e)
-        } else if self.ready_sent && self.ready_received {
-            MechanismStatus::Ready
-        } else {
-            MechanismStatus::Handshaking
-        }
+    fn done(&self) -> bool {
+        self.ready_sent && self.ready_received
     }
 
     fn zap_request(&mut self) -> Option<ZapRequest> {
-        if self.zap != Zap::RequestDue || self.failure.is_some() {
+        if self.zap != Zap::RequestDue || self.outcome.is_failed() {
             return None;
         }
         self.zap = Zap::AwaitingReply;
@@ -152,61 +131,12 @@ impl Mechanism for NullMechanism {
 
     fn process_zap_reply(&mut self, reply: ZapReply) -> std::result::Result<(), HandshakeError> {
         if self.zap != Zap::AwaitingReply {
-            return Err(HandshakeError::silent(
-                Error::Fsm,
-                "ZAP reply without a request",
-            ));
+            return Err(no_zap_request());
         }
-        match reply.status_code {
-            200 => {
-                self.zap = Zap::Accepted;
-                let mut props = Properties::new();
-                props
-                    .push("User-Id", reply.user_id.clone())
-                    .expect("a valid name");
-                for (name, value) in reply.metadata.iter() {
-                    props
-                        .push(name, value.clone())
-                        .expect("parsed names are valid");
-                }
-                self.zap_props = props;
-                self.user_id = Some(reply.user_id);
-                Ok(())
-            }
-            status @ (300 | 400 | 500) => {
-                // RFC 27/CurveZMQ: a 300 (temporary) closes without ERROR.
-                if status != 300 {
-                    let mut body = BytesMut::new();
-                    Command::Error {
-                        reason: Bytes::from(status.to_string()),
-                    }
-                    .emit(&mut body);
-                    self.error_due = Some(body.freeze());
-                }
-                self.fail(HandshakeError {
-                    error: super::eproto(),
-                    event: Some(FailureEvent::Auth(status)),
-                    reason: "ZAP handler refused the peer",
-                });
-                Ok(())
-            }
-            _ => Err(self.fail(HandshakeError::protocol(
-                code::ZAP_INVALID_STATUS_CODE,
-                "invalid ZAP status code",
-            ))),
+        if self.outcome.take_zap_reply(reply, std::convert::identity)? {
+            self.zap = Zap::Accepted;
         }
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.zap_props
-    }
-
-    fn user_id(&self) -> Option<&Bytes> {
-        self.user_id.as_ref()
+        Ok(())
     }
 }
 
@@ -214,7 +144,9 @@ impl Mechanism for NullMechanism {
 mod tests {
     use super::*;
     use crate::zmtp::mechanism::basic_properties;
-    use crate::zmtp::socket_type;
+    use crate::zmtp::mechanism::testing::zap_request_due;
+    use crate::zmtp::mechanism::MechanismStatus;
+    use crate::zmtp::{socket_type, FailureEvent};
 
     fn b(s: &'static [u8]) -> Bytes {
         Bytes::from_static(s)
@@ -313,15 +245,9 @@ mod tests {
     #[test]
     fn zap_accepts() {
         let mut m = null(socket_type::ROUTER, true);
-        assert_eq!(
-            m.next_handshake_command().unwrap(),
-            None,
-            "READY waits for ZAP"
-        );
-        let req = m.zap_request().unwrap();
+        let req = zap_request_due(&mut m, "READY");
         assert_eq!(req.mechanism, MechanismName::NULL);
         assert!(req.credentials.is_empty());
-        assert!(m.zap_request().is_none(), "asked once");
         m.process_handshake_command(&b(b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER"))
             .unwrap();
         assert_eq!(m.status(), MechanismStatus::Handshaking);

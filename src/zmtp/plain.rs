@@ -19,17 +19,17 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::command::{self, Command, Properties};
+use super::client_handshake::{ClientHandshake, ClientSteps};
+use super::command::{self, Command, Properties, HELLO, INITIATE, WELCOME};
 use super::greeting::MechanismName;
-use super::mechanism::{check_command_structure, parse_peer_properties, peer_error};
-use super::mechanism::{Mechanism, MechanismStatus, ZapGrant, ZapReply, ZapRequest};
+use super::mechanism::{check_command_structure, parse_peer_properties, Cleartext};
 use super::protocol_error as code;
+use super::server_handshake::{Reply, ServerHandshake, ServerSteps};
 use super::{FailureEvent, HandshakeError};
 use crate::error::Error;
 
-const HELLO: &[u8] = b"HELLO";
-const WELCOME: &[u8] = b"WELCOME";
-const INITIATE: &[u8] = b"INITIATE";
+#[cfg(test)]
+mod tests;
 
 /// A command body: name length, name, data.
 fn body(name: &[u8], data: &[&[u8]]) -> Bytes {
@@ -67,27 +67,8 @@ fn unexpected() -> HandshakeError {
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ClientState {
-    SendHello,
-    AwaitWelcome,
-    SendInitiate,
-    AwaitReady,
-    Ready,
-}
-
-/// The client side of PLAIN.
-#[derive(Debug)]
-pub struct PlainClient {
-    socket_type: i32,
-    hello: Bytes,
-    initiate: Bytes,
-    state: ClientState,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    /// Always empty: a client never asks a ZAP handler.
-    no_zap: Properties,
-}
+/// The client side of PLAIN, as the handshake drives it.
+pub type PlainClient = ClientHandshake<PlainClientSteps>;
 
 impl PlainClient {
     /// `properties` is what INITIATE announces; `username` and `password`
@@ -103,7 +84,7 @@ impl PlainClient {
         }
         let mut meta = BytesMut::new();
         properties.emit(&mut meta);
-        Ok(PlainClient {
+        Ok(ClientHandshake::with_steps(PlainClientSteps {
             socket_type,
             hello: body(
                 HELLO,
@@ -115,145 +96,96 @@ impl PlainClient {
                 ],
             ),
             initiate: body(INITIATE, &[&meta]),
-            state: ClientState::SendHello,
-            failure: None,
-            peer: Properties::new(),
-            no_zap: Properties::new(),
-        })
-    }
-
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
-    }
-
-    fn process(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
-        if let Some(data) = body.strip_prefix(LIBZMQ_ERROR) {
-            if matches!(
-                self.state,
-                ClientState::AwaitWelcome | ClientState::AwaitReady
-            ) {
-                return Err(peer_error(&body.slice_ref(data)));
-            }
-        }
-        let (name, data) = command::split(body).map_err(|_| unexpected())?;
-        match (&name[..], self.state) {
-            (WELCOME, ClientState::AwaitWelcome) => {
-                if !data.is_empty() {
-                    return Err(HandshakeError::protocol(
-                        code::ZMTP_MALFORMED_COMMAND_WELCOME,
-                        "WELCOME with data",
-                    ));
-                }
-                self.state = ClientState::SendInitiate;
-                Ok(())
-            }
-            (command::READY, ClientState::AwaitReady) => {
-                self.peer = parse_peer_properties(self.socket_type, &data).map_err(|_| {
-                    HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata")
-                })?;
-                self.state = ClientState::Ready;
-                Ok(())
-            }
-            (command::ERROR, ClientState::AwaitWelcome | ClientState::AwaitReady) => {
-                Err(peer_error(&data))
-            }
-            _ => Err(unexpected()),
-        }
+        }))
     }
 }
 
-impl Mechanism for PlainClient {
-    fn name(&self) -> MechanismName {
-        MechanismName::PLAIN
-    }
-
-    fn next_handshake_command(&mut self) -> Result<Option<Bytes>, HandshakeError> {
-        if self.failure.is_some() {
-            return Ok(None);
-        }
-        Ok(match self.state {
-            ClientState::SendHello => {
-                self.state = ClientState::AwaitWelcome;
-                Some(self.hello.clone())
-            }
-            ClientState::SendInitiate => {
-                self.state = ClientState::AwaitReady;
-                Some(self.initiate.clone())
-            }
-            _ => None,
-        })
-    }
-
-    fn process_handshake_command(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
-        self.process(body).map_err(|e| self.fail(e))
-    }
-
-    fn status(&self) -> MechanismStatus {
-        match (self.failure, self.state) {
-            (Some(e), _) => MechanismStatus::Failed(e),
-            (None, ClientState::Ready) => MechanismStatus::Ready,
-            _ => MechanismStatus::Handshaking,
-        }
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.no_zap
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ServerState {
-    AwaitHello,
-    ZapRequestDue,
-    AwaitZap,
-    SendWelcome,
-    AwaitInitiate,
-    SendReady,
-    Ready,
-}
-
-/// The server side of PLAIN: every HELLO goes to the ZAP handler.
+/// What a PLAIN client sends: HELLO and INITIATE, written up front.
 #[derive(Debug)]
-pub struct PlainServer {
+pub struct PlainClientSteps {
     socket_type: i32,
-    ready: Bytes,
-    zap: bool,
-    state: ServerState,
-    credentials: Vec<Bytes>,
-    error_due: Option<Bytes>,
-    failure: Option<HandshakeError>,
-    peer: Properties,
-    grant: ZapGrant,
+    hello: Bytes,
+    initiate: Bytes,
 }
+
+impl ClientSteps for PlainClientSteps {
+    const NAME: MechanismName = MechanismName::PLAIN;
+    type Messages = Cleartext;
+
+    fn unexpected() -> HandshakeError {
+        unexpected()
+    }
+
+    fn other_error(body: &Bytes) -> Option<Bytes> {
+        let data = body.strip_prefix(LIBZMQ_ERROR)?;
+        Some(body.slice_ref(data))
+    }
+
+    fn hello(&mut self) -> Result<Bytes, HandshakeError> {
+        Ok(self.hello.clone())
+    }
+
+    fn process_welcome(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
+        if body.len() > 1 + WELCOME.len() {
+            return Err(HandshakeError::protocol(
+                code::ZMTP_MALFORMED_COMMAND_WELCOME,
+                "WELCOME with data",
+            ));
+        }
+        Ok(())
+    }
+
+    fn initiate(&mut self) -> Result<Bytes, HandshakeError> {
+        Ok(self.initiate.clone())
+    }
+
+    fn process_ready(&mut self, body: &Bytes) -> Result<(Properties, Cleartext), HandshakeError> {
+        let data = body.slice(1 + command::READY.len()..);
+        let peer = parse_peer_properties(self.socket_type, &data).map_err(|_| {
+            HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata")
+        })?;
+        Ok((peer, Cleartext))
+    }
+}
+
+/// The server side of PLAIN, as the handshake drives it: every HELLO goes
+/// to the ZAP handler.
+pub type PlainServer = ServerHandshake<PlainServerSteps>;
 
 impl PlainServer {
     /// `properties` is what READY announces; `zap` says whether a ZAP
     /// handler is there to ask (without one every client is refused).
     pub fn new(socket_type: i32, properties: &Properties, zap: bool) -> PlainServer {
-        PlainServer {
+        let steps = PlainServerSteps {
             socket_type,
             ready: Command::Ready(properties.clone()).to_bytes(),
-            zap,
-            state: ServerState::AwaitHello,
             credentials: Vec::new(),
-            error_due: None,
-            failure: None,
-            peer: Properties::new(),
-            grant: ZapGrant::default(),
-        }
+        };
+        ServerHandshake::with_steps(steps, zap)
     }
+}
 
-    fn fail(&mut self, e: HandshakeError) -> HandshakeError {
-        self.failure = Some(e);
-        e
+/// What a PLAIN server keeps: its READY, and HELLO's credentials until
+/// the ZAP request takes them.
+#[derive(Debug)]
+pub struct PlainServerSteps {
+    socket_type: i32,
+    ready: Bytes,
+    credentials: Vec<Bytes>,
+}
+
+impl ServerSteps for PlainServerSteps {
+    const NAME: MechanismName = MechanismName::PLAIN;
+    const ZAP_BEFORE: Reply = Reply::Welcome;
+    const OUT_OF_TURN: &'static str = "command out of turn in PLAIN handshake";
+    type Messages = Cleartext;
+
+    fn without_zap() -> Option<HandshakeError> {
+        Some(HandshakeError {
+            error: Error::Fault,
+            event: Some(FailureEvent::NoDetail(libc::EFAULT)),
+            reason: "PLAIN server without a ZAP handler",
+        })
     }
 
     fn process_hello(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
@@ -272,380 +204,36 @@ impl PlainServer {
         if data.len() != at + 1 + pass_len {
             return Err(malformed());
         }
-        if !self.zap {
-            return Err(HandshakeError {
-                error: Error::Fault,
-                event: Some(FailureEvent::NoDetail(libc::EFAULT)),
-                reason: "PLAIN server without a ZAP handler",
-            });
-        }
         self.credentials = vec![
             data.slice_ref(username),
             data.slice(at + 1..at + 1 + pass_len),
         ];
-        self.state = ServerState::ZapRequestDue;
         Ok(())
     }
 
-    fn process_initiate(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
+    fn welcome(&mut self) -> Result<Bytes, HandshakeError> {
+        Ok(body(WELCOME, &[]))
+    }
+
+    fn process_initiate(&mut self, body: &Bytes) -> Result<Properties, HandshakeError> {
         let (name, data) = command::split(body).map_err(|_| unexpected())?;
         if &name[..] != INITIATE {
             return Err(unexpected());
         }
         // libzmq raises no event for bad INITIATE metadata.
-        self.peer = parse_peer_properties(self.socket_type, &data)
-            .map_err(|e| HandshakeError::silent(e, "bad INITIATE metadata"))?;
-        self.state = ServerState::SendReady;
-        Ok(())
-    }
-}
-
-impl Mechanism for PlainServer {
-    fn name(&self) -> MechanismName {
-        MechanismName::PLAIN
+        parse_peer_properties(self.socket_type, &data)
+            .map_err(|e| HandshakeError::silent(e, "bad INITIATE metadata"))
     }
 
-    fn next_handshake_command(&mut self) -> Result<Option<Bytes>, HandshakeError> {
-        if let Some(error) = self.error_due.take() {
-            return Ok(Some(error));
-        }
-        if self.failure.is_some() {
-            return Ok(None);
-        }
-        Ok(match self.state {
-            ServerState::SendWelcome => {
-                self.state = ServerState::AwaitInitiate;
-                Some(body(WELCOME, &[]))
-            }
-            ServerState::SendReady => {
-                self.state = ServerState::Ready;
-                Some(self.ready.clone())
-            }
-            _ => None,
-        })
+    fn ready(&mut self) -> Result<(Bytes, Cleartext), HandshakeError> {
+        Ok((self.ready.clone(), Cleartext))
     }
 
-    fn process_handshake_command(&mut self, body: &Bytes) -> Result<(), HandshakeError> {
-        if let Some(e) = self.failure {
-            return Err(e);
-        }
-        let result = match self.state {
-            ServerState::AwaitHello => self.process_hello(body),
-            ServerState::AwaitInitiate => self.process_initiate(body),
-            _ => Err(HandshakeError::protocol(
-                code::ZMTP_UNSPECIFIED,
-                "command out of turn in PLAIN handshake",
-            )),
-        };
-        result.map_err(|e| self.fail(e))
+    fn zap_credentials(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.credentials)
     }
 
-    fn status(&self) -> MechanismStatus {
-        match (self.failure, self.state) {
-            (Some(e), _) => MechanismStatus::Failed(e),
-            (None, ServerState::Ready) => MechanismStatus::Ready,
-            _ => MechanismStatus::Handshaking,
-        }
-    }
-
-    fn zap_request(&mut self) -> Option<ZapRequest> {
-        if self.state != ServerState::ZapRequestDue || self.failure.is_some() {
-            return None;
-        }
-        self.state = ServerState::AwaitZap;
-        Some(ZapRequest {
-            mechanism: MechanismName::PLAIN,
-            credentials: std::mem::take(&mut self.credentials),
-        })
-    }
-
-    fn process_zap_reply(&mut self, reply: ZapReply) -> Result<(), HandshakeError> {
-        if self.state != ServerState::AwaitZap || self.failure.is_some() {
-            return Err(HandshakeError::silent(
-                Error::Fsm,
-                "ZAP reply without a request",
-            ));
-        }
-        match self.grant.take(reply).map_err(|e| self.fail(e))? {
-            None => self.state = ServerState::SendWelcome,
-            Some(r) => {
-                self.error_due = r.error.map(|e| libzmq_error(&e));
-                self.fail(r.failure);
-            }
-        }
-        Ok(())
-    }
-
-    fn peer_properties(&self) -> &Properties {
-        &self.peer
-    }
-
-    fn zap_properties(&self) -> &Properties {
-        &self.grant.properties
-    }
-
-    fn user_id(&self) -> Option<&Bytes> {
-        self.grant.user_id.as_ref()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::zmtp::mechanism::basic_properties;
-    use crate::zmtp::{socket_type, FailureEvent};
-
-    fn b(s: &'static [u8]) -> Bytes {
-        Bytes::from_static(s)
-    }
-
-    fn client(user: &[u8], pass: &[u8]) -> PlainClient {
-        let props = basic_properties(socket_type::DEALER, &b(b"cli"), &[]).unwrap();
-        PlainClient::new(socket_type::DEALER, &props, user, pass).unwrap()
-    }
-
-    fn server(zap: bool) -> PlainServer {
-        let props = basic_properties(socket_type::ROUTER, &Bytes::new(), &[]).unwrap();
-        PlainServer::new(socket_type::ROUTER, &props, zap)
-    }
-
-    fn reply(status_code: u32, user_id: &'static [u8]) -> ZapReply {
-        ZapReply {
-            status_code,
-            user_id: b(user_id),
-            metadata: Properties::new(),
-        }
-    }
-
-    /// Moves every pending command from `from` into `to`.
-    fn pass(from: &mut dyn Mechanism, to: &mut dyn Mechanism) -> Result<usize, HandshakeError> {
-        let mut n = 0;
-        while let Some(cmd) = from.next_handshake_command()? {
-            to.process_handshake_command(&cmd)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    fn protocol(e: HandshakeError) -> Option<u32> {
-        match e.event {
-            Some(FailureEvent::Protocol(c)) => Some(c),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn hello_fixture() {
-        let mut c = client(b"admin", b"secret");
-        assert_eq!(
-            c.next_handshake_command().unwrap().unwrap(),
-            b(b"\x05HELLO\x05admin\x06secret")
-        );
-        assert_eq!(c.next_handshake_command().unwrap(), None);
-    }
-
-    #[test]
-    fn full_handshake_with_zap() {
-        let mut c = client(b"admin", b"secret");
-        let mut s = server(true);
-        assert_eq!(pass(&mut c, &mut s).unwrap(), 1);
-        assert_eq!(
-            s.next_handshake_command().unwrap(),
-            None,
-            "WELCOME waits for ZAP"
-        );
-        let req = s.zap_request().unwrap();
-        assert_eq!(req.mechanism, MechanismName::PLAIN);
-        assert_eq!(req.credentials, vec![b(b"admin"), b(b"secret")]);
-        assert!(s.zap_request().is_none(), "asked once");
-        s.process_zap_reply(reply(200, b"alice")).unwrap();
-        assert_eq!(pass(&mut s, &mut c).unwrap(), 1); // WELCOME
-        assert_eq!(pass(&mut c, &mut s).unwrap(), 1); // INITIATE
-        assert_eq!(
-            s.peer_properties().get("Socket-Type").unwrap(),
-            &b"DEALER"[..]
-        );
-        assert_eq!(s.peer_properties().get("Identity").unwrap(), &b"cli"[..]);
-        assert_eq!(pass(&mut s, &mut c).unwrap(), 1); // READY
-        assert_eq!(s.status(), MechanismStatus::Ready);
-        assert_eq!(c.status(), MechanismStatus::Ready);
-        assert_eq!(
-            c.peer_properties().get("Socket-Type").unwrap(),
-            &b"ROUTER"[..]
-        );
-        assert_eq!(s.user_id().unwrap(), &b"alice"[..]);
-        assert_eq!(s.zap_properties().get("User-Id").unwrap(), &b"alice"[..]);
-    }
-
-    #[test]
-    fn client_accepts_rfc_error_too() {
-        let mut c = client(b"admin", b"wrong");
-        let mut s = server(true);
-        pass(&mut c, &mut s).unwrap();
-        let e = c
-            .process_handshake_command(&Bytes::from_static(b"\x05ERROR\x03400"))
-            .unwrap_err();
-        assert_eq!(e.event, Some(FailureEvent::Auth(400)));
-    }
-
-    #[test]
-    fn zap_refusal_sends_error() {
-        for (status, wire) in [
-            (400u32, Some(&b"^RROR\x03400"[..])),
-            (500, Some(b"^RROR\x03500")),
-            (300, None),
-        ] {
-            let mut c = client(b"admin", b"wrong");
-            let mut s = server(true);
-            pass(&mut c, &mut s).unwrap();
-            s.zap_request().unwrap();
-            s.process_zap_reply(reply(status, b"")).unwrap();
-            let error = s.next_handshake_command().unwrap();
-            assert_eq!(error.as_deref(), wire);
-            assert_eq!(s.next_handshake_command().unwrap(), None);
-            let MechanismStatus::Failed(e) = s.status() else {
-                panic!("server not failed")
-            };
-            assert_eq!(e.event, Some(FailureEvent::Auth(status)));
-            if let Some(error) = error {
-                let e = c.process_handshake_command(&error).unwrap_err();
-                assert_eq!(e.event, Some(FailureEvent::Auth(status)));
-                assert_eq!(c.status(), MechanismStatus::Failed(e));
-            }
-        }
-    }
-
-    #[test]
-    fn no_zap_handler_refuses() {
-        let mut c = client(b"u", b"p");
-        let mut s = server(false);
-        let e = pass(&mut c, &mut s).unwrap_err();
-        assert_eq!(
-            (e.error, e.event),
-            (Error::Fault, Some(FailureEvent::NoDetail(libc::EFAULT)))
-        );
-        assert!(s.zap_request().is_none());
-    }
-
-    #[test]
-    fn malformed_hellos() {
-        let hello = Some(code::ZMTP_MALFORMED_COMMAND_HELLO);
-        let cases: &[(&[u8], Option<u32>)] = &[
-            (b"\x05HELLO", hello),
-            (b"\x05HELLO\x05adm", hello),
-            (b"\x05HELLO\x01a", hello),
-            (b"\x05HELLO\x01a\x02p", hello),
-            (b"\x05HELLO\x01a\x01pX", hello),
-            (b"\x05HELLX\x00\x00", Some(code::ZMTP_UNEXPECTED_COMMAND)),
-            (b"\x08INITIATE", Some(code::ZMTP_UNEXPECTED_COMMAND)),
-            (b"\x05", Some(code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED)),
-            (b"", Some(code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED)),
-            (b"\x09HELLO", Some(code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED)),
-        ];
-        for &(wire, expected) in cases {
-            let mut s = server(true);
-            let e = s
-                .process_handshake_command(&Bytes::copy_from_slice(wire))
-                .unwrap_err();
-            assert_eq!(protocol(e), expected, "{wire:?}");
-            assert_eq!(s.status(), MechanismStatus::Failed(e));
-            assert!(s.zap_request().is_none());
-        }
-        // Empty user name and password are well-formed.
-        let mut s = server(true);
-        s.process_handshake_command(&b(b"\x05HELLO\x00\x00"))
-            .unwrap();
-        assert_eq!(
-            s.zap_request().unwrap().credentials,
-            vec![Bytes::new(), Bytes::new()]
-        );
-    }
-
-    #[test]
-    fn server_refuses_out_of_turn_and_bad_metadata() {
-        let mut s = server(true);
-        s.process_handshake_command(&b(b"\x05HELLO\x00\x00"))
-            .unwrap();
-        let e = s
-            .process_handshake_command(&b(b"\x08INITIATE"))
-            .unwrap_err();
-        assert_eq!(
-            protocol(e),
-            Some(code::ZMTP_UNSPECIFIED),
-            "before the ZAP reply"
-        );
-
-        for (wire, errno) in [
-            (
-                &b"\x08INITIATE\x0bSocket-Type\x00\x00\x00\x04PUSH"[..],
-                Error::Inval,
-            ),
-            (
-                b"\x08INITIATE\x0bSocket-Type\x00\x00",
-                crate::zmtp::eproto(),
-            ),
-        ] {
-            let mut s = server(true);
-            s.process_handshake_command(&b(b"\x05HELLO\x00\x00"))
-                .unwrap();
-            s.zap_request().unwrap();
-            s.process_zap_reply(reply(200, b"")).unwrap();
-            s.next_handshake_command().unwrap().unwrap();
-            let e = s
-                .process_handshake_command(&Bytes::from_static(wire))
-                .unwrap_err();
-            assert_eq!((e.error, e.event), (errno, None));
-        }
-    }
-
-    #[test]
-    fn client_failures() {
-        let unexpected = Some(code::ZMTP_UNEXPECTED_COMMAND);
-        // (commands before, failing command, expected code)
-        type Case<'a> = (&'a [&'a [u8]], &'a [u8], Option<u32>);
-        let cases: &[Case] = &[
-            (&[], b"\x05READY", unexpected),
-            (
-                &[],
-                b"\x07WELCOMEx",
-                Some(code::ZMTP_MALFORMED_COMMAND_WELCOME),
-            ),
-            (&[], b"\x05HELLO", unexpected),
-            (&[], b"", unexpected),
-            (&[b"\x07WELCOME"], b"\x07WELCOME", unexpected),
-            (
-                &[b"\x07WELCOME"],
-                b"\x05READY\x02a:\x00\x00\x00\x00",
-                Some(code::ZMTP_INVALID_METADATA),
-            ),
-            (
-                &[b"\x07WELCOME"],
-                b"\x05READY\x0bSocket-Type\x00\x00\x00\x03PUB",
-                Some(code::ZMTP_INVALID_METADATA),
-            ),
-            (&[], b"\x05ERROR", Some(code::ZMTP_MALFORMED_COMMAND_ERROR)),
-            (
-                &[b"\x07WELCOME"],
-                b"\x05ERROR\x04ab",
-                Some(code::ZMTP_MALFORMED_COMMAND_ERROR),
-            ),
-        ];
-        for &(before, wire, expected) in cases {
-            let mut c = client(b"u", b"p");
-            c.next_handshake_command().unwrap();
-            for cmd in before {
-                c.process_handshake_command(&Bytes::copy_from_slice(cmd))
-                    .unwrap();
-                c.next_handshake_command().unwrap();
-            }
-            let e = c
-                .process_handshake_command(&Bytes::copy_from_slice(wire))
-                .unwrap_err();
-            assert_eq!(protocol(e), expected, "{wire:?}");
-            assert_eq!(c.status(), MechanismStatus::Failed(e));
-        }
-        assert!(
-            PlainClient::new(socket_type::DEALER, &Properties::new(), &[b'u'; 256], b"").is_err()
-        );
+    fn refusal(error: Bytes) -> Bytes {
+        libzmq_error(&error)
     }
 }
