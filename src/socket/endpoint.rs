@@ -116,22 +116,19 @@ impl Socket {
         let conflate = st.options.conflate && config::conflates(self.kind);
         let mut local: Option<Pipe> = None;
         self.ctx.inproc_connect(addr, |binder| {
-            let (peer_snd, peer_rcv) = binder.map_or((-1, -1), |b| (b.sndhwm, b.rcvhwm));
+            // With the binder known, each queue holds our HWM plus its
+            // peer's; otherwise ours alone until the bind joins them.
+            let limit = |own: i32, peer: Option<i32>| match peer {
+                Some(p) => sum_hwm(own, p),
+                None => hwm(own),
+            };
             let flows = [
                 Flow {
-                    hwm: if binder.is_some() {
-                        sum_hwm(me.sndhwm, peer_rcv)
-                    } else {
-                        hwm(me.sndhwm)
-                    },
+                    hwm: limit(me.sndhwm, binder.map(|b| b.rcvhwm)),
                     conflate,
                 },
                 Flow {
-                    hwm: if binder.is_some() {
-                        sum_hwm(me.rcvhwm, peer_snd)
-                    } else {
-                        hwm(me.rcvhwm)
-                    },
+                    hwm: limit(me.rcvhwm, binder.map(|b| b.sndhwm)),
                     conflate,
                 },
             ];

@@ -4,6 +4,7 @@
 //! `0x00 topic` messages, and are re-sent to each new publisher.
 
 use super::dealer::bool_option;
+use super::options::put_int;
 use super::xpub::{ONLY_FIRST_SUBSCRIBE, SUBSCRIBE, TOPICS_COUNT, UNSUBSCRIBE};
 use super::{Cx, Pattern};
 use crate::error::{Error, Result};
@@ -187,13 +188,7 @@ impl Pattern for XSub {
 
     fn get_option(&self, option: i32, out: &mut [u8]) -> Result<usize> {
         match option {
-            TOPICS_COUNT => {
-                if out.len() < 4 {
-                    return Err(Error::Inval);
-                }
-                out[..4].copy_from_slice(&(self.subscriptions.num_prefixes() as i32).to_ne_bytes());
-                Ok(4)
-            }
+            TOPICS_COUNT => put_int(out, self.subscriptions.num_prefixes() as i32),
             _ => Err(Error::Inval),
         }
     }

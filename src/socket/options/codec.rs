@@ -79,6 +79,14 @@ impl From<IdBytes> for i32 {
     }
 }
 
+/// Writes an `int` value into the first 4 bytes of `out` (a read-only
+/// count such as `ZMQ_TOPICS_COUNT`); `EINVAL` if it has less room.
+pub fn put_int(out: &mut [u8], v: i32) -> Result<usize> {
+    let dst = out.get_mut(..4).ok_or(Error::Inval)?;
+    dst.copy_from_slice(&v.to_ne_bytes());
+    Ok(4)
+}
+
 /// Writes a fixed-size value: the buffer must be exactly its size.
 pub fn put_exact(out: &mut [u8], bytes: &[u8]) -> Result<usize> {
     if out.len() != bytes.len() {

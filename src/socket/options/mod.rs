@@ -72,7 +72,7 @@ mod set;
 mod tests;
 
 pub use crate::transport::accept_filter::TcpAcceptFilter;
-pub use codec::{int_arg, put_exact, put_string, put_value};
+pub use codec::{int_arg, put_exact, put_int, put_string, put_value};
 pub use ids::{opt, val};
 
 /// Optional parts of libzmq that decide whether their options exist.
