@@ -82,10 +82,8 @@ impl Drop for SessionGuard {
 
 /// Where monitor events go (the socket's `zmq_socket_monitor`).
 pub trait EventSink: Send + Sync {
-    /// Whether anyone listens for `event` (so callers can skip the work).
-    fn wants(&self, event: u64) -> bool;
-    /// An event with its values; its v1 form names `endpoint` (the
-    /// connect endpoint for connecting sessions, the bound one otherwise),
-    /// its v2 form names both ends.
+    /// An event with its values, if anyone listens for it. Its v1 form
+    /// names `endpoint` (the connect endpoint for connecting sessions, the
+    /// bound one otherwise); its v2 form names both ends.
     fn event(&self, event: u64, values: &[u64], endpoint: &str, local: &str, remote: &str);
 }

@@ -51,10 +51,8 @@ pub struct SessionContext {
 
 impl SessionContext {
     pub fn event(&self, ev: u64, value: u64) {
-        if self.events.wants(ev) {
-            self.events
-                .event(ev, &[value], &self.endpoint, &self.endpoint, "");
-        }
+        self.events
+            .event(ev, &[value], &self.endpoint, &self.endpoint, "");
     }
 }
 
@@ -100,9 +98,6 @@ pub struct Session {
 impl Session {
     /// A monitor event about this session's connection.
     fn event(&self, ev: u64, value: u64) {
-        if !self.cx.events.wants(ev) {
-            return;
-        }
         let (local, remote) = if self.target.is_some() {
             (self.local_ep.as_str(), self.cx.endpoint.as_str())
         } else {

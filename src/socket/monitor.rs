@@ -27,10 +27,6 @@ impl MonitorSlot {
 }
 
 impl EventSink for MonitorSlot {
-    fn wants(&self, event: u64) -> bool {
-        self.0.lock().as_ref().is_some_and(|m| m.wants(event))
-    }
-
     fn event(&self, event: u64, values: &[u64], endpoint: &str, local: &str, remote: &str) {
         if let Some(m) = self.0.lock().as_ref() {
             m.event_with(event, values, endpoint, local, remote);
