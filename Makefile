@@ -15,7 +15,7 @@ LIB_OUT   := $(BUILD)/lib
 REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
-        install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference
+        install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz
 
 all: lib
 
@@ -78,6 +78,14 @@ bench: lib
 # One repetition with small counts, for use while tuning.
 bench-quick: lib
 	@tools/bench.sh --quick
+
+# Every libFuzzer target in fuzz/ for FUZZ_SECONDS each (nightly +
+# cargo-fuzz); prints executions per target. Crashes land in
+# build/fuzz/artifacts/; fixed ones go to fuzz/regressions/ (cargo test
+# replays them).
+FUZZ_SECONDS ?= 10
+fuzz:
+	@tools/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 lint:
 	$(CARGO) fmt --check

@@ -18,6 +18,8 @@ pub mod engine;
 pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
+#[cfg(any(test, fuzzing))]
+pub mod fuzzing;
 pub mod io;
 #[allow(unsafe_code)]
 pub mod msg;

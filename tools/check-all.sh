@@ -76,6 +76,7 @@ check "install + pkg-config" tools/install-check.sh
 suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
 check "demo (C PUB -> pyzmq SUB)" tools/demo.sh 3 20
 check "perf programs build (-Werror)" tools/bench.sh --build-only
+suite "fuzz targets (5 s each)" tools/fuzz.sh --seconds 5
 
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then
