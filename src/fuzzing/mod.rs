@@ -18,9 +18,15 @@ mod regressions;
 /// A harness: arbitrary bytes in, a panic only on a bug.
 pub type Harness = fn(&[u8]);
 
-/// Every harness by the name of its fuzz target (the file
+/// The harnesses of this file, by the name of their fuzz target (the file
 /// `fuzz/fuzz_targets/<name>.rs` and the folder `fuzz/regressions/<name>/`).
-pub const TARGETS: &[(&str, Harness)] = &[("z85", z85)];
+/// Each sibling module has its own list; `targets()` joins them.
+const TARGETS: &[(&str, Harness)] = &[("z85", z85)];
+
+/// Every harness of every module, by target name.
+pub fn targets() -> impl Iterator<Item = (&'static str, Harness)> {
+    [TARGETS].into_iter().flatten().copied()
+}
 
 /// Z85 decode of any text; what decodes must encode back to the same text.
 pub fn z85(data: &[u8]) {

@@ -16,8 +16,7 @@ fn every_regression_input_replays_cleanly() {
             continue;
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let harness = super::TARGETS
-            .iter()
+        let harness = super::targets()
             .find(|(target, _)| *target == name)
             .unwrap_or_else(|| panic!("fuzz/regressions/{name}: no such fuzz target"))
             .1;
@@ -38,7 +37,7 @@ fn every_regression_input_replays_cleanly() {
 #[test]
 fn every_target_has_a_binary_and_a_regression_folder() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    for (name, _) in super::TARGETS {
+    for (name, _) in super::targets() {
         assert!(
             fuzz.join("fuzz_targets")
                 .join(format!("{name}.rs"))
