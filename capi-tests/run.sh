@@ -59,6 +59,9 @@ if [ ! -f "$include/zmq.h" ]; then
 fi
 if [ "$reference" = 1 ]; then
     libdir=/usr/lib/x86_64-linux-gnu
+    # Tests of behaviour beyond libzmq's (test_handshake_limits) report
+    # their figures instead of asserting them.
+    export ZMQ_TEST_REFERENCE=1
 else
     libdir=${ZMQ_LIBDIR:-$repo/build/lib}
 fi

@@ -5,7 +5,14 @@
 //! and priority, CPU affinity) are applied when it starts.
 //!
 //! mio is edge-triggered: a handler told its source is ready must work until
-//! `WouldBlock`, or remember that it can go on.
+//! `WouldBlock`, or remember that it can go on: `Reactor::defer` calls it
+//! back (`Handler::resume`) on the next turn of the loop.
+//!
+//! Fairness: work that is costly and can wait (a handshake step: CURVE's
+//! X25519) takes one of `COSTLY_STEPS_PER_TURN` per turn
+//! (`Reactor::costly_step`) and is deferred past it, so that a flood of
+//! connecting peers delays established connections on the same thread by
+//! a bounded amount of work per turn, never by the whole flood.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -23,6 +30,12 @@ use crate::pipe::{PipeEvent, PipeKey, Waker};
 use crate::sys::thread as os_thread;
 
 const MAILBOX: Token = Token(usize::MAX);
+
+/// Costly steps (`Reactor::costly_step`) a turn of the loop may run. A
+/// CURVE handshake step is about one X25519 (50-150 µs here), so a turn
+/// spends at most about a millisecond on handshakes before it serves
+/// established connections and the mailbox again.
+pub const COSTLY_STEPS_PER_TURN: usize = 8;
 
 /// Work sent to an I/O thread: a closure run on it with its reactor.
 pub type IoTask = Box<dyn FnOnce(&mut Reactor) + Send>;
@@ -53,6 +66,9 @@ pub trait Handler: Send {
     fn aux_pipe(&mut self, _r: &mut Reactor, _token: Token, _event: PipeEvent) {}
     /// A timer set with `Reactor::set_timer` fired.
     fn timer(&mut self, _r: &mut Reactor, _token: Token, _id: u64) {}
+    /// The next turn after `Reactor::defer` came: go on with the work put
+    /// off.
+    fn resume(&mut self, _r: &mut Reactor, _token: Token) {}
     /// The handler is being removed (deregister, close, report).
     fn stop(&mut self, _r: &mut Reactor, _token: Token) {}
 }
@@ -128,6 +144,10 @@ pub struct Reactor {
     generations: Vec<u64>,
     /// Handlers that asked to be removed during a callback.
     removing: Vec<Token>,
+    /// Handlers to resume on the next turn: (token, handler generation).
+    deferred: Vec<(usize, u64)>,
+    /// What is left of this turn's `COSTLY_STEPS_PER_TURN`.
+    costly_left: usize,
     stopping: bool,
 }
 
@@ -173,6 +193,37 @@ impl Reactor {
         let generation = self.generations[token.0];
         self.timers
             .push(Reverse((Instant::now() + after, token.0, id, generation)));
+    }
+
+    /// Calls `Handler::resume` on the next turn, after the loop has polled
+    /// again (without waiting) and before the sources it reports. A
+    /// handler that defers twice in a turn is resumed twice.
+    pub fn defer(&mut self, token: Token) {
+        self.deferred.push((token.0, self.generations[token.0]));
+    }
+
+    /// Takes one of this turn's costly steps; `false` when they are spent:
+    /// the caller then defers its step to a later turn.
+    pub fn costly_step(&mut self) -> bool {
+        match self.costly_left.checked_sub(1) {
+            Some(left) => {
+                self.costly_left = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a turn: a fresh costly-step allowance, and the handlers
+    /// deferred by the last one resumed, in the order they deferred.
+    fn begin_turn(&mut self) {
+        self.costly_left = COSTLY_STEPS_PER_TURN;
+        for (index, generation) in std::mem::take(&mut self.deferred) {
+            if self.generations.get(index) == Some(&generation) {
+                let token = Token(index);
+                self.with_handler(token, |h, r| h.resume(r, token));
+            }
+        }
     }
 
     /// The waker and key a pipe owned by handler `token` should use.
@@ -262,6 +313,8 @@ impl IoThread {
                     timers: BinaryHeap::new(),
                     generations: Vec::new(),
                     removing: Vec::new(),
+                    deferred: Vec::new(),
+                    costly_left: COSTLY_STEPS_PER_TURN,
                     stopping: false,
                 };
                 run(reactor, &mb);
@@ -297,13 +350,18 @@ fn run(mut r: Reactor, mailbox: &Mailbox<IoCommand>) {
     let mut events = Events::with_capacity(256);
     let mut cmds = VecDeque::new();
     while !r.stopping {
-        let timeout = r.run_timers();
+        let mut timeout = r.run_timers();
+        if !r.deferred.is_empty() {
+            // Deferred work waits for nothing but this turn's sources.
+            timeout = Some(Duration::ZERO);
+        }
         if let Err(e) = r.poll.poll(&mut events, timeout) {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
             break;
         }
+        r.begin_turn();
         for event in events.iter() {
             let token = event.token();
             if token == MAILBOX {
