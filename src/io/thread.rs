@@ -465,4 +465,60 @@ mod tests {
         assert_eq!(got, vec![2, 1, 99]);
         t.stop();
     }
+
+    /// Takes a costly step per callback, deferring itself when none is
+    /// left, and reports (turn, step) for each step it ran.
+    struct Greedy {
+        steps: mpsc::Sender<(u64, usize)>,
+        turn: u64,
+        runs: usize,
+        wanted: usize,
+    }
+    impl Greedy {
+        fn work(&mut self, r: &mut Reactor, token: Token) {
+            while self.runs < self.wanted {
+                if !r.costly_step() {
+                    r.defer(token);
+                    return;
+                }
+                self.runs += 1;
+                self.steps.send((self.turn, self.runs)).unwrap();
+            }
+            r.remove(token);
+        }
+    }
+    impl Handler for Greedy {
+        fn start(&mut self, r: &mut Reactor, token: Token) {
+            // Started from a task: this turn's allowance is whole.
+            self.work(r, token);
+        }
+        fn ready(&mut self, _r: &mut Reactor, _t: Token, _rd: bool, _wr: bool) {}
+        fn resume(&mut self, r: &mut Reactor, token: Token) {
+            self.turn += 1;
+            self.work(r, token);
+        }
+    }
+
+    #[test]
+    fn costly_steps_are_bounded_per_turn_and_deferred() {
+        let mut t = IoThread::start(ThreadConfig::default()).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let wanted = 2 * COSTLY_STEPS_PER_TURN + 3;
+        t.execute(Box::new(move |r| {
+            r.add(Box::new(Greedy {
+                steps: tx,
+                turn: 0,
+                runs: 0,
+                wanted,
+            }));
+        }));
+        let got: Vec<(u64, usize)> = (0..wanted).map(|_| rx.recv().unwrap()).collect();
+        for (i, &(turn, step)) in got.iter().enumerate() {
+            assert_eq!(step, i + 1);
+            // Each turn runs at most COSTLY_STEPS_PER_TURN, and the next
+            // turn comes without any event to wake the thread.
+            assert_eq!(turn as usize, i / COSTLY_STEPS_PER_TURN, "step {step}");
+        }
+        t.stop();
+    }
 }

@@ -53,6 +53,18 @@ impl Decoder {
         }
     }
 
+    /// The body size of the next frame, once its header is in `buf` (or of
+    /// the frame whose header was already taken), without consuming
+    /// anything: a caller with a tighter bound than the maximum message
+    /// size (the handshake's) refuses the frame here, before its body is
+    /// buffered. Errors as `decode` gives them for the header.
+    pub fn next_size(&self, buf: &[u8]) -> Result<Option<usize>> {
+        match self.state {
+            State::Body { size, .. } => Ok(Some(size)),
+            State::Header => Ok(self.parse_header(buf)?.map(|(_, _, size)| size)),
+        }
+    }
+
     /// Decodes the next frame from the front of `buf`, consuming its bytes.
     /// Returns `Ok(None)` when `buf` holds no complete frame yet (what it
     /// holds is kept, or taken into the decoder's state). The message has
@@ -445,6 +457,26 @@ mod tests {
         assert_eq!(buf.len(), 1);
         assert!(buf.capacity() < 4096, "nothing was reserved for the body");
         assert_eq!(dec.bytes_wanted(buf.len()), (1usize << 36) - 1);
+    }
+
+    #[test]
+    fn next_size_reads_the_header_only() {
+        let mut d = Decoder::new(Version::Zmtp31, -1);
+        assert_eq!(d.next_size(b"").unwrap(), None);
+        assert_eq!(d.next_size(b"\x04").unwrap(), None);
+        assert_eq!(d.next_size(b"\x04\x05ab").unwrap(), Some(5));
+        let long = [0x06u8, 0, 0, 0, 0, 0x40, 0, 0, 0];
+        assert_eq!(d.next_size(&long[..8]).unwrap(), None);
+        assert_eq!(d.next_size(&long).unwrap(), Some(1 << 30));
+        // Once the header is taken, the frame's size is still known.
+        let mut buf = BytesMut::from(&b"\x00\x05ab"[..]);
+        assert!(d.decode(&mut buf).unwrap().is_none());
+        assert_eq!(d.next_size(&buf).unwrap(), Some(5));
+        // The maximum message size is judged as `decode` judges it.
+        let d = Decoder::new(Version::Zmtp31, 4);
+        assert_eq!(d.next_size(b"\x04\x05").unwrap_err(), Error::MsgSize);
+        let d = Decoder::new(Version::Zmtp10, -1);
+        assert_eq!(d.next_size(b"\x03\x00").unwrap(), Some(2));
     }
 
     #[test]
