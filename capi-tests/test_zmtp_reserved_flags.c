@@ -1,7 +1,7 @@
 /* Reserved flag bits of ZMTP 3.x frames, set by a raw TCP peer.
  *
- * Spec: ZMTP 3.1 (rfc.zeromq.org/spec/37) §"Framing": bits 7-3 of the
- * flags byte are reserved and "SHALL be zero". Reference behaviour
+ * Spec: ZMTP 3.1 (rfc.zeromq.org/spec/37), framing: bits 7-3 of the
+ * flags byte are reserved, and senders leave them zero. Reference behaviour
  * (libzmq 4.3, its v2/v3 frame decoder): only MORE (0x01), LONG (0x02)
  * and COMMAND (0x04) are looked at; the reserved bits 0x08-0x80 are
  * ignored, on message frames and on commands, during the handshake and

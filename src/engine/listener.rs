@@ -17,7 +17,7 @@ use crate::io::{Handler, Reactor};
 
 /// Connections accepted per turn of the I/O thread, at most (libzmq
 /// accepts one per readiness of its level-triggered poll).
-const ACCEPTS_PER_TURN: usize = 16;
+const ACCEPTS_PER_TURN: usize = 8;
 use crate::transport::{ipc, tcp};
 
 pub enum Source {

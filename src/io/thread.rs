@@ -32,10 +32,12 @@ use crate::sys::thread as os_thread;
 const MAILBOX: Token = Token(usize::MAX);
 
 /// Costly steps (`Reactor::costly_step`) a turn of the loop may run. A
-/// CURVE handshake step is about one X25519 (50-150 µs here), so a turn
-/// spends at most about a millisecond on handshakes before it serves
-/// established connections and the mailbox again.
-pub const COSTLY_STEPS_PER_TURN: usize = 8;
+/// CURVE handshake step is about one X25519 (160 µs measured on this
+/// project's shared 2-core machine), so a turn spends well under a
+/// millisecond on handshakes before it serves established connections
+/// and the mailbox again. (With 8, some loaded runs of
+/// `test_handshake_flood` had medians of 1-4 ms; with 4, 0.06-0.09 ms.)
+pub const COSTLY_STEPS_PER_TURN: usize = 4;
 
 /// Work sent to an I/O thread: a closure run on it with its reactor.
 pub type IoTask = Box<dyn FnOnce(&mut Reactor) + Send>;

@@ -74,8 +74,8 @@ impl Decoder {
     /// 2^63-1), `EPROTO` for a zero ZMTP 1.0 length. After an error the
     /// connection must be closed.
     ///
-    /// The reserved flag bits (0x08-0x80, RFC 23 §2.3: "MUST be zero")
-    /// are ignored, not refused: libzmq's decoder looks only at MORE, LONG
+    /// The reserved flag bits (0x08-0x80, which RFC 23 reserves and has
+    /// senders clear) are ignored, not refused: libzmq's decoder looks only at MORE, LONG
     /// and COMMAND and delivers the frame, and a peer that sets one keeps
     /// its connection with us as it does with libzmq.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Msg>> {
