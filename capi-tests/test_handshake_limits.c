@@ -14,6 +14,8 @@
  * ZMQ_HANDSHAKE_IVL or ZMQ_MAXMSGSIZE ends it): with ZMQ_TEST_REFERENCE
  * set (capi-tests/run.sh --reference sets it) the growth is reported and
  * not asserted, nor are the events; the good PUSH must be served on both.
+ * Both must also take a READY with a 60,000-byte property (a peer's large
+ * ZMQ_METADATA), which is within our limits.
  */
 #include "testutil.h"
 #include "zmtp_raw.h"
@@ -165,12 +167,53 @@ static void test_flood (int reference)
     CHECK_RC (zmq_close (pull));
 }
 
+/* A peer's large READY (a 60,000-byte property, under our 64 KiB of
+ * properties: what a libzmq peer with a large ZMQ_METADATA sends) still
+ * completes the handshake, and the property reaches zmq_msg_gets. */
+static void test_large_ready (void)
+{
+    static unsigned char body[LARGE_COMMAND + 64];
+    static char value[LARGE_COMMAND + 1];
+    char ep[TU_ENDPOINT_MAX];
+    unsigned char g[64], *theirs;
+    const char *got;
+    size_t n = 0, len;
+    int fd, flags;
+    zmq_msg_t msg;
+    void *pull = TU_SOCKET (ctx, ZMQ_PULL);
+    BIND_LOOPBACK (pull, ep);
+    fd = RAW_CONNECT (ep);
+    make_greeting (g, 3, 1, "NULL");
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, pull);
+    memset (value, 'v', LARGE_COMMAND);
+    body[n++] = 5;
+    memcpy (body + n, "READY", 5);
+    n += 5;
+    n = put_property (body, n, "Socket-Type", "PUSH");
+    n = put_property (body, n, "X-Big", value);
+    send_frame (fd, F_COMMAND, body, n, 0);
+    theirs = read_frame (fd, &flags, &len, pull);
+    CHECK_EQ (flags, F_COMMAND);
+    free (theirs);
+    send_frame (fd, 0, "with metadata", 13, 0);
+    CHECK_RC (zmq_msg_init (&msg));
+    CHECK_EQ (zmq_msg_recv (&msg, pull, 0), 13);
+    got = zmq_msg_gets (&msg, "X-Big");
+    CHECK (got != NULL);
+    CHECK_EQ ((long long) strlen (got), LARGE_COMMAND);
+    CHECK_RC (zmq_msg_close (&msg));
+    CHECK_RC (close (fd));
+    CHECK_RC (zmq_close (pull));
+}
+
 int main (void)
 {
     int reference = getenv ("ZMQ_TEST_REFERENCE") != NULL;
     setvbuf (stdout, NULL, _IONBF, 0);
     raise_fd_limit ();
     ctx = CHECK_PTR (zmq_ctx_new ());
+    test_large_ready ();
     test_flood (reference);
     CHECK_RC (zmq_ctx_term (ctx));
     return 0;
