@@ -105,7 +105,8 @@ static void test_flood (int reference)
     base = rss_kib ();
 
     for (i = 0; i < N_CONNS; i++) {
-        fds[i] = open_attacker (ep, i % 2 ? LARGE_COMMAND : (uint64_t) 1 << 30);
+        fds[i] =
+          open_attacker (ep, i % 2 ? LARGE_COMMAND : (uint64_t) 1 << 30);
         sent[i] = 0;
     }
     memset (chunk, 'j', sizeof chunk);
@@ -175,22 +176,17 @@ static void test_large_ready (void)
     static unsigned char body[LARGE_COMMAND + 64];
     static char value[LARGE_COMMAND + 1];
     char ep[TU_ENDPOINT_MAX];
-    unsigned char g[64], *theirs;
+    unsigned char *theirs;
     const char *got;
-    size_t n = 0, len;
+    size_t n, len;
     int fd, flags;
     zmq_msg_t msg;
     void *pull = TU_SOCKET (ctx, ZMQ_PULL);
     BIND_LOOPBACK (pull, ep);
     fd = RAW_CONNECT (ep);
-    make_greeting (g, 3, 1, "NULL");
-    RAW_WRITE (fd, g, 64);
-    RAW_READ (fd, g, 64, pull);
+    exchange_greetings (fd, pull);
     memset (value, 'v', LARGE_COMMAND);
-    body[n++] = 5;
-    memcpy (body + n, "READY", 5);
-    n += 5;
-    n = put_property (body, n, "Socket-Type", "PUSH");
+    n = begin_ready (body, "PUSH");
     n = put_property (body, n, "X-Big", value);
     send_frame (fd, F_COMMAND, body, n, 0);
     theirs = read_frame (fd, &flags, &len, pull);

@@ -19,17 +19,11 @@ static const int reserved[] = {0x08, 0x10, 0x20, 0x40, 0x80, 0xF8};
 /* The NULL handshake, with the reserved bits `bits` set on our READY. */
 static void handshake_with_bits (int fd, int bits, void *pump)
 {
-    unsigned char g[64], body[64], *theirs;
-    size_t n = 0, len;
+    unsigned char body[64], *theirs;
+    size_t n, len;
     int flags;
-    make_greeting (g, 3, 1, "NULL");
-    RAW_WRITE (fd, g, 64);
-    RAW_READ (fd, g, 64, pump);
-    check_greeting (g);
-    body[n++] = 5;
-    memcpy (body + n, "READY", 5);
-    n += 5;
-    n = put_property (body, n, "Socket-Type", "PUSH");
+    exchange_greetings (fd, pump);
+    n = begin_ready (body, "PUSH");
     send_frame (fd, F_COMMAND | bits, body, n, 0);
     theirs = read_frame (fd, &flags, &len, pump);
     CHECK_EQ (flags, F_COMMAND);

@@ -106,15 +106,23 @@ static inline size_t put_property (unsigned char *body, size_t at,
     return at + vl;
 }
 
-static inline void send_ready (int fd, const char *socket_type,
-                               const char *xname, const char *xvalue)
+/* Start a READY body in body: its name and Socket-Type. Returns its
+ * length so far; put_property adds more. */
+static inline size_t begin_ready (unsigned char *body,
+                                  const char *socket_type)
 {
-    unsigned char body[256];
     size_t n = 0;
     body[n++] = 5;
     memcpy (body + n, "READY", 5);
     n += 5;
-    n = put_property (body, n, "Socket-Type", socket_type);
+    return put_property (body, n, "Socket-Type", socket_type);
+}
+
+static inline void send_ready (int fd, const char *socket_type,
+                               const char *xname, const char *xvalue)
+{
+    unsigned char body[256];
+    size_t n = begin_ready (body, socket_type);
     if (xname)
         n = put_property (body, n, xname, xvalue);
     send_frame (fd, F_COMMAND, body, n, 0);
@@ -157,6 +165,16 @@ static inline void check_greeting (const unsigned char *g)
     CHECK (memcmp (g + 16, zeros, 16) == 0);
     CHECK_EQ (g[32], 0);
     CHECK (memcmp (g + 33, zeros, 31) == 0);
+}
+
+/* Our NULL 3.1 greeting out, the zmq side's in (checked). */
+static inline void exchange_greetings (int fd, void *pump)
+{
+    unsigned char g[64];
+    make_greeting (g, 3, 1, "NULL");
+    RAW_WRITE (fd, g, 64);
+    RAW_READ (fd, g, 64, pump);
+    check_greeting (g);
 }
 
 /* Full client side of a NULL handshake, done in lock step as libzmq does:
