@@ -1,6 +1,12 @@
 //! `Listener`: an I/O-thread handler that accepts tcp or ipc connections
 //! and starts a session for each (its sessions end with it: `zmq_unbind`
 //! closes the connections it accepted, as in libzmq).
+//!
+//! It accepts at most `ACCEPTS_PER_TURN` connections per turn of the I/O
+//! thread and defers the rest to the next turn: a peer that connects as
+//! fast as it is accepted must not keep the thread in this loop (a flood
+//! of junk CURVE HELLOs held it there for seconds, starving every
+//! established connection on the thread).
 
 use mio::Token;
 
@@ -8,6 +14,10 @@ use super::link::{event, ContextLink, SessionGuard};
 use super::session::{Session, SessionContext, NOTE_SOCKET_CLOSED};
 use super::stream::Stream;
 use crate::io::{Handler, Reactor};
+
+/// Connections accepted per turn of the I/O thread, at most (libzmq
+/// accepts one per readiness of its level-triggered poll).
+const ACCEPTS_PER_TURN: usize = 8;
 use crate::transport::{ipc, tcp};
 
 pub enum Source {
@@ -25,6 +35,8 @@ pub struct Listener {
     cx: SessionContext,
     ctx: std::sync::Arc<dyn ContextLink>,
     sessions: Vec<Token>,
+    /// More connections may wait: the reactor resumes us next turn.
+    deferred: bool,
 }
 
 impl Listener {
@@ -40,6 +52,7 @@ impl Listener {
             cx,
             ctx,
             sessions: Vec::new(),
+            deferred: false,
         }
     }
 
@@ -98,29 +111,16 @@ impl Listener {
             r => Some(r),
         }
     }
-}
 
-impl Handler for Listener {
-    fn start(&mut self, r: &mut Reactor, token: Token) {
-        let res = match &mut self.source {
-            Source::Tcp(l) => r.registry().register(l, token, mio::Interest::READABLE),
-            Source::Ipc(l) => {
-                r.registry()
-                    .register(&mut l.listener, token, mio::Interest::READABLE)
-            }
-            Source::Closed => return,
-        };
-        if res.is_err() {
-            r.remove(token);
-            return;
-        }
-        self.cx.event(event::LISTENING, self.fd() as u64);
-    }
-
-    fn ready(&mut self, r: &mut Reactor, _token: Token, _readable: bool, _writable: bool) {
+    /// Accepts what waits, up to `ACCEPTS_PER_TURN`; past that the
+    /// reactor resumes us on its next turn.
+    fn accept_some(&mut self, r: &mut Reactor, token: Token) {
         // Sessions that ended are forgotten.
         self.sessions.retain(|&t| r.contains(t));
-        while let Some(res) = self.accept() {
+        for _ in 0..ACCEPTS_PER_TURN {
+            let Some(res) = self.accept() else {
+                return;
+            };
             match res {
                 Ok((stream, peer)) => {
                     if !self.admits(&stream) {
@@ -140,12 +140,44 @@ impl Handler for Listener {
                     }
                 }
                 Err(e) => {
+                    // (EMFILE, ...) The next readiness retries, not every turn.
                     self.cx
                         .event(event::ACCEPT_FAILED, e.raw_os_error().unwrap_or(0) as u64);
-                    break;
+                    return;
                 }
             }
         }
+        if !self.deferred {
+            self.deferred = true;
+            r.defer(token);
+        }
+    }
+}
+
+impl Handler for Listener {
+    fn start(&mut self, r: &mut Reactor, token: Token) {
+        let res = match &mut self.source {
+            Source::Tcp(l) => r.registry().register(l, token, mio::Interest::READABLE),
+            Source::Ipc(l) => {
+                r.registry()
+                    .register(&mut l.listener, token, mio::Interest::READABLE)
+            }
+            Source::Closed => return,
+        };
+        if res.is_err() {
+            r.remove(token);
+            return;
+        }
+        self.cx.event(event::LISTENING, self.fd() as u64);
+    }
+
+    fn ready(&mut self, r: &mut Reactor, token: Token, _readable: bool, _writable: bool) {
+        self.accept_some(r, token);
+    }
+
+    fn resume(&mut self, r: &mut Reactor, token: Token) {
+        self.deferred = false;
+        self.accept_some(r, token);
     }
 
     fn stop(&mut self, r: &mut Reactor, _token: Token) {

@@ -5,6 +5,12 @@
 //! queue across reconnects. Accepted sessions end with their connection.
 //! When the socket closes, a session lingers to flush what it was given.
 //!
+//! A handshake step (reading and answering the peer's handshake: CURVE's
+//! X25519 is the costly part) takes one of the I/O thread's costly steps
+//! for the turn (`Reactor::costly_step`); when they are spent it is
+//! deferred to the next turn, so a flood of handshaking peers cannot
+//! starve the thread's established connections.
+//!
 //! Its deadlines (reconnect, handshake, heartbeats, linger) are decided by
 //! `Timers`, which never reads the clock: the session reads it at most once
 //! per reactor callback and passes it in, and keeps one reactor timer
@@ -93,6 +99,8 @@ pub struct Session {
     /// The endpoint the user connected or bound. `cx.endpoint`, which
     /// events name, is the proxy's instead when connecting through SOCKS.
     user_endpoint: String,
+    /// A handshake step waits for the next turn (`Handler::resume`).
+    deferred: bool,
 }
 
 impl Session {
@@ -140,6 +148,7 @@ impl Session {
             zap: None,
             ended: None,
             user_endpoint,
+            deferred: false,
         }
     }
 
@@ -177,6 +186,7 @@ impl Session {
             zap: None,
             ended: None,
             user_endpoint: cx_endpoint,
+            deferred: false,
         })
     }
 
@@ -301,6 +311,21 @@ impl Session {
             }
             let now = self.now();
             self.timers.handshake_started(now);
+        }
+        self.drive_or_defer(r, token);
+    }
+
+    /// Runs the engine, unless it is handshaking and this turn's costly
+    /// steps are spent: then on a later turn (the engine keeps what the
+    /// reactor told it, so no readiness is lost meanwhile).
+    fn drive_or_defer(&mut self, r: &mut Reactor, token: Token) {
+        let handshaking = matches!(&self.conn, Conn::Engine(e) if !e.is_established());
+        if handshaking && (self.deferred || !r.costly_step()) {
+            if !self.deferred {
+                self.deferred = true;
+                r.defer(token);
+            }
+            return;
         }
         self.drive(r, token);
     }
@@ -717,7 +742,7 @@ impl Handler for Session {
                     e.set_readable();
                 }
                 self.conn = conn;
-                self.drive(r, token);
+                self.drive_or_defer(r, token);
             }
         }
         self.arm(r, token);
@@ -735,6 +760,12 @@ impl Handler for Session {
         } else {
             self.drive(r, token);
         }
+        self.arm(r, token);
+    }
+
+    fn resume(&mut self, r: &mut Reactor, token: Token) {
+        self.deferred = false;
+        self.drive_or_defer(r, token);
         self.arm(r, token);
     }
 

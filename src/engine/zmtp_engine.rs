@@ -4,6 +4,11 @@
 //! and decoded in place (bodies are slices of the read buffer); writes
 //! batch every queued message into one buffer. It knows nothing of
 //! reconnection, timers or monitor events: its session does that.
+//!
+//! Before the handshake completes it buffers at most
+//! `zmtp::limits::INPUT_MAX` bytes of the peer's input (the handshake
+//! refuses any larger command at its header): a peer that has not
+//! authenticated holds a bounded amount of our memory.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -261,6 +266,10 @@ impl ZmtpEngine {
             }
             None => self.read_size,
         };
+        let max = match self.state {
+            State::Handshaking(_) => self.handshake_room(max)?,
+            _ => max,
+        };
         match self.stream.read_into(&mut self.inbuf, max) {
             Ok(ReadOutcome::Data(n)) => {
                 // A short read took everything the kernel had (Linux
@@ -286,6 +295,20 @@ impl ZmtpEngine {
             }
             Ok(ReadOutcome::Eof) => Err(Failure::Lost(libc::EPIPE)),
             Err(e) => Err(Failure::lost(&e)),
+        }
+    }
+
+    /// How much of a `max`-byte read fits under the handshake's input
+    /// bound; a peer that filled it is dropped (the handshake consumes
+    /// every complete command, so only a peer that sends more than the
+    /// bound without completing one gets here).
+    fn handshake_room(&self, max: usize) -> std::result::Result<usize, Failure> {
+        match zmtp::limits::INPUT_MAX.checked_sub(self.inbuf.len()) {
+            Some(room) if room > 0 => Ok(max.min(room)),
+            _ => Err(Failure::Handshake(HandshakeError::protocol(
+                zmtp::protocol_error::ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+                "handshake input over the limit",
+            ))),
         }
     }
 

@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::command::{self, Properties};
 use super::greeting::MechanismName;
+use super::limits;
 use super::mechanism::{peer_error, Mechanism, MessageTransform, Outcome};
 use super::HandshakeError;
 use crate::error::Result;
@@ -145,6 +146,14 @@ impl<S: ClientSteps> Mechanism for ClientHandshake<S> {
 
     fn done(&self) -> bool {
         self.state == State::Ready
+    }
+
+    /// Only READY carries properties; WELCOME and ERROR are short.
+    fn command_limit(&self) -> usize {
+        match self.state {
+            State::AwaitReady => limits::COMMAND_MAX,
+            _ => limits::SHORT_COMMAND_MAX,
+        }
     }
 }
 

@@ -53,14 +53,31 @@ impl Decoder {
         }
     }
 
+    /// The body size of the next frame, once its header is in `buf` (or of
+    /// the frame whose header was already taken), without consuming
+    /// anything: a caller with a tighter bound than the maximum message
+    /// size (the handshake's) refuses the frame here, before its body is
+    /// buffered. Errors as `decode` gives them for the header.
+    pub fn next_size(&self, buf: &[u8]) -> Result<Option<usize>> {
+        match self.state {
+            State::Body { size, .. } => Ok(Some(size)),
+            State::Header => Ok(self.parse_header(buf)?.map(|(_, _, size)| size)),
+        }
+    }
+
     /// Decodes the next frame from the front of `buf`, consuming its bytes.
     /// Returns `Ok(None)` when `buf` holds no complete frame yet (what it
     /// holds is kept, or taken into the decoder's state). The message has
     /// `flags::MORE` and `flags::COMMAND` set as on the wire.
     ///
     /// Errors: `EMSGSIZE` for a body over the maximum size (or over
-    /// 2^63-1), `EPROTO` for reserved flag bits or a zero ZMTP 1.0 length.
-    /// After an error the connection must be closed.
+    /// 2^63-1), `EPROTO` for a zero ZMTP 1.0 length. After an error the
+    /// connection must be closed.
+    ///
+    /// The reserved flag bits (0x08-0x80, which RFC 23 reserves and has
+    /// senders clear) are ignored, not refused: libzmq's decoder looks only at MORE, LONG
+    /// and COMMAND and delivers the frame, and a peer that sets one keeps
+    /// its connection with us as it does with libzmq.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Msg>> {
         if self.state == State::Header {
             let Some((header_len, msg_flags, size)) = self.parse_header(buf)? else {
@@ -107,7 +124,9 @@ impl Decoder {
             let data: &[u8] = buf;
             while let [wire, size, rest @ ..] = &data[pos..] {
                 let size = *size as usize;
-                if wire & !wire_flags::MORE != 0 || size > limit || rest.len() < size {
+                // Reserved bits are ignored here as in `parse_header`.
+                let framing = wire & (wire_flags::LONG | wire_flags::COMMAND);
+                if framing != 0 || size > limit || rest.len() < size {
                     break;
                 }
                 let mut msg = Msg::from_slice(&rest[..size]);
@@ -155,9 +174,6 @@ impl Decoder {
             let Some(&wire) = buf.first() else {
                 return Ok(None);
             };
-            if wire & wire_flags::RESERVED != 0 {
-                return Err(eproto());
-            }
             let (size, header_len) = if wire & wire_flags::LONG != 0 {
                 match read_u64(buf, 1) {
                     Some(size) => (size, 9),
@@ -347,12 +363,35 @@ mod tests {
     }
 
     #[test]
-    fn reserved_bits_are_refused() {
-        for bad in [0x08u8, 0x10, 0x80, 0xF8] {
-            let wire = [bad, 0];
-            for v in [Version::Zmtp20, Version::Zmtp30, Version::Zmtp31] {
-                let err = decode_all(v, -1, &wire, 1).unwrap_err();
-                assert_eq!(err, Error::Os(libc::EPROTO), "flags {bad:#x}");
+    fn reserved_bits_are_ignored() {
+        // As libzmq: every reserved bit, alone or with MORE, COMMAND and
+        // LONG, leaves the frame as it would be without it.
+        for reserved in [0x08u8, 0x10, 0x20, 0x40, 0x80, 0xF8] {
+            for (extra, want) in [(0, 0), (0x01, MORE), (0x04, flags::COMMAND)] {
+                for v in [Version::Zmtp20, Version::Zmtp30, Version::Zmtp31] {
+                    let short = [reserved | extra, 1, b'x'];
+                    let long = [reserved | extra | 0x02, 0, 0, 0, 0, 0, 0, 0, 1, b'x'];
+                    for wire in [&short[..], &long[..]] {
+                        for step in [1, wire.len()] {
+                            let got = decode_all(v, -1, wire, step).unwrap();
+                            assert_eq!(got.len(), 1, "flags {:#x}", wire[0]);
+                            assert_eq!(got[0].data(), b"x");
+                            assert_eq!(got[0].flags(), want, "flags {:#x}", wire[0]);
+                        }
+                    }
+                    // The short-frame run takes them too.
+                    let mut buf = BytesMut::from(&short[..]);
+                    let mut d = Decoder::new(v, -1);
+                    let mut n = 0;
+                    d.decode_short(&mut buf, |m| {
+                        assert_eq!((m.data(), m.flags()), (&b"x"[..], want));
+                        n += 1;
+                        true
+                    });
+                    if extra & 0x04 == 0 {
+                        assert_eq!((n, buf.len()), (1, 0), "flags {:#x}", short[0]);
+                    }
+                }
             }
         }
         // ZMTP 1.0 ignores bits 1-7 of its flags byte.
@@ -418,6 +457,26 @@ mod tests {
         assert_eq!(buf.len(), 1);
         assert!(buf.capacity() < 4096, "nothing was reserved for the body");
         assert_eq!(dec.bytes_wanted(buf.len()), (1usize << 36) - 1);
+    }
+
+    #[test]
+    fn next_size_reads_the_header_only() {
+        let mut d = Decoder::new(Version::Zmtp31, -1);
+        assert_eq!(d.next_size(b"").unwrap(), None);
+        assert_eq!(d.next_size(b"\x04").unwrap(), None);
+        assert_eq!(d.next_size(b"\x04\x05ab").unwrap(), Some(5));
+        let long = [0x06u8, 0, 0, 0, 0, 0x40, 0, 0, 0];
+        assert_eq!(d.next_size(&long[..8]).unwrap(), None);
+        assert_eq!(d.next_size(&long).unwrap(), Some(1 << 30));
+        // Once the header is taken, the frame's size is still known.
+        let mut buf = BytesMut::from(&b"\x00\x05ab"[..]);
+        assert!(d.decode(&mut buf).unwrap().is_none());
+        assert_eq!(d.next_size(&buf).unwrap(), Some(5));
+        // The maximum message size is judged as `decode` judges it.
+        let d = Decoder::new(Version::Zmtp31, 4);
+        assert_eq!(d.next_size(b"\x04\x05").unwrap_err(), Error::MsgSize);
+        let d = Decoder::new(Version::Zmtp10, -1);
+        assert_eq!(d.next_size(b"\x03\x00").unwrap(), Some(2));
     }
 
     #[test]

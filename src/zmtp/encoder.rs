@@ -19,7 +19,8 @@ pub mod wire_flags {
     pub const MORE: u8 = 0x01;
     pub const LONG: u8 = 0x02;
     pub const COMMAND: u8 = 0x04;
-    /// Bits 7-3: reserved, MUST be zero (RFC 23).
+    /// Bits 7-3: reserved (RFC 23). We send them clear; the decoder ignores
+    /// them in what it receives, as libzmq does.
     pub const RESERVED: u8 = 0xF8;
 }
 

@@ -20,6 +20,7 @@ use super::curve::{CurveClient, CurveKeys, CurveServer};
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::greeting::{GreetingExchange, MechanismName, PeerGreeting};
+use super::limits;
 use super::mechanism::{basic_properties, Mechanism, MechanismStatus};
 use super::mechanism::{ZapReply, ZapRequest};
 use super::null::NullMechanism;
@@ -240,6 +241,9 @@ impl Handshake {
                     }
                 }
                 State::Identity { decoder, .. } => {
+                    if let Err(e) = check_size(decoder, input, limits::SHORT_COMMAND_MAX) {
+                        return Err(self.fail(e));
+                    }
                     let frame = match decoder.decode(input) {
                         Ok(Some(frame)) => frame,
                         Ok(None) => return Ok(None),
@@ -250,6 +254,9 @@ impl Handshake {
                 State::Mechanism {
                     decoder, mechanism, ..
                 } => {
+                    if let Err(e) = check_size(decoder, input, mechanism.command_limit()) {
+                        return Err(self.fail(e));
+                    }
                     let frame = match decoder.decode(input) {
                         Ok(Some(frame)) => frame,
                         Ok(None) => return Ok(None),
@@ -466,5 +473,23 @@ impl Handshake {
             subscribe_all: false,
             traffic: Traffic::new(version, self.config.max_msg_size, Some(mechanism)),
         }
+    }
+}
+
+/// Refuses the next frame at its header when it announces more than
+/// `limit` bytes (`zmtp::limits`), before any of its body is buffered. A
+/// header over `ZMQ_MAXMSGSIZE` is left to `decode`, which refuses it
+/// with no event, as libzmq does.
+fn check_size(
+    decoder: &Decoder,
+    input: &[u8],
+    limit: usize,
+) -> std::result::Result<(), HandshakeError> {
+    match decoder.next_size(input) {
+        Ok(Some(size)) if size > limit => Err(HandshakeError::protocol(
+            code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+            "handshake command over the size limit",
+        )),
+        _ => Ok(()),
     }
 }

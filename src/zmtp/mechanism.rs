@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::command::{Command, Properties};
 use super::greeting::MechanismName;
+use super::limits;
 use super::protocol_error as code;
 use super::{socket_type, FailureEvent, HandshakeError};
 use crate::error::{Error, Result};
@@ -117,6 +118,13 @@ pub trait Mechanism: MessageTransform + Send + fmt::Debug {
 
     /// Whether the mechanism's own exchange is complete.
     fn done(&self) -> bool;
+
+    /// The largest command body the mechanism may take next: what the
+    /// handshake refuses at the frame header (`zmtp::limits`). By default
+    /// a command with properties (READY).
+    fn command_limit(&self) -> usize {
+        limits::COMMAND_MAX
+    }
 
     /// The body of the next command to send, if one is ready now.
     fn next_handshake_command(&mut self) -> std::result::Result<Option<Bytes>, HandshakeError> {

@@ -25,6 +25,8 @@
 //! - `curve`: the CURVE mechanism (RFC 25/26), client and server, and the
 //!   key helpers behind `zmq_curve_keypair`/`zmq_curve_public`;
 //! - `handshake`: greeting + mechanism, from the first byte to `Established`;
+//! - `limits`: the bounds on what a peer may send before its handshake
+//!   completes (beyond libzmq);
 //! - `traffic`: the codec and mechanism hooks used after the handshake.
 
 pub mod client_handshake;
@@ -34,6 +36,7 @@ pub mod decoder;
 pub mod encoder;
 pub mod greeting;
 pub mod handshake;
+pub mod limits;
 pub mod mechanism;
 pub mod null;
 pub mod plain;

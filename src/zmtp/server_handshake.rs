@@ -17,6 +17,7 @@ use bytes::Bytes;
 
 use super::command::Properties;
 use super::greeting::MechanismName;
+use super::limits;
 use super::mechanism::{no_zap_request, Mechanism, MessageTransform, Outcome};
 use super::mechanism::{ZapReply, ZapRequest};
 use super::protocol_error as code;
@@ -185,6 +186,16 @@ impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
 
     fn done(&self) -> bool {
         self.state == State::Ready
+    }
+
+    /// Only INITIATE carries properties; from a client that has not even
+    /// sent HELLO, or that should now be waiting for us, nothing larger
+    /// than an ERROR is due.
+    fn command_limit(&self) -> usize {
+        match self.state {
+            State::AwaitInitiate => limits::COMMAND_MAX,
+            _ => limits::SHORT_COMMAND_MAX,
+        }
     }
 
     fn zap_request(&mut self) -> Option<ZapRequest> {

@@ -395,8 +395,6 @@ fn hostile_frames_during_handshake() {
             Error::MsgSize,
             None,
         ),
-        // Reserved flag bits.
-        (b"\x14\x06\x05READY", -1, eproto, None),
         // A message frame instead of a command.
         (b"\x00\x06\x05READY", -1, eproto, unexpected),
         // Unknown or empty commands.
@@ -442,6 +440,19 @@ fn hostile_frames_during_handshake() {
             "{frames:?}: {}",
             e.reason
         );
+    }
+}
+
+#[test]
+fn reserved_flag_bits_are_ignored_in_the_handshake() {
+    // A READY whose flags also carry reserved bits 0x08 and 0x80 is a
+    // READY, as libzmq reads it.
+    let mut peer = greeting(1);
+    peer.extend_from_slice(b"\x8c\x1c\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER");
+    for step in [1, peer.len()] {
+        let (outcome, _, _) = against_bytes(config(DEALER, b""), &peer, step);
+        let est = outcome.expect("finished").expect("established");
+        assert_eq!(est.peer_socket_type, Some(ROUTER));
     }
 }
 
@@ -794,4 +805,112 @@ fn curve_server_sends_right_after_ready() {
     let mut est_c = established(c);
     let early = est_c.traffic.decode(&mut rest).unwrap().unwrap();
     assert_eq!(early.data(), b"early");
+}
+
+// ---------------------------------------------------------------------------
+// Limits before the handshake completes (zmtp::limits)
+
+/// A long-form command header announcing `size` body bytes.
+fn command_header(size: u64) -> Vec<u8> {
+    let mut h = vec![0x06];
+    h.extend_from_slice(&size.to_be_bytes());
+    h
+}
+
+/// The greeting of a `mechanism` client, then `frames`: the failure.
+fn over_limit(c: Config, mechanism: &[u8], frames: &[u8]) -> HandshakeError {
+    let mut peer = greeting(1);
+    peer[12..12 + mechanism.len()].copy_from_slice(mechanism);
+    peer.extend_from_slice(frames);
+    let (outcome, _, input) = against_bytes(c, &peer, peer.len());
+    assert!(input.len() < 16, "the body was never waited for");
+    outcome.expect("refused at the header").expect_err("failed")
+}
+
+fn malformed() -> (Error, Option<FailureEvent>) {
+    (
+        Error::Os(libc::EPROTO),
+        Some(FailureEvent::Protocol(
+            code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+        )),
+    )
+}
+
+#[test]
+fn oversized_handshake_commands_are_refused_at_the_header() {
+    use super::limits::{COMMAND_MAX, SHORT_COMMAND_MAX};
+    let cases: Vec<(Config, &[u8], u64)> = vec![
+        // NULL: READY may carry properties.
+        (config(ROUTER, b""), b"NULL", COMMAND_MAX as u64 + 1),
+        (config(ROUTER, b""), b"NULL", 1 << 30),
+        // PLAIN and CURVE servers: HELLO carries none.
+        (plain(ROUTER, true), b"PLAIN", SHORT_COMMAND_MAX as u64 + 1),
+        (curve(ROUTER, true), b"CURVE", SHORT_COMMAND_MAX as u64 + 1),
+        (curve(ROUTER, true), b"CURVE", u64::MAX >> 1),
+    ];
+    for (c, mechanism, size) in cases {
+        let e = over_limit(c, mechanism, &command_header(size));
+        assert_eq!((e.error, e.event), malformed(), "{size}: {}", e.reason);
+    }
+    // At the limit, the header is accepted and the body awaited.
+    for (c, mechanism, size) in [
+        (config(ROUTER, b""), &b"NULL"[..], COMMAND_MAX),
+        (curve(ROUTER, true), &b"CURVE"[..], SHORT_COMMAND_MAX),
+    ] {
+        let mut peer = greeting(1);
+        peer[12..12 + mechanism.len()].copy_from_slice(mechanism);
+        peer.extend_from_slice(&command_header(size as u64));
+        let (outcome, _, _) = against_bytes(c, &peer, peer.len());
+        assert!(outcome.is_none(), "{size} bytes waited for");
+    }
+    // A lower ZMQ_MAXMSGSIZE is judged first, silently, as in libzmq.
+    let mut c = config(ROUTER, b"");
+    c.max_msg_size = 1000;
+    let e = over_limit(c, b"NULL", &command_header(1 << 30));
+    assert_eq!((e.error, e.event), (Error::MsgSize, None));
+}
+
+#[test]
+fn large_metadata_within_the_limit_is_taken() {
+    // 60 KiB of ZMQ_METADATA travels in READY (NULL) and INITIATE (CURVE).
+    let big = Bytes::from(vec![b'v'; 60 * 1024]);
+    let mut a = config(DEALER, b"");
+    a.metadata = vec![("X-Big".into(), big.clone())];
+    let (_, b) = connect(a, config(ROUTER, b""), 4096);
+    assert_eq!(
+        established(b).metadata.get("X-Big").unwrap().to_bytes(),
+        big
+    );
+    let (mut client, server) = curve_pair(false);
+    client.metadata = vec![("X-Big".into(), big.clone())];
+    let (c, s) = connect(client, server, 4096);
+    established(c);
+    assert_eq!(
+        established(s).metadata.get("X-Big").unwrap().to_bytes(),
+        big
+    );
+}
+
+#[test]
+fn client_refuses_an_oversized_welcome() {
+    use super::limits::SHORT_COMMAND_MAX;
+    // A CURVE client that sent HELLO takes nothing over 4 KiB (WELCOME is
+    // 168 bytes); one that sent INITIATE takes a READY with properties.
+    let mut peer = greeting(1);
+    peer[12..17].copy_from_slice(b"CURVE");
+    peer[32] = 1; // as-server
+    peer.extend_from_slice(&command_header(SHORT_COMMAND_MAX as u64 + 1));
+    let (outcome, _, _) = against_bytes(curve(DEALER, false), &peer, peer.len());
+    let e = outcome.expect("refused").expect_err("failed");
+    assert_eq!((e.error, e.event), malformed());
+}
+
+#[test]
+fn oversized_legacy_identity_is_refused() {
+    // A ZMTP 2.0 peer's identity frame (RFC 15: at most 255 bytes).
+    let mut peer = b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x01\x05".to_vec();
+    peer.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 0x10, 0x01]);
+    let (outcome, _, _) = against_bytes(config(ROUTER, b""), &peer, peer.len());
+    let e = outcome.expect("refused").expect_err("failed");
+    assert_eq!((e.error, e.event), malformed());
 }

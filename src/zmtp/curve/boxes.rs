@@ -12,8 +12,7 @@ use bytes::Bytes;
 use crypto_box::aead::consts::U24;
 use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::aead::{AeadCore, AeadInPlace, KeyInit};
-use crypto_box::{PublicKey, SalsaBox, SecretKey};
-use crypto_secretbox::XSalsa20Poly1305;
+use crypto_secretbox::{Kdf, XSalsa20Poly1305};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 
 use super::{crypto_failure, random, KEY_LEN};
@@ -37,18 +36,29 @@ pub(super) fn nonce(prefix: &[u8], tail: &[u8]) -> crypto_box::Nonce {
     n
 }
 
-/// The box between `public` and `secret`, or `None` when their shared
-/// secret is all zeros (a low-order public key).
-pub(super) fn boxer(public: &[u8; KEY_LEN], secret: &[u8; KEY_LEN]) -> Option<SalsaBox> {
-    let shared = MontgomeryPoint(*public).mul_clamped(*secret);
-    if shared.to_bytes() == [0u8; KEY_LEN] {
+/// NaCl's `crypto_box` between `public` and `secret` (XSalsa20-Poly1305
+/// keyed with HSalsa20 of their X25519 shared secret, as
+/// `crypto_box_beforenm`), or `None` when that secret is all zeros (a
+/// low-order public key).
+///
+/// One X25519 per box: it is the costly step of a CURVE handshake (a
+/// junk HELLO costs the server exactly one), so the shared secret is
+/// computed once, checked, and keyed from, rather than again by
+/// `crypto_box::SalsaBox::new`.
+pub(super) fn boxer(public: &[u8; KEY_LEN], secret: &[u8; KEY_LEN]) -> Option<SessionCipher> {
+    let shared = zeroize::Zeroizing::new(MontgomeryPoint(*public).mul_clamped(*secret).to_bytes());
+    if *shared == [0u8; KEY_LEN] {
         return None;
     }
-    Some(SalsaBox::new(
-        &PublicKey::from(*public),
-        &SecretKey::from(*secret),
-    ))
+    let key = zeroize::Zeroizing::new(<XSalsa20Poly1305 as Kdf>::kdf(
+        GenericArray::from_slice(&shared[..]),
+        &GenericArray::default(),
+    ));
+    Some(XSalsa20Poly1305::new(&key))
 }
+
+/// A `crypto_box` after its key agreement: the secretbox it keys.
+pub(super) type SessionCipher = XSalsa20Poly1305;
 
 /// Appends `tail` and `Box[plaintext]` (tag, then ciphertext) under the
 /// nonce `prefix + tail` to `out`: every CurveZMQ box travels right after
@@ -161,7 +171,7 @@ pub(super) enum Side {
 /// The box between the two transient keys (C' and S'): made from WELCOME
 /// on a client and from INITIATE on a server, it boxes the rest of the
 /// handshake and then every MESSAGE.
-pub(super) struct SessionBox(pub(super) SalsaBox);
+pub(super) struct SessionBox(pub(super) SessionCipher);
 
 impl SessionBox {
     /// The MESSAGE boxes once READY has passed: our short nonces go on
@@ -194,7 +204,7 @@ impl fmt::Debug for SessionBox {
 
 /// The MESSAGE boxes of an established connection, either way.
 pub struct MessageBoxes {
-    session: SalsaBox,
+    session: SessionCipher,
     send_prefix: &'static [u8; 16],
     recv_prefix: &'static [u8; 16],
     next_nonce: u64,

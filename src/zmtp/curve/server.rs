@@ -41,7 +41,8 @@ impl CurveServer {
                 secret: *secret,
                 ..CurveKeys::default()
             },
-            transient: CurveKeys::transient(),
+            transient: None,
+            to_client: None,
             client_transient: [0; KEY_LEN],
             client_key: [0; KEY_LEN],
             cookie_key: CookieKey::random(),
@@ -58,9 +59,13 @@ impl CurveServer {
 pub struct CurveServerSteps {
     socket_type: i32,
     pub(super) metadata: Bytes,
-    /// Our long-term secret key s (in `secret`) and transient pair (S', s').
+    /// Our long-term secret key s (in `secret`).
     keys: CurveKeys,
-    transient: CurveKeys,
+    /// Our transient pair (S', s'), made for WELCOME: a HELLO that does
+    /// not open costs no key generation (as in libzmq).
+    transient: Option<CurveKeys>,
+    /// Box (C', s), from HELLO, for WELCOME.
+    to_client: Option<SessionBox>,
     /// The client's transient public key C', from HELLO.
     client_transient: [u8; KEY_LEN],
     /// The client's long-term public key C, from INITIATE.
@@ -94,19 +99,24 @@ impl ServerSteps for CurveServerSteps {
             .ok_or_else(|| crypto_failure("unusable client transient key"))?;
         open(&signature, &nonce(b"CurveZMQHELLO---", short), &body[120..])
             .ok_or_else(|| crypto_failure("HELLO box does not open"))?;
+        self.to_client = Some(SessionBox(signature));
         self.peer_nonce = u64::from_be_bytes(short.try_into().expect("eight bytes"));
         Ok(())
     }
 
     fn welcome(&mut self) -> std::result::Result<Bytes, HandshakeError> {
+        let transient = self.transient.insert(CurveKeys::transient());
         let mut plain = Vec::with_capacity(128);
-        plain.extend_from_slice(&self.transient.public);
+        plain.extend_from_slice(&transient.public);
         self.cookie_key
-            .seal(&self.client_transient, &self.transient.secret, &mut plain);
+            .seal(&self.client_transient, &transient.secret, &mut plain);
 
         let welcome_nonce: [u8; 16] = random();
-        let to_client = boxer(&self.client_transient, &self.keys.secret)
-            .ok_or_else(|| crypto_failure("unusable client transient key"))?;
+        let to_client = self
+            .to_client
+            .take()
+            .ok_or_else(|| crypto_failure("WELCOME before HELLO"))?
+            .0;
         let mut out = Vec::with_capacity(WELCOME_LEN);
         out.extend_from_slice(b"\x07WELCOME");
         seal(&to_client, b"WELCOME-", &welcome_nonce, &plain, &mut out);
@@ -128,18 +138,21 @@ impl ServerSteps for CurveServerSteps {
                 "INITIATE too short",
             ));
         }
+        let transient = self
+            .transient
+            .as_ref()
+            .ok_or_else(|| crypto_failure("INITIATE before WELCOME"))?;
         // The cookie must be ours and hold this connection's keys.
         let cookie = self
             .cookie_key
             .open(&body[9..105])
             .ok_or_else(|| crypto_failure("cookie does not open"))?;
-        if cookie[..KEY_LEN] != self.client_transient || cookie[KEY_LEN..] != self.transient.secret
-        {
+        if cookie[..KEY_LEN] != self.client_transient || cookie[KEY_LEN..] != transient.secret {
             return Err(crypto_failure("cookie for another connection"));
         }
 
         let short = &body[105..113];
-        let session = boxer(&self.client_transient, &self.transient.secret)
+        let session = boxer(&self.client_transient, &transient.secret)
             .ok_or_else(|| crypto_failure("unusable client transient key"))?;
         let plain = open(&session, &nonce(b"CurveZMQINITIATE", short), &body[113..])
             .ok_or_else(|| crypto_failure("INITIATE box does not open"))?;
@@ -147,7 +160,7 @@ impl ServerSteps for CurveServerSteps {
 
         // plain = C(32) vouch-nonce(16) vouch-box(80) metadata
         self.client_key.copy_from_slice(&plain[..KEY_LEN]);
-        let vouch_box = boxer(&self.client_key, &self.transient.secret)
+        let vouch_box = boxer(&self.client_key, &transient.secret)
             .ok_or_else(|| crypto_failure("unusable client key"))?;
         let vouch = open(
             &vouch_box,
