@@ -2,8 +2,9 @@
 # Runs every libFuzzer target in fuzz/ (cargo-fuzz, nightly toolchain) for
 # a fixed time each and prints the executions per target.
 #
-# Usage: tools/fuzz.sh [--seconds N] [--jobs J] [TARGET...]
+# Usage: tools/fuzz.sh [--seconds N] [--runs R] [--jobs J] [TARGET...]
 #   --seconds N  time per target (default $FUZZ_SECONDS, else 10)
+#   --runs R     also stop a target after R executions (whichever first)
 #   --jobs J     targets run at once (default 1)
 #   TARGET...    only these targets (default: all of `cargo fuzz list`)
 #
@@ -22,10 +23,12 @@ repo=$(pwd)
 
 seconds=${FUZZ_SECONDS:-10}
 jobs=1
+runs=-1
 only=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds=$2; shift ;;
+        --runs) runs=$2; shift ;;
         --jobs) jobs=$2; shift ;;
         -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
@@ -61,7 +64,7 @@ run_target() { # name
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
     local seeds=()
     [ -d "$repo/fuzz/seeds/$t" ] && seeds=("$repo/fuzz/seeds/$t")
-    "$bindir/$t" -max_total_time="$seconds" -print_final_stats=1 \
+    "$bindir/$t" -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 \
         -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -artifact_prefix="$out/artifacts/$t/" \
         "$out/corpus/$t" "${seeds[@]}" >"$log" 2>&1
