@@ -230,12 +230,17 @@ impl PipeModel {
 }
 
 /// A pipe's writer and reader against `PipeModel`. Input: a flag byte
-/// (low 4 bits: the HWM, 0 for none), then one byte per operation.
+/// (low 4 bits: the HWM, 0 for none; bit 4: `ZMQ_CONFLATE` instead, see
+/// `conflated_pipe`), then one byte per operation.
 /// Writes follow the pipe's contract: `check_write` before the first
 /// frame of a message, which is not written if that says no.
 pub fn pipe(data: &[u8]) {
     let mut ops = Ops(data);
-    let hwm = usize::from(ops.byte().unwrap_or(0) & 15);
+    let flags = ops.byte().unwrap_or(0);
+    if flags & 0x10 != 0 {
+        return conflated_pipe(ops);
+    }
+    let hwm = usize::from(flags & 15);
     let flow = Flow {
         hwm,
         conflate: false,
@@ -258,13 +263,7 @@ pub fn pipe(data: &[u8]) {
                     continue;
                 }
                 serial = serial.wrapping_add(1);
-                let mut bytes = serial.to_le_bytes().to_vec();
-                // Sizes around the inline limit too.
-                bytes.resize(2 + usize::from(op >> 5) * 11, op);
-                let mut msg = Msg::from_slice(&bytes);
-                if more {
-                    msg.set_flags(flags::MORE);
-                }
+                let (bytes, msg) = frame(serial, op);
                 let staged = code == 1;
                 if staged {
                     writer.stage(msg);
@@ -354,6 +353,91 @@ pub fn pipe(data: &[u8]) {
         }
         if model.writer_closed && model.reader_closed {
             break;
+        }
+    }
+}
+
+/// Frame number `serial`, its size (around the inline limit too) and
+/// MORE flag chosen by `op`.
+fn frame(serial: u16, op: u8) -> (Vec<u8>, Msg) {
+    let mut bytes = serial.to_le_bytes().to_vec();
+    bytes.resize(2 + usize::from(op >> 5) * 11, op);
+    let mut msg = Msg::from_slice(&bytes);
+    if op & 0x10 != 0 {
+        msg.set_flags(flags::MORE);
+    }
+    (bytes, msg)
+}
+
+/// A `ZMQ_CONFLATE` pipe against its rule: the queue keeps only the
+/// newest complete message, as one frame (its last, MORE cleared); what
+/// the reader took into its batch stays. No HWM. Operations as `pipe`'s.
+fn conflated_pipe(mut ops: Ops) {
+    let flow = Flow {
+        hwm: 1,
+        conflate: true,
+    };
+    let (mut writer, mut reader) = pipe::pair([flow, flow]);
+    let mut partial = false;
+    let mut queued: Option<Vec<u8>> = None;
+    let mut batch: Option<Vec<u8>> = None;
+    let (mut writer_closed, mut reader_closed) = (false, false);
+    let mut serial = 0u16;
+    while let Some(op) = ops.byte() {
+        match op % 10 {
+            0 | 1 if !writer_closed => {
+                if !partial && !writer.check_write() {
+                    assert!(reader_closed, "a conflating pipe refused a message");
+                    continue;
+                }
+                serial = serial.wrapping_add(1);
+                let (bytes, msg) = frame(serial, op);
+                let more = msg.more();
+                if op % 10 == 1 {
+                    writer.stage(msg);
+                } else {
+                    writer.write(msg);
+                }
+                partial = more;
+                if !more && !reader_closed {
+                    queued = Some(bytes);
+                }
+            }
+            2 => writer.flush_staged(),
+            3 => {
+                writer.rollback();
+                partial = false;
+            }
+            code @ (4 | 5) if !reader_closed => {
+                if batch.is_none() {
+                    batch = queued.take();
+                }
+                if code == 5 {
+                    assert_eq!(reader.check_read(), batch.is_some(), "check_read");
+                    continue;
+                }
+                match (reader.read(), batch.take()) {
+                    (Some(msg), Some(bytes)) => {
+                        assert_eq!((msg.data(), msg.more()), (&bytes[..], false), "read");
+                    }
+                    (None, None) => assert_eq!(reader.is_finished(), writer_closed),
+                    (got, due) => panic!("read {:?}, {due:?} due", got.map(|m| m.size())),
+                }
+            }
+            8 if !writer_closed => {
+                writer.close();
+                partial = false;
+                writer_closed = true;
+            }
+            9 if !reader_closed => {
+                reader.close();
+                (queued, batch) = (None, None);
+                reader_closed = true;
+            }
+            _ => {}
+        }
+        if !writer_closed {
+            assert_eq!(writer.in_message(), partial, "in_message");
         }
     }
 }
