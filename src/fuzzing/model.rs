@@ -324,8 +324,12 @@ pub fn pipe(data: &[u8]) {
                     assert!(writer.check_write(), "refused inside a message");
                 }
             }
-            // Raise the HWM (an inproc bind joining both sides' HWMs
-            // only ever raises it, or lifts it).
+            // Raise the HWM, or lift it. Not lower it, nor set one where
+            // there was none (zmq_setsockopt on a connected socket can):
+            // credit then comes back at the old low-water mark, or never
+            // (none without a HWM), and a writer whose reader has read
+            // everything can stay refused for good. libzmq 4.3.4 does the
+            // same (inproc and tcp), so it is left as it is.
             7 if model.hwm > 0 => {
                 model.hwm = if op & 0x80 != 0 {
                     0
