@@ -12,6 +12,10 @@
 //! A harness must not touch the network, the file system or the clock, so
 //! a run is a pure function of its input.
 
+pub mod model;
+pub mod transport;
+pub mod user;
+
 #[cfg(test)]
 mod regressions;
 
@@ -25,7 +29,10 @@ const TARGETS: &[(&str, Harness)] = &[("z85", z85)];
 
 /// Every harness of every module, by target name.
 pub fn targets() -> impl Iterator<Item = (&'static str, Harness)> {
-    [TARGETS].into_iter().flatten().copied()
+    [TARGETS, user::TARGETS, transport::TARGETS, model::TARGETS]
+        .into_iter()
+        .flatten()
+        .copied()
 }
 
 /// Z85 decode of any text; what decodes must encode back to the same text.

@@ -321,7 +321,7 @@ impl<V: Slot> Radix<V> {
     }
 
     /// The number of nodes, root included (tests: memory is given back).
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     fn node_count(&self) -> usize {
         let mut count = 0;
         let mut stack = vec![&self.root];
@@ -333,7 +333,7 @@ impl<V: Slot> Radix<V> {
     }
 
     /// Panics unless the tree has its canonical shape.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     fn assert_canonical(&self) {
         assert!(self.root.label.is_empty(), "root has a label");
         let mut stack = vec![&self.root];
@@ -352,6 +352,19 @@ impl<V: Slot> Radix<V> {
             );
             stack.extend(node.kids.iter());
         }
+    }
+
+    /// Panics unless the tree has its canonical shape and so at most two
+    /// nodes per prefix, root aside (the fuzz harnesses' check that
+    /// memory is given back).
+    #[cfg(any(test, fuzzing))]
+    fn assert_bounded(&self, prefixes: usize) {
+        self.assert_canonical();
+        let nodes = self.node_count();
+        assert!(
+            nodes <= 2 * prefixes + 1,
+            "{nodes} nodes for {prefixes} prefixes"
+        );
     }
 }
 
@@ -425,6 +438,12 @@ impl SubscriptionTrie {
     /// the subscriptions again to a reconnected peer).
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
         self.tree.for_each(|key, _| f(key));
+    }
+
+    /// Panics unless the tree is in canonical shape (see `Radix`).
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn assert_shape(&self) {
+        self.tree.assert_bounded(self.prefixes);
     }
 }
 
@@ -592,6 +611,12 @@ impl<P: Copy + Ord> MultiTrie<P> {
     /// Distinct prefixes with at least one subscribed pipe.
     pub fn num_prefixes(&self) -> usize {
         self.prefixes
+    }
+
+    /// Panics unless the tree is in canonical shape (see `Radix`).
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn assert_shape(&self) {
+        self.tree.assert_bounded(self.prefixes);
     }
 
     pub fn is_empty(&self) -> bool {

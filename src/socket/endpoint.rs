@@ -15,8 +15,11 @@ use crate::pipe::{self, EndInfo, Flow, Pipe, PipeKey};
 use super::state::State;
 use super::{config, kind, Socket};
 
-/// The parts of an endpoint string.
-fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
+/// The parts of an endpoint string: the transport and the address after
+/// `://`. `EINVAL` without `://`, with nothing before it, or with nothing
+/// after it for a transport we have; `ENOTSUP` for a transport this library lacks, `EPROTONOSUPPORT` for an
+/// unknown one.
+pub(crate) fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
     let (proto, rest) = addr.split_once("://").ok_or(Error::Inval)?;
     if proto.is_empty() {
         return Err(Error::Inval);

@@ -76,6 +76,12 @@ use pattern::new_pattern;
 pub use pattern::{Cx, Pattern};
 use state::State;
 pub use waiters::Waiters;
+/// The pure parsers of this module, for the fuzz harnesses (`fuzzing`).
+#[cfg(any(test, fuzzing))]
+pub(crate) use {
+    endpoint::parse_endpoint,
+    udp::{decode_group, encode_group, parse_peer, peer_frame, MAX_DATAGRAM},
+};
 
 /// Socket type numbers (zmq.h), as the ZMTP layer defines them.
 pub mod kind {

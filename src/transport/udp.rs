@@ -41,14 +41,29 @@ impl UdpAddress {
     /// `zmq_connect`, with `ZMQ_IPV6`. `EINVAL` for a malformed address,
     /// an interface without a multicast group, or mixed families.
     pub fn resolve(text: &str, bind: bool, ipv6: bool) -> Result<UdpAddress> {
+        Self::resolve_with(text, bind, ipv6, true)
+    }
+
+    /// [`Self::resolve`] without name lookups (see
+    /// `TcpAddress::resolve_numeric`), for the fuzz harnesses.
+    #[cfg(any(test, fuzzing))]
+    pub fn resolve_numeric(text: &str, bind: bool, ipv6: bool) -> Result<UdpAddress> {
+        Self::resolve_with(text, bind, ipv6, false)
+    }
+
+    fn resolve_with(text: &str, bind: bool, ipv6: bool, names: bool) -> Result<UdpAddress> {
         let (iface_text, rest) = match text.rsplit_once(';') {
             Some((i, r)) => (Some(i), r),
             None => (None, text),
         };
         let target = if bind {
-            TcpAddress::for_bind(rest).resolve(ipv6)?.address
+            TcpAddress::for_bind(rest)
+                .resolve_with(ipv6, names)?
+                .address
         } else {
-            TcpAddress::for_connect(rest)?.resolve(ipv6)?.address
+            TcpAddress::for_connect(rest)?
+                .resolve_with(ipv6, names)?
+                .address
         };
         let multicast = target.ip().is_multicast();
         let interface = match iface_text {
@@ -57,7 +72,10 @@ impl UdpAddress {
             Some(name) => {
                 // The interface's address: a literal, `*` or a NIC name.
                 let probe = format!("{name}:0");
-                let address = TcpAddress::for_bind(&probe).resolve(ipv6)?.address.ip();
+                let address = TcpAddress::for_bind(&probe)
+                    .resolve_with(ipv6, names)?
+                    .address
+                    .ip();
                 if address.is_multicast() || address.is_ipv4() != target.is_ipv4() {
                     return Err(Error::Inval);
                 }

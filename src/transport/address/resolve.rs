@@ -49,6 +49,15 @@ impl Lookup {
         }
     }
 
+    /// This lookup, with host names left to DNS only if `names` (and it
+    /// allowed them).
+    pub(super) fn names(self, names: bool) -> Lookup {
+        Lookup {
+            dns: self.dns && names,
+            ..self
+        }
+    }
+
     /// The peer of a connect address.
     pub(super) fn remote(ipv6: bool) -> Lookup {
         Lookup {

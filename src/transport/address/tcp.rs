@@ -77,6 +77,20 @@ impl TcpAddress {
     /// destination that does not resolve; `ENODEV` for a local part (bind,
     /// source) that names no interface and does not resolve; `ENOMEM`.
     pub fn resolve(&self, ipv6: bool) -> Result<ResolvedTcp> {
+        self.resolve_with(ipv6, true)
+    }
+
+    /// [`Self::resolve`] without name lookups: literals, `*` and interface
+    /// names (getifaddrs, local) resolve, host names fail as if unknown.
+    /// For the fuzz harnesses, which must never wait on DNS.
+    #[cfg(any(test, fuzzing))]
+    pub fn resolve_numeric(&self, ipv6: bool) -> Result<ResolvedTcp> {
+        self.resolve_with(ipv6, false)
+    }
+
+    /// [`Self::resolve`], with host names sent to getaddrinfo's name
+    /// lookups (hosts file, DNS) only if `names`.
+    pub(crate) fn resolve_with(&self, ipv6: bool, names: bool) -> Result<ResolvedTcp> {
         let (source, dest) = match self.text.rsplit_once(';') {
             Some((source, dest)) => (Some(source), dest),
             None => (None, self.text.as_str()),
@@ -88,7 +102,8 @@ impl TcpAddress {
         let lookup = match self.role {
             Role::Bind => Lookup::local(ipv6),
             Role::Connect => Lookup::remote(ipv6),
-        };
+        }
+        .names(names);
         let address = resolve_part(dest, lookup)?;
         Ok(ResolvedTcp { source, address })
     }
