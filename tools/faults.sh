@@ -124,6 +124,9 @@ checks=(
     "pushpull-flap   fault_pushpull flap"
     "pushpull-flaphb fault_pushpull flaphb"
     "pushpull-kill   fault_pushpull kill"
+    "reqrep-loss     fault_reqrep loss"
+    "reqrep-flap     fault_reqrep flap"
+    "reqrep-kill     fault_reqrep kill"
 )
 
 ref_libdir=/usr/lib/x86_64-linux-gnu
@@ -183,7 +186,7 @@ for lib in "${libs[@]}"; do
         if [ $rc -eq 0 ] && grep -q '^ok:' "$log"; then
             echo "PASS $lib $name (${ms} ms)"
             pass[$lib]=$((pass[$lib] + 1))
-            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received)' "$log" \
+            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips)' "$log" \
                 | sed 's/^/    /'
         else
             [ $rc -eq 137 ] && echo "FAIL $lib $name (killed after ${timeout_s}s)" \
