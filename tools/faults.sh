@@ -127,6 +127,8 @@ checks=(
     "reqrep-loss     fault_reqrep loss"
     "reqrep-flap     fault_reqrep flap"
     "reqrep-kill     fault_reqrep kill"
+    "heartbeat-timeout fault_heartbeat timeout"
+    "heartbeat-ttl   fault_heartbeat ttl"
 )
 
 ref_libdir=/usr/lib/x86_64-linux-gnu

@@ -1,0 +1,163 @@
+/* Heartbeats report a dead peer, between two network namespaces.
+ *
+ * The driver (namespace A) connects a PUSH with ZMQ_HEARTBEAT_IVL 200 ms
+ * and ZMQ_HEARTBEAT_TIMEOUT 1 s to a PULL peer in namespace B that sets
+ * no heartbeat option of its own. Once a message has gone through, every
+ * packet on the link is dropped (nftables, both ways; the TCP connections
+ * stay, as a pulled cable leaves them). Modes:
+ *
+ *   timeout  the driver's monitor reports ZMQ_EVENT_DISCONNECTED between
+ *            TIMEOUT - IVL and TIMEOUT + IVL (+ 500 ms of slack) after
+ *            the drop;
+ *   ttl      the same, and the driver also sets ZMQ_HEARTBEAT_TTL 1.5 s,
+ *            which its PINGs carry: the peer's monitor reports its
+ *            DISCONNECTED within TTL (+ 500 ms), not before TTL - IVL
+ *            (its last PING came at most one IVL before the drop).
+ * In both, once packets pass again the driver reconnects (RECONNECT_IVL
+ * 100 ms, CONNECT_TIMEOUT 500 ms for the SYNs lost meanwhile) and a new
+ * message arrives within RECONNECT_IVL + CONNECT_TIMEOUT + 2 s.
+ * Without heartbeats nothing would notice for minutes: TCP gives up on
+ * unacknowledged data only after its retransmissions run out.
+ */
+#include "faults.h"
+
+enum { HB_IVL = 200, HB_TIMEOUT = 1000, HB_TTL = 1500, RECONNECT_IVL = 100,
+       CONNECT_TIMEOUT = 500 };
+
+/* ---- peer ---------------------------------------------------------------- */
+
+static int peer (void)
+{
+    char ep[128], buf[FH_MSG_SIZE + 1];
+    void *ctx = FH_PTR (zmq_ctx_new ());
+    void *pull = FH_PTR (zmq_socket (ctx, ZMQ_PULL));
+    void *mon = fh_monitor (ctx, pull, ZMQ_EVENT_DISCONNECTED);
+
+    FH_SET_INT (pull, ZMQ_LINGER, 0);
+    fh_endpoint (ep, sizeof ep);
+    FH_RC (zmq_bind (pull, ep));
+    fh_say ("ready");
+    for (;;) {
+        zmq_pollitem_t items[3] = {{pull, 0, ZMQ_POLLIN, 0},
+                                   {mon, 0, ZMQ_POLLIN, 0},
+                                   {NULL, 0, ZMQ_POLLIN, 0}};
+        FH_RC (zmq_poll (items, 3, -1));
+        if ((items[2].revents & ZMQ_POLLIN) && fh_stdin_closed ())
+            break;
+        if (items[0].revents & ZMQ_POLLIN) {
+            int n = zmq_recv (pull, buf, sizeof buf, 0);
+            FH_CHECK (n >= 0, "recv: %s", zmq_strerror (errno));
+            fh_say ("m %u", fh_get_seq (buf, n));
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            int ev = fh_event (mon, 0);
+            if (ev == ZMQ_EVENT_DISCONNECTED)
+                fh_say ("disconnected %lld", (long long) fh_now_ms ());
+        }
+    }
+    fh_close_monitor (pull, mon);
+    FH_RC (zmq_close (pull));
+    FH_RC (zmq_ctx_term (ctx));
+    return 0;
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+/* Send message seq and wait until the peer has it (a disconnect it
+ * reports meanwhile is skipped). */
+static void deliver (void *push, struct fh_peer *p, unsigned seq,
+                     int timeout_ms)
+{
+    char line[128];
+    unsigned got;
+    fh_send_seq (push, seq, 0);
+    do
+        fh_peer_wait_line (p, line, sizeof line, timeout_ms);
+    while (strncmp (line, "disconnected ", 13) == 0);
+    FH_CHECK (sscanf (line, "m %u", &got) == 1 && got == seq,
+              "peer said '%s', expected message %u", line, seq);
+}
+
+static int drive (const char *mode)
+{
+    char ep[128], line[128];
+    struct fh_peer peer;
+    void *ctx = FH_PTR (zmq_ctx_new ());
+    void *push = FH_PTR (zmq_socket (ctx, ZMQ_PUSH));
+    void *mon = fh_monitor (ctx, push,
+                            ZMQ_EVENT_DISCONNECTED
+                              | ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    int ttl = strcmp (mode, "ttl") == 0;
+    int64_t t_drop, t_undrop, took_a, took_b = 0, resume;
+    long long t_peer;
+    int bound_a = HB_TIMEOUT + HB_IVL + 500, bound_b = HB_TTL + 500;
+    int bound_r = RECONNECT_IVL + CONNECT_TIMEOUT + 2000;
+
+    FH_CHECK (ttl || strcmp (mode, "timeout") == 0, "unknown mode %s", mode);
+    FH_SET_INT (push, ZMQ_LINGER, 0);
+    FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, HB_IVL);
+    FH_SET_INT (push, ZMQ_HEARTBEAT_TIMEOUT, HB_TIMEOUT);
+    if (ttl)
+        FH_SET_INT (push, ZMQ_HEARTBEAT_TTL, HB_TTL);
+    FH_SET_INT (push, ZMQ_RECONNECT_IVL, RECONNECT_IVL);
+    FH_SET_INT (push, ZMQ_CONNECT_TIMEOUT, CONNECT_TIMEOUT);
+    fh_spawn (&peer, NULL);
+    fh_peer_ready (&peer);
+    fh_endpoint (ep, sizeof ep);
+    FH_RC (zmq_connect (push, ep));
+    fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000, "handshake");
+    deliver (push, &peer, 0, 5000);
+    /* The peer knows the TTL only once a PING has reached it, and nothing
+     * it can show tells us when that was: let two intervals pass. */
+    fh_settle (2 * HB_IVL);
+
+    fh_fault ("drop");
+    t_drop = fh_now_ms ();
+    took_a = fh_expect_event (mon, ZMQ_EVENT_DISCONNECTED, 5000,
+                              "DISCONNECTED (driver)")
+             - t_drop;
+    printf ("DISCONNECTED %lld ms after the drop (heartbeat timeout; "
+            "bound %d-%d)\n",
+            (long long) took_a, HB_TIMEOUT - HB_IVL, bound_a);
+    FH_CHECK (took_a >= HB_TIMEOUT - HB_IVL && took_a <= bound_a,
+              "heartbeat timeout reported after %lld ms", (long long) took_a);
+    if (ttl) {
+        fh_peer_wait_line (&peer, line, sizeof line, HB_TTL + 3000);
+        FH_CHECK (sscanf (line, "disconnected %lld", &t_peer) == 1,
+                  "peer said '%s', expected its DISCONNECTED", line);
+        took_b = t_peer - t_drop;
+        printf ("peer DISCONNECTED %lld ms after the drop (TTL; bound "
+                "%d-%d)\n",
+                (long long) took_b, HB_TTL - HB_IVL, bound_b);
+        FH_CHECK (took_b >= HB_TTL - HB_IVL && took_b <= bound_b,
+                  "TTL reported after %lld ms", (long long) took_b);
+    }
+
+    fh_fault ("undrop");
+    t_undrop = fh_now_ms ();
+    fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, bound_r + 3000,
+                     "handshake after the link is back");
+    deliver (push, &peer, 1, bound_r + 3000);
+    resume = fh_now_ms () - t_undrop;
+    fh_peer_finish (&peer);
+    printf ("resumed %lld ms after packets pass again (bound %d ms)\n",
+            (long long) resume, bound_r);
+    FH_CHECK (resume <= bound_r, "resumed after %lld ms", (long long) resume);
+
+    fh_close_monitor (push, mon);
+    FH_RC (zmq_close (push));
+    FH_RC (zmq_ctx_term (ctx));
+    printf ("ok: heartbeat %s\n", mode);
+    return 0;
+}
+
+int main (int argc, char **argv)
+{
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
+        return peer ();
+    if (argc >= 3 && strcmp (argv[1], "drive") == 0)
+        return drive (argv[2]);
+    fprintf (stderr, "usage: %s drive timeout|ttl\n", argv[0]);
+    return 2;
+}
