@@ -129,6 +129,7 @@ checks=(
     "reqrep-kill     fault_reqrep kill"
     "heartbeat-timeout fault_heartbeat timeout"
     "heartbeat-ttl   fault_heartbeat ttl"
+    "pubsub-kill     fault_pubsub kill"
 )
 
 ref_libdir=/usr/lib/x86_64-linux-gnu
