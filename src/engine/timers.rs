@@ -48,7 +48,7 @@ pub enum TimerEvent {
     /// Time for a heartbeat: send a PING with this TTL.
     SendPing { ttl_deciseconds: u16 },
     /// Nothing came in for a whole heartbeat timeout since a PING was
-    /// sent: the connection is dead.
+    /// sent (or for the peer's TTL): the connection is dead.
     PeerDead,
     /// The linger period after the socket closed is over.
     LingerExpired,
@@ -72,10 +72,21 @@ pub struct Timers {
 struct Heartbeat {
     next_ping: Instant,
     /// For each PING sent, oldest first: when to look whether the peer
-    /// has been silent for a whole timeout.
-    checks: VecDeque<Instant>,
+    /// has answered it, and when it went out.
+    checks: VecDeque<Check>,
     /// When the last bytes came in.
     last_received: Instant,
+}
+
+/// One PING's timeout: at `due`, the peer is dead if nothing came in
+/// since `sent`. (Asking instead whether the peer was silent for a whole
+/// timeout before `due` would count an answer that came within less than
+/// the wake-up's lateness of the PING as silence: with the timeout equal
+/// to the interval, every healthy connection on a fast link would die.)
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    due: Instant,
+    sent: Instant,
 }
 
 /// The order of things due at the same instant. When the timeout equals
@@ -191,7 +202,7 @@ impl Timers {
             (self.handshake_until, Due::Handshake),
             (self.linger_until, Due::Linger),
             (hb.map(|h| h.next_ping), Due::Ping),
-            (hb.and_then(|h| h.checks.front().copied()), Due::Check),
+            (hb.and_then(|h| h.checks.front().map(|c| c.due)), Due::Check),
         ]
         .into_iter()
         .filter_map(|(at, due)| Some((at?, due)))
@@ -221,21 +232,26 @@ impl Timers {
                     let timeout = self.heartbeat_timeout();
                     let hb = self.heartbeat.as_mut()?;
                     // Both count from when the PING actually goes out.
-                    hb.checks.push_back(now + timeout);
+                    hb.checks.push_back(Check {
+                        due: now + timeout,
+                        sent: now,
+                    });
                     hb.next_ping = now + ivl;
                     return Some(TimerEvent::SendPing {
                         ttl_deciseconds: self.config.heartbeat_ttl,
                     });
                 }
                 Due::Check => {
-                    let timeout = self.heartbeat_timeout();
                     let hb = self.heartbeat.as_mut()?;
-                    // Every check due by now asks the same question.
-                    while hb.checks.front().is_some_and(|&c| c <= now) {
+                    // Of the checks due by now, the newest PING's is the
+                    // strictest: an answer to it answers the older ones.
+                    let mut newest = hb.checks.pop_front()?.sent;
+                    while let Some(c) = hb.checks.front().filter(|c| c.due <= now) {
+                        newest = c.sent;
                         hb.checks.pop_front();
                     }
-                    // Silent for a whole timeout since the last frame.
-                    if now.saturating_duration_since(hb.last_received) >= timeout {
+                    // Nothing came in since that PING went out.
+                    if hb.last_received < newest {
                         self.heartbeat = None;
                         return Some(TimerEvent::PeerDead);
                     }

@@ -241,6 +241,37 @@ fn a_late_answer_saves_the_connection_once() {
 }
 
 #[test]
+fn an_answer_right_after_the_ping_counts_however_late_the_check() {
+    // The timeout is the interval; the PONG comes 100 µs after the PING
+    // and the wake-up for its check 1 ms late: the peer is alive (on a
+    // fast link this is every PING).
+    let mut sim = established(|c| c.heartbeat_ivl = 100);
+    assert_eq!(sim.run_until(100), [(100, PING)]);
+    sim.timers
+        .received(sim.at(100) + Duration::from_micros(100));
+    sim.set(201);
+    assert_eq!(sim.timers.poll(sim.now), Some(PING));
+    assert_eq!(sim.timers.poll(sim.now), None);
+}
+
+#[test]
+fn of_checks_due_together_an_unanswered_newer_ping_decides() {
+    // A wake-up so late that two checks are due: the answer to the first
+    // PING does not answer the second.
+    let mut sim = established(|c| {
+        c.heartbeat_ivl = 100;
+        c.heartbeat_timeout = 1000;
+    });
+    assert_eq!(sim.run_until(200), [(100, PING), (200, PING)]);
+    sim.timers.received(sim.at(150));
+    sim.set(1250);
+    let mut fired = Vec::new();
+    sim.poll_all(&mut fired);
+    // The PING overdue since 300 ms first, then both checks at once.
+    assert_eq!(fired, [(1250, PING), (1250, PeerDead)]);
+}
+
+#[test]
 fn a_late_wake_up_delays_the_next_ping() {
     // The next PING, and the timeout, count from when a PING went out.
     let mut sim = established(|c| c.heartbeat_ivl = 100);
