@@ -127,6 +127,7 @@ checks=(
     "reqrep-loss     fault_reqrep loss"
     "reqrep-flap     fault_reqrep flap"
     "reqrep-kill     fault_reqrep kill"
+    "heartbeat-alive fault_heartbeat alive"
     "heartbeat-timeout fault_heartbeat timeout"
     "heartbeat-ttl   fault_heartbeat ttl"
     "pubsub-kill     fault_pubsub kill"
@@ -189,7 +190,7 @@ for lib in "${libs[@]}"; do
         if [ $rc -eq 0 ] && grep -q '^ok:' "$log"; then
             echo "PASS $lib $name (${ms} ms)"
             pass[$lib]=$((pass[$lib] + 1))
-            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips)' "$log" \
+            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips|no DISCONNECTED)' "$log" \
                 | sed 's/^/    /'
         else
             [ $rc -eq 137 ] && echo "FAIL $lib $name (killed after ${timeout_s}s)" \

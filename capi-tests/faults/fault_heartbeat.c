@@ -13,7 +13,9 @@
  *            which its PINGs carry: the peer's monitor reports its
  *            DISCONNECTED within TTL (+ 500 ms), not before TTL - IVL
  *            (its last PING came at most one IVL before the drop).
- * In both, once packets pass again the driver reconnects (RECONNECT_IVL
+ *   alive    no drop, PINGs every 100 ms and no TIMEOUT (the interval is
+ *            then the timeout): the connection stays up for 1.5 s.
+ * In timeout and ttl, once packets pass again the driver reconnects (RECONNECT_IVL
  * 100 ms, CONNECT_TIMEOUT 500 ms for the SYNs lost meanwhile) and a new
  * message arrives within RECONNECT_IVL + CONNECT_TIMEOUT + 2 s.
  * Without heartbeats nothing would notice for minutes: TCP gives up on
@@ -78,6 +80,42 @@ static void deliver (void *push, struct fh_peer *p, unsigned seq,
               "peer said '%s', expected message %u", line, seq);
 }
 
+/* "alive": PINGs every 100 ms with no ZMQ_HEARTBEAT_TIMEOUT (so the
+ * interval is the timeout), on a healthy link: the connection stays up
+ * across 1.5 s without messages, every PONG arriving within the
+ * timeout. */
+static int stays_alive (void *ctx, void *push, void *mon)
+{
+    char ep[128];
+    struct fh_peer peer;
+    int64_t until;
+    FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, 100);
+    fh_spawn (&peer, NULL);
+    fh_peer_ready (&peer);
+    fh_endpoint (ep, sizeof ep);
+    FH_RC (zmq_connect (push, ep));
+    fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000, "handshake");
+    deliver (push, &peer, 0, 5000);
+    until = fh_now_ms () + 1500;
+    for (;;) {
+        int64_t left = until - fh_now_ms ();
+        int ev;
+        if (left <= 0)
+            break;
+        ev = fh_event (mon, (int) left);
+        FH_CHECK (ev != ZMQ_EVENT_DISCONNECTED,
+                  "a healthy connection was dropped by heartbeats");
+    }
+    deliver (push, &peer, 1, 5000);
+    fh_peer_finish (&peer);
+    printf ("no DISCONNECTED in 1.5 s of PINGs every 100 ms\n");
+    fh_close_monitor (push, mon);
+    FH_RC (zmq_close (push));
+    FH_RC (zmq_ctx_term (ctx));
+    printf ("ok: heartbeat alive\n");
+    return 0;
+}
+
 static int drive (const char *mode)
 {
     char ep[128], line[128];
@@ -88,6 +126,7 @@ static int drive (const char *mode)
                             ZMQ_EVENT_DISCONNECTED
                               | ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
     int ttl = strcmp (mode, "ttl") == 0;
+    int alive = strcmp (mode, "alive") == 0;
     int64_t t_drop, t_dropped, t_a, t_undrop, resume;
     long long t_b;
     /* 50 ms below the exact lower bounds for timer granularity. */
@@ -95,8 +134,11 @@ static int drive (const char *mode)
     int low_b = HB_TTL - HB_IVL - 50, bound_b = HB_TTL + 500;
     int bound_r = RECONNECT_IVL + CONNECT_TIMEOUT + 2000;
 
-    FH_CHECK (ttl || strcmp (mode, "timeout") == 0, "unknown mode %s", mode);
+    FH_CHECK (ttl || alive || strcmp (mode, "timeout") == 0,
+              "unknown mode %s", mode);
     FH_SET_INT (push, ZMQ_LINGER, 0);
+    if (alive)
+        return stays_alive (ctx, push, mon);
     FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, HB_IVL);
     FH_SET_INT (push, ZMQ_HEARTBEAT_TIMEOUT, HB_TIMEOUT);
     if (ttl)
@@ -121,8 +163,9 @@ static int drive (const char *mode)
     t_a = fh_expect_event (mon, ZMQ_EVENT_DISCONNECTED, 5000,
                            "DISCONNECTED (driver)");
     printf ("DISCONNECTED %lld ms after the drop (heartbeat timeout; "
-            "bound %d-%d)\n",
-            (long long) (t_a - t_dropped), low_a, bound_a);
+            "bound %d-%d; the drop took %lld ms to apply)\n",
+            (long long) (t_a - t_dropped), low_a, bound_a,
+            (long long) (t_dropped - t_drop));
     FH_CHECK (t_a - t_drop >= low_a && t_a - t_dropped <= bound_a,
               "heartbeat timeout reported after %lld ms",
               (long long) (t_a - t_dropped));
@@ -162,6 +205,6 @@ int main (int argc, char **argv)
         return peer ();
     if (argc >= 3 && strcmp (argv[1], "drive") == 0)
         return drive (argv[2]);
-    fprintf (stderr, "usage: %s drive timeout|ttl\n", argv[0]);
+    fprintf (stderr, "usage: %s drive timeout|ttl|alive\n", argv[0]);
     return 2;
 }
