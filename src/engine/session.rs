@@ -250,6 +250,12 @@ impl Session {
     /// Sets the reactor timer for the next deadline, unless one at or
     /// before it is already set. Run at the end of every callback.
     fn arm(&mut self, r: &mut Reactor, token: Token) {
+        // A PING read during this callback may have brought a TTL.
+        if let Conn::Engine(e) = &self.conn {
+            if e.is_established() {
+                self.timers.peer_ttl(e.peer_ttl(), e.last_received());
+            }
+        }
         if let Some(at) = self.wakeups.arm(self.timers.next_deadline()) {
             let now = self.now();
             r.set_timer(token, at.saturating_duration_since(now), WAKE_UP);

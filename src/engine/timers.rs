@@ -65,6 +65,10 @@ pub struct Timers {
     linger_until: Option<Instant>,
     /// While the connection is up and heartbeats are on.
     heartbeat: Option<Heartbeat>,
+    /// The peer's `ZMQ_HEARTBEAT_TTL` from its last PING, and when bytes
+    /// last came in: the connection is dead when nothing comes for that
+    /// long (whether or not this side sends heartbeats).
+    peer_ttl: Option<(Duration, Instant)>,
 }
 
 /// Heartbeat state of an established connection.
@@ -99,6 +103,7 @@ enum Due {
     Handshake,
     Linger,
     Check,
+    PeerTtl,
     Ping,
 }
 
@@ -116,6 +121,7 @@ impl Timers {
             handshake_until: None,
             linger_until: None,
             heartbeat: None,
+            peer_ttl: None,
         }
     }
 
@@ -165,6 +171,14 @@ impl Timers {
             checks: VecDeque::new(),
             last_received: now,
         });
+        self.peer_ttl = None;
+    }
+
+    /// The TTL the peer's last PING asked for (`None`: none, or no PING
+    /// yet), with the engine's last read. libzmq's semantics: a PING with
+    /// a TTL starts the clock, anything that comes in restarts it.
+    pub fn peer_ttl(&mut self, ttl: Option<Duration>, last_received: Instant) {
+        self.peer_ttl = ttl.map(|ttl| (ttl, last_received));
     }
 
     /// The engine's last read from the peer was at `at` (it keeps that
@@ -173,12 +187,16 @@ impl Timers {
         if let Some(hb) = &mut self.heartbeat {
             hb.last_received = at;
         }
+        if let Some((_, last)) = &mut self.peer_ttl {
+            *last = at;
+        }
     }
 
     /// The connection is gone: its handshake timeout and heartbeats with it.
     pub fn connection_lost(&mut self) {
         self.handshake_until = None;
         self.heartbeat = None;
+        self.peer_ttl = None;
     }
 
     /// The socket closed with `ZMQ_LINGER` `linger` (milliseconds): a
@@ -203,6 +221,7 @@ impl Timers {
             (self.linger_until, Due::Linger),
             (hb.map(|h| h.next_ping), Due::Ping),
             (hb.and_then(|h| h.checks.front().map(|c| c.due)), Due::Check),
+            (self.peer_ttl.map(|(ttl, last)| last + ttl), Due::PeerTtl),
         ]
         .into_iter()
         .filter_map(|(at, due)| Some((at?, due)))
@@ -253,8 +272,15 @@ impl Timers {
                     // Nothing came in since that PING went out.
                     if hb.last_received < newest {
                         self.heartbeat = None;
+                        self.peer_ttl = None;
                         return Some(TimerEvent::PeerDead);
                     }
+                }
+                Due::PeerTtl => {
+                    // Due means silent for the whole TTL since the last read.
+                    self.heartbeat = None;
+                    self.peer_ttl = None;
+                    return Some(TimerEvent::PeerDead);
                 }
             }
         }

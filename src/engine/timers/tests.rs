@@ -272,6 +272,40 @@ fn of_checks_due_together_an_unanswered_newer_ping_decides() {
 }
 
 #[test]
+fn the_peers_ttl_ends_a_silent_connection_without_heartbeats_here() {
+    // No heartbeat options on this side; the peer's PING at 0 asked for
+    // 1.5 s. Bytes at 400 ms restart the clock: dead at 1900 ms.
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(1500)), sim.at(0));
+    sim.timers.received(sim.at(400));
+    assert_eq!(sim.run_until(1899), []);
+    assert_eq!(sim.run_until(1900), [(1900, PeerDead)]);
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn a_talking_peer_outlives_its_ttl() {
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(0));
+    assert_eq!(sim.peer_talks_until(60_000, 100), []);
+}
+
+#[test]
+fn no_ttl_once_the_connection_is_lost_or_a_ping_asks_for_none() {
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(0));
+    sim.timers.peer_ttl(None, sim.at(0));
+    assert_eq!(sim.run_until(1000), []);
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(1000));
+    sim.timers.connection_lost();
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
 fn a_late_wake_up_delays_the_next_ping() {
     // The next PING, and the timeout, count from when a PING went out.
     let mut sim = established(|c| c.heartbeat_ivl = 100);
