@@ -27,28 +27,40 @@ repo=$(cd "$here/.." && pwd)
 # Namespace A holds the driver, B the peer; each filters what comes in on
 # its end of the veth in table `inet faults`, chain `in`.
 
-nft_in() { # NS IF RULE...: replace the chain's rules with RULE (or none)
+nft_drop() { # NS IF [MATCH...]: drop (and count) what comes in on IF and
+             # matches (all of it without MATCH), instead of the rule before
     local ns=$1 ifname=$2
     shift 2
-    ip netns exec "$ns" nft flush chain inet faults in || return 1
-    [ $# -eq 0 ] || ip netns exec "$ns" nft add rule inet faults in \
-        iifname "$ifname" "$@"
+    printf 'flush chain inet faults in\nadd rule inet faults in iifname "%s" %s counter drop\n' \
+        "$ifname" "$*" | ip netns exec "$ns" nft -f -
+}
+
+nft_clear() { # NS: no rule
+    ip netns exec "$1" nft flush chain inet faults in
+}
+
+dropped() { # NS: packets the chain's rule has dropped so far
+    ip netns exec "$1" nft list chain inet faults in |
+        sed -nE 's/.* counter packets ([0-9]+) .*/\1/p' | head -n 1
 }
 
 ctl() {
     local a=$FAULT_NS_A b=$FAULT_NS_B
     case "$*" in
         "loss 0"|undrop)
-            nft_in "$a" "$FAULT_IF_A" && nft_in "$b" "$FAULT_IF_B" ;;
+            # What the fault did, for the log (proof it was in place).
+            echo "dropped: $(dropped "$a") packets into A, $(dropped "$b") into B"
+            nft_clear "$a" && nft_clear "$b" ;;
         "loss "[0-9]*)
-            nft_in "$a" "$FAULT_IF_A" numgen random mod 100 '<' "$2" drop &&
-            nft_in "$b" "$FAULT_IF_B" numgen random mod 100 '<' "$2" drop ;;
+            nft_drop "$a" "$FAULT_IF_A" numgen random mod 100 "<" "$2" &&
+            nft_drop "$b" "$FAULT_IF_B" numgen random mod 100 "<" "$2" ;;
         drop)
-            nft_in "$a" "$FAULT_IF_A" drop && nft_in "$b" "$FAULT_IF_B" drop ;;
+            nft_drop "$a" "$FAULT_IF_A" && nft_drop "$b" "$FAULT_IF_B" ;;
         "link down") ip -n "$b" link set "$FAULT_IF_B" down ;;
         "link up") ip -n "$b" link set "$FAULT_IF_B" up ;;
         reset)
-            ctl undrop && ip -n "$b" link set "$FAULT_IF_B" up ;;
+            nft_clear "$a" && nft_clear "$b" &&
+            ip -n "$b" link set "$FAULT_IF_B" up ;;
         *) echo "faults.sh --ctl: unknown action '$*'" >&2; return 2 ;;
     esac
 }
@@ -190,7 +202,7 @@ for lib in "${libs[@]}"; do
         if [ $rc -eq 0 ] && grep -q '^ok:' "$log"; then
             echo "PASS $lib $name (${ms} ms)"
             pass[$lib]=$((pass[$lib] + 1))
-            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips|no DISCONNECTED)' "$log" \
+            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips|no DISCONNECTED|dropped)' "$log" \
                 | sed 's/^/    /'
         else
             [ $rc -eq 137 ] && echo "FAIL $lib $name (killed after ${timeout_s}s)" \
