@@ -28,8 +28,10 @@ enum { HB_IVL = 200, HB_TIMEOUT = 1000, HB_TTL = 1500, RECONNECT_IVL = 100,
 
 /* ---- peer ---------------------------------------------------------------- */
 
-static int peer (void)
+static int peer (int argc, char **argv)
 {
+    (void) argc;
+    (void) argv;
     char ep[128], buf[FH_MSG_SIZE + 1];
     void *ctx = FH_PTR (zmq_ctx_new ());
     void *pull = FH_PTR (zmq_socket (ctx, ZMQ_PULL));
@@ -84,18 +86,24 @@ static void deliver (void *push, struct fh_peer *p, unsigned seq,
  * interval is the timeout), on a healthy link: the connection stays up
  * across 1.5 s without messages, every PONG arriving within the
  * timeout. */
-static int stays_alive (void *ctx, void *push, void *mon)
+/* Start the peer, connect to it, and see a message through. */
+static void connect_peer (void *push, void *mon, struct fh_peer *peer)
 {
     char ep[128];
-    struct fh_peer peer;
-    int64_t until;
-    FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, 100);
-    fh_spawn (&peer, NULL);
-    fh_peer_ready (&peer);
+    fh_spawn (peer, NULL);
+    fh_peer_ready (peer);
     fh_endpoint (ep, sizeof ep);
     FH_RC (zmq_connect (push, ep));
     fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000, "handshake");
-    deliver (push, &peer, 0, 5000);
+    deliver (push, peer, 0, 5000);
+}
+
+static int stays_alive (void *ctx, void *push, void *mon)
+{
+    struct fh_peer peer;
+    int64_t until;
+    FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, 100);
+    connect_peer (push, mon, &peer);
     until = fh_now_ms () + 1500;
     for (;;) {
         int64_t left = until - fh_now_ms ();
@@ -118,7 +126,7 @@ static int stays_alive (void *ctx, void *push, void *mon)
 
 static int drive (const char *mode)
 {
-    char ep[128], line[128];
+    char line[128];
     struct fh_peer peer;
     void *ctx = FH_PTR (zmq_ctx_new ());
     void *push = FH_PTR (zmq_socket (ctx, ZMQ_PUSH));
@@ -145,12 +153,7 @@ static int drive (const char *mode)
         FH_SET_INT (push, ZMQ_HEARTBEAT_TTL, HB_TTL);
     FH_SET_INT (push, ZMQ_RECONNECT_IVL, RECONNECT_IVL);
     FH_SET_INT (push, ZMQ_CONNECT_TIMEOUT, CONNECT_TIMEOUT);
-    fh_spawn (&peer, NULL);
-    fh_peer_ready (&peer);
-    fh_endpoint (ep, sizeof ep);
-    FH_RC (zmq_connect (push, ep));
-    fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000, "handshake");
-    deliver (push, &peer, 0, 5000);
+    connect_peer (push, mon, &peer);
     /* The peer knows the TTL only once a PING has reached it, and nothing
      * it can show tells us when that was: let two intervals pass. */
     fh_settle (2 * HB_IVL);
@@ -200,11 +203,5 @@ static int drive (const char *mode)
 
 int main (int argc, char **argv)
 {
-    setvbuf (stdout, NULL, _IOLBF, 0);
-    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
-        return peer ();
-    if (argc >= 3 && strcmp (argv[1], "drive") == 0)
-        return drive (argv[2]);
-    fprintf (stderr, "usage: %s drive timeout|ttl|alive\n", argv[0]);
-    return 2;
+    return fh_main (argc, argv, peer, drive, "timeout|ttl|alive");
 }

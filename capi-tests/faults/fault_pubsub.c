@@ -95,7 +95,7 @@ static int64_t receive (void *sub, struct life *lives, unsigned cur,
     return first_at;
 }
 
-static int drive (void)
+static int drive (const char *mode)
 {
     char ep[128];
     struct fh_peer peer;
@@ -105,6 +105,7 @@ static int drive (void)
     int64_t t_restart, resume;
     int bound = RECONNECT_IVL + 2000;
 
+    FH_CHECK (strcmp (mode, "kill") == 0, "unknown mode %s", mode);
     memset (lives, 0, sizeof lives);
     FH_SET_INT (sub, ZMQ_LINGER, 0);
     FH_SET_INT (sub, ZMQ_RECONNECT_IVL, RECONNECT_IVL);
@@ -140,11 +141,5 @@ static int drive (void)
 
 int main (int argc, char **argv)
 {
-    setvbuf (stdout, NULL, _IOLBF, 0);
-    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
-        return peer (argc, argv);
-    if (argc >= 2 && strcmp (argv[1], "drive") == 0)
-        return drive ();
-    fprintf (stderr, "usage: %s drive\n", argv[0]);
-    return 2;
+    return fh_main (argc, argv, peer, drive, "kill");
 }

@@ -342,11 +342,5 @@ static int drive (const char *mode)
 
 int main (int argc, char **argv)
 {
-    setvbuf (stdout, NULL, _IOLBF, 0);
-    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
-        return peer (argc, argv);
-    if (argc >= 3 && strcmp (argv[1], "drive") == 0)
-        return drive (argv[2]);
-    fprintf (stderr, "usage: %s drive loss|flap|flaphb|kill\n", argv[0]);
-    return 2;
+    return fh_main (argc, argv, peer, drive, "loss|flap|flaphb|kill");
 }

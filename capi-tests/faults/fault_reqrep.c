@@ -27,8 +27,10 @@ enum { RECONNECT_IVL = 100, ROUNDTRIPS = 200, FAULT_AT = 100 };
 
 /* ---- peer ---------------------------------------------------------------- */
 
-static int peer (void)
+static int peer (int argc, char **argv)
 {
+    (void) argc;
+    (void) argv;
     char ep[128], buf[FH_MSG_SIZE + 1];
     void *ctx = FH_PTR (zmq_ctx_new ());
     void *rep = FH_PTR (zmq_socket (ctx, ZMQ_REP));
@@ -247,11 +249,5 @@ static int drive (const char *mode)
 
 int main (int argc, char **argv)
 {
-    setvbuf (stdout, NULL, _IOLBF, 0);
-    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
-        return peer ();
-    if (argc >= 3 && strcmp (argv[1], "drive") == 0)
-        return drive (argv[2]);
-    fprintf (stderr, "usage: %s drive loss|flap|kill\n", argv[0]);
-    return 2;
+    return fh_main (argc, argv, peer, drive, "loss|flap|kill");
 }

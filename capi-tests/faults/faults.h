@@ -473,4 +473,21 @@ static inline void fh_close_monitor (void *s, void *mon)
     FH_RC (zmq_close (mon));
 }
 
+/* ---- main ------------------------------------------------------------------ */
+
+/* `PROG peer ARGS...` runs peer(argc, argv); `PROG drive MODE` runs
+ * drive(MODE). */
+static inline int fh_main (int argc, char **argv,
+                           int (*peer) (int, char **),
+                           int (*drive) (const char *), const char *modes)
+{
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && strcmp (argv[1], "peer") == 0)
+        return peer (argc, argv);
+    if (argc >= 3 && strcmp (argv[1], "drive") == 0)
+        return drive (argv[2]);
+    fprintf (stderr, "usage: %s drive %s\n", argv[0], modes);
+    return 2;
+}
+
 #endif
