@@ -1,6 +1,7 @@
 //! `Timers`: a session's deadlines as a sans-IO state machine — reconnect
 //! with exponential backoff (`ZMQ_RECONNECT_IVL` up to
-//! `ZMQ_RECONNECT_IVL_MAX`), the handshake timeout (`ZMQ_HANDSHAKE_IVL`),
+//! `ZMQ_RECONNECT_IVL_MAX`), the connect timeout (`ZMQ_CONNECT_TIMEOUT`),
+//! the handshake timeout (`ZMQ_HANDSHAKE_IVL`),
 //! heartbeats (`ZMQ_HEARTBEAT_IVL`, `_TTL`, `_TIMEOUT`) and linger.
 //!
 //! The session tells it what happened (a connect attempt is over, a
@@ -28,6 +29,8 @@ pub struct TimerConfig {
     pub reconnect_ivl: i32,
     /// `ZMQ_RECONNECT_IVL_MAX`; 0: every retry waits `reconnect_ivl`.
     pub reconnect_ivl_max: i32,
+    /// `ZMQ_CONNECT_TIMEOUT`; 0: a connect attempt waits for the OS.
+    pub connect_timeout: i32,
     /// `ZMQ_HANDSHAKE_IVL`; 0: a handshake may take forever.
     pub handshake_ivl: i32,
     /// `ZMQ_HEARTBEAT_IVL`; 0: no heartbeats.
@@ -43,6 +46,9 @@ pub struct TimerConfig {
 pub enum TimerEvent {
     /// The wait before the next connect attempt is over.
     Reconnect,
+    /// `ZMQ_CONNECT_TIMEOUT` passed and the connect attempt is still in
+    /// progress: give it up (and retry).
+    ConnectExpired,
     /// `ZMQ_HANDSHAKE_IVL` passed and the handshake has not finished.
     HandshakeExpired,
     /// Time for a heartbeat: send a PING with this TTL.
@@ -61,6 +67,7 @@ pub struct Timers {
     /// The wait before the next retry; doubles per retry up to the maximum.
     backoff: Duration,
     reconnect_at: Option<Instant>,
+    connect_until: Option<Instant>,
     handshake_until: Option<Instant>,
     linger_until: Option<Instant>,
     /// While the connection is up and heartbeats are on.
@@ -100,6 +107,7 @@ struct Check {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
     Reconnect,
+    Connect,
     Handshake,
     Linger,
     Check,
@@ -118,6 +126,7 @@ impl Timers {
             config,
             backoff: Self::first_backoff(&config),
             reconnect_at: None,
+            connect_until: None,
             handshake_until: None,
             linger_until: None,
             heartbeat: None,
@@ -152,6 +161,17 @@ impl Timers {
             self.backoff = (wait * 2).min(max).max(wait);
         }
         Some(wait)
+    }
+
+    /// A connect attempt is in progress: it must end within
+    /// `ZMQ_CONNECT_TIMEOUT`.
+    pub fn connect_started(&mut self, now: Instant) {
+        self.connect_until = millis(self.config.connect_timeout).map(|t| now + t);
+    }
+
+    /// The connect attempt is over (connected, failed or given up).
+    pub fn connect_over(&mut self) {
+        self.connect_until = None;
     }
 
     /// A ZMTP handshake started: it must end within `ZMQ_HANDSHAKE_IVL`.
@@ -194,6 +214,7 @@ impl Timers {
 
     /// The connection is gone: its handshake timeout and heartbeats with it.
     pub fn connection_lost(&mut self) {
+        self.connect_until = None;
         self.handshake_until = None;
         self.heartbeat = None;
         self.peer_ttl = None;
@@ -217,6 +238,7 @@ impl Timers {
         let hb = self.heartbeat.as_ref();
         [
             (self.reconnect_at, Due::Reconnect),
+            (self.connect_until, Due::Connect),
             (self.handshake_until, Due::Handshake),
             (self.linger_until, Due::Linger),
             (hb.map(|h| h.next_ping), Due::Ping),
@@ -237,6 +259,10 @@ impl Timers {
                 Due::Reconnect => {
                     self.reconnect_at = None;
                     return Some(TimerEvent::Reconnect);
+                }
+                Due::Connect => {
+                    self.connect_until = None;
+                    return Some(TimerEvent::ConnectExpired);
                 }
                 Due::Handshake => {
                     self.handshake_until = None;

@@ -4,13 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use super::TimerEvent::{HandshakeExpired, LingerExpired, PeerDead, Reconnect, SendPing};
+use super::TimerEvent::{
+    ConnectExpired, HandshakeExpired, LingerExpired, PeerDead, Reconnect, SendPing,
+};
 use super::{TimerConfig, TimerEvent, Timers, Wakeups};
 
 /// libzmq's defaults for the options the timers read.
 const DEFAULTS: TimerConfig = TimerConfig {
     reconnect_ivl: 100,
     reconnect_ivl_max: 0,
+    connect_timeout: 0,
     handshake_ivl: 30_000,
     heartbeat_ivl: 0,
     heartbeat_timeout: -1,
@@ -320,6 +323,35 @@ fn no_heartbeat_without_an_interval() {
     let mut sim = established(|c| c.heartbeat_timeout = 100);
     assert_eq!(sim.timers.next_deadline(), None);
     assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn a_connect_attempt_is_given_up_after_the_connect_timeout() {
+    let mut sim = Sim::new(config(|c| c.connect_timeout = 500));
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.run_until(499), []);
+    assert_eq!(sim.run_until(500), [(500, ConnectExpired)]);
+    // The retry after it has a timeout of its own.
+    assert_eq!(sim.fail(), Some(100));
+    assert_eq!(sim.run_until(600), [(600, Reconnect)]);
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.run_until(1100), [(1100, ConnectExpired)]);
+}
+
+#[test]
+fn a_connect_that_ends_in_time_does_not_expire() {
+    let mut sim = Sim::new(config(|c| c.connect_timeout = 500));
+    sim.timers.connect_started(sim.now);
+    sim.set(200);
+    sim.timers.connect_over();
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn no_connect_timeout_means_the_os_decides() {
+    let mut sim = Sim::new(DEFAULTS);
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.timers.next_deadline(), None);
 }
 
 #[test]
