@@ -142,6 +142,7 @@ checks=(
     "heartbeat-alive fault_heartbeat alive"
     "heartbeat-timeout fault_heartbeat timeout"
     "heartbeat-ttl   fault_heartbeat ttl"
+    "connect-timeout fault_heartbeat connect"
     "pubsub-kill     fault_pubsub kill"
 )
 
@@ -202,7 +203,7 @@ for lib in "${libs[@]}"; do
         if [ $rc -eq 0 ] && grep -q '^ok:' "$log"; then
             echo "PASS $lib $name (${ms} ms)"
             pass[$lib]=$((pass[$lib] + 1))
-            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips|no DISCONNECTED|dropped)' "$log" \
+            grep -E '^(resumed|DISCONNECTED|peer DISCONNECTED|received|server life|[0-9]+ round trips|no DISCONNECTED|dropped|connect given up)' "$log" \
                 | sed 's/^/    /'
         else
             [ $rc -eq 137 ] && echo "FAIL $lib $name (killed after ${timeout_s}s)" \

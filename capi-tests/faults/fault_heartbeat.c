@@ -15,6 +15,8 @@
  *            (its last PING came at most one IVL before the drop).
  *   alive    no drop, PINGs every 100 ms and no TIMEOUT (the interval is
  *            then the timeout): the connection stays up for 1.5 s.
+ *   connect  no heartbeats: packets dropped before connecting, the
+ *            attempt is given up after ZMQ_CONNECT_TIMEOUT and retried.
  * In timeout and ttl, once packets pass again the driver reconnects (RECONNECT_IVL
  * 100 ms, CONNECT_TIMEOUT 500 ms for the SYNs lost meanwhile) and a new
  * message arrives within RECONNECT_IVL + CONNECT_TIMEOUT + 2 s.
@@ -124,6 +126,58 @@ static int stays_alive (void *ctx, void *push, void *mon)
     return 0;
 }
 
+/* "connect": with every packet dropped, a connect attempt hangs on SYNs
+ * nobody answers; ZMQ_CONNECT_TIMEOUT 500 ms gives it up (CLOSED, then
+ * CONNECT_RETRIED) and retries, so once packets pass again the
+ * connection is up within RECONNECT_IVL + CONNECT_TIMEOUT (+ 1 s), not
+ * at the kernel's next SYN retransmission (1 s, 3 s, 7 s, ...). */
+static int connect_times_out (void *ctx, void *push)
+{
+    struct fh_peer peer;
+    char ep[128];
+    void *mon = fh_monitor (ctx, push,
+                            ZMQ_EVENT_CLOSED | ZMQ_EVENT_CONNECT_RETRIED
+                              | ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    int64_t t0, closed, retried, t_undrop, up;
+    int bound = RECONNECT_IVL + CONNECT_TIMEOUT + 1000;
+    FH_SET_INT (push, ZMQ_RECONNECT_IVL, RECONNECT_IVL);
+    FH_SET_INT (push, ZMQ_CONNECT_TIMEOUT, CONNECT_TIMEOUT);
+    fh_spawn (&peer, NULL);
+    fh_peer_ready (&peer);
+    fh_fault ("drop");
+    fh_endpoint (ep, sizeof ep);
+    t0 = fh_now_ms ();
+    FH_RC (zmq_connect (push, ep));
+    closed = fh_expect_event (mon, ZMQ_EVENT_CLOSED, CONNECT_TIMEOUT + 1000,
+                              "CLOSED (connect timeout)")
+             - t0;
+    retried = fh_expect_event (mon, ZMQ_EVENT_CONNECT_RETRIED, 1000,
+                               "CONNECT_RETRIED")
+              - t0;
+    /* Into the second attempt, so its SYN is lost too. */
+    fh_settle (RECONNECT_IVL + CONNECT_TIMEOUT / 2);
+    fh_fault ("undrop");
+    t_undrop = fh_now_ms ();
+    up = fh_expect_event (mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 10000,
+                          "handshake after the link is back")
+         - t_undrop;
+    deliver (push, &peer, 0, 5000);
+    fh_peer_finish (&peer);
+    printf ("connect given up after %lld ms (CONNECT_TIMEOUT %d), retried "
+            "at %lld ms\n",
+            (long long) closed, CONNECT_TIMEOUT, (long long) retried);
+    printf ("resumed %lld ms after packets pass again (bound %d ms)\n",
+            (long long) up, bound);
+    FH_CHECK (closed >= CONNECT_TIMEOUT - 50 && closed <= CONNECT_TIMEOUT + 500,
+              "connect attempt given up after %lld ms", (long long) closed);
+    FH_CHECK (up <= bound, "resumed after %lld ms", (long long) up);
+    fh_close_monitor (push, mon);
+    FH_RC (zmq_close (push));
+    FH_RC (zmq_ctx_term (ctx));
+    printf ("ok: heartbeat connect\n");
+    return 0;
+}
+
 static int drive (const char *mode)
 {
     char line[128];
@@ -142,9 +196,14 @@ static int drive (const char *mode)
     int low_b = HB_TTL - HB_IVL - 50, bound_b = HB_TTL + 500;
     int bound_r = RECONNECT_IVL + CONNECT_TIMEOUT + 2000;
 
-    FH_CHECK (ttl || alive || strcmp (mode, "timeout") == 0,
+    FH_CHECK (ttl || alive || strcmp (mode, "timeout") == 0
+                || strcmp (mode, "connect") == 0,
               "unknown mode %s", mode);
     FH_SET_INT (push, ZMQ_LINGER, 0);
+    if (strcmp (mode, "connect") == 0) {
+        fh_close_monitor (push, mon);
+        return connect_times_out (ctx, push);
+    }
     if (alive)
         return stays_alive (ctx, push, mon);
     FH_SET_INT (push, ZMQ_HEARTBEAT_IVL, HB_IVL);
@@ -203,5 +262,5 @@ static int drive (const char *mode)
 
 int main (int argc, char **argv)
 {
-    return fh_main (argc, argv, peer, drive, "timeout|ttl|alive");
+    return fh_main (argc, argv, peer, drive, "timeout|ttl|alive|connect");
 }
