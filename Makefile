@@ -15,7 +15,8 @@ LIB_OUT   := $(BUILD)/lib
 REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
-        install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz
+        install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
+        check-faults
 
 all: lib
 
@@ -65,6 +66,12 @@ check-pyzmq: lib
 # The same suite on pyzmq's bundled libzmq 4.3.5 (the parity baseline).
 check-pyzmq-reference:
 	@tools/check-pyzmq.sh --reference
+
+# The fault suite: PUSH/PULL, REQ/REP, heartbeats and PUB/SUB between two
+# network namespaces under packet loss, a link flap and kill -9 of a peer,
+# on ours and on the reference libzmq. Needs root (else it says SKIPPED).
+check-faults: lib
+	@tools/faults.sh
 
 # Benchmark programs (perf/*.c, plain libzmq API), built into build/perf/.
 perf: lib

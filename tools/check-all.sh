@@ -74,6 +74,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/libzmq.so.5 ]; then
 fi
 check "install + pkg-config" tools/install-check.sh
 suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
+suite "fault suite (network namespaces)" tools/faults.sh
 check "demo (C PUB -> pyzmq SUB)" tools/demo.sh 3 20
 check "perf programs build (-Werror)" tools/bench.sh --build-only
 suite "fuzz targets (5 s each)" tools/fuzz.sh --seconds 5

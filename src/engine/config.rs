@@ -66,6 +66,8 @@ pub struct SessionConfig {
     pub reconnect_ivl: i32,
     pub reconnect_ivl_max: i32,
     pub reconnect_stop: ReconnectStop,
+    /// `ZMQ_CONNECT_TIMEOUT` in ms (0: a connect waits as long as the OS).
+    pub connect_timeout: i32,
     /// `ZMQ_HANDSHAKE_IVL` in ms (0: none).
     pub handshake_ivl: i32,
     /// `ZMQ_HEARTBEAT_IVL`, `_TIMEOUT` (ms; <= 0: the interval) and `_TTL`

@@ -25,7 +25,7 @@ pub mod zap;
 pub mod zmtp_engine;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use mio::{Registry, Token};
@@ -61,6 +61,11 @@ pub trait Engine: Send {
     fn send_ping(&mut self, ttl_deciseconds: u16);
     /// When bytes last arrived (heartbeat timeouts count from it).
     fn last_received(&self) -> Instant;
+    /// The TTL the peer's last PING asked for (`ZMQ_HEARTBEAT_TTL` on its
+    /// side), if any.
+    fn peer_ttl(&self) -> Option<Duration> {
+        None
+    }
     /// The properties received messages carry, once known.
     fn metadata(&self) -> Option<Arc<Metadata>>;
     /// The peer's address as ZAP requests name it (no port).

@@ -205,6 +205,8 @@ impl Session {
                 self.cx
                     .event(event::CONNECT_DELAYED, libc::EINPROGRESS as u64);
                 self.conn = Conn::Connecting(stream);
+                let now = self.now();
+                self.timers.connect_started(now);
             }
             // A name that does not resolve made no socket to close.
             Err(e) if e.errno() == libc::EHOSTUNREACH || e.errno() == libc::EINVAL => {
@@ -250,6 +252,12 @@ impl Session {
     /// Sets the reactor timer for the next deadline, unless one at or
     /// before it is already set. Run at the end of every callback.
     fn arm(&mut self, r: &mut Reactor, token: Token) {
+        // A PING read during this callback may have brought a TTL.
+        if let Conn::Engine(e) = &self.conn {
+            if e.is_established() {
+                self.timers.peer_ttl(e.peer_ttl(), e.last_received());
+            }
+        }
         if let Some(at) = self.wakeups.arm(self.timers.next_deadline()) {
             let now = self.now();
             r.set_timer(token, at.saturating_duration_since(now), WAKE_UP);
@@ -272,6 +280,7 @@ impl Session {
         let Some(target) = self.target.clone() else {
             return;
         };
+        self.timers.connect_over();
         self.fd = stream.fd();
         self.local_ep = stream.local_endpoint();
         if !target.via_proxy(&self.cx.config) {
@@ -654,6 +663,14 @@ impl Session {
                     self.start_connect(r, token);
                 }
             }
+            Some(TimerEvent::ConnectExpired) => {
+                if matches!(self.conn, Conn::Connecting(_)) {
+                    // As libzmq: the attempt's socket closes (CLOSED) and
+                    // a retry is scheduled (CONNECT_RETRIED).
+                    self.close_connection(r);
+                    self.connect_failed(r, token, libc::ETIMEDOUT);
+                }
+            }
             Some(TimerEvent::HandshakeExpired) => {
                 if let Conn::Engine(e) = &self.conn {
                     if !e.is_established() {
@@ -689,6 +706,7 @@ fn timer_config(c: &SessionConfig) -> TimerConfig {
     TimerConfig {
         reconnect_ivl: c.reconnect_ivl,
         reconnect_ivl_max: c.reconnect_ivl_max,
+        connect_timeout: c.connect_timeout,
         handshake_ivl: c.handshake_ivl,
         heartbeat_ivl: c.heartbeat_interval,
         heartbeat_timeout: c.heartbeat_timeout,

@@ -1,6 +1,7 @@
 //! `Timers`: a session's deadlines as a sans-IO state machine — reconnect
 //! with exponential backoff (`ZMQ_RECONNECT_IVL` up to
-//! `ZMQ_RECONNECT_IVL_MAX`), the handshake timeout (`ZMQ_HANDSHAKE_IVL`),
+//! `ZMQ_RECONNECT_IVL_MAX`), the connect timeout (`ZMQ_CONNECT_TIMEOUT`),
+//! the handshake timeout (`ZMQ_HANDSHAKE_IVL`),
 //! heartbeats (`ZMQ_HEARTBEAT_IVL`, `_TTL`, `_TIMEOUT`) and linger.
 //!
 //! The session tells it what happened (a connect attempt is over, a
@@ -28,6 +29,8 @@ pub struct TimerConfig {
     pub reconnect_ivl: i32,
     /// `ZMQ_RECONNECT_IVL_MAX`; 0: every retry waits `reconnect_ivl`.
     pub reconnect_ivl_max: i32,
+    /// `ZMQ_CONNECT_TIMEOUT`; 0: a connect attempt waits for the OS.
+    pub connect_timeout: i32,
     /// `ZMQ_HANDSHAKE_IVL`; 0: a handshake may take forever.
     pub handshake_ivl: i32,
     /// `ZMQ_HEARTBEAT_IVL`; 0: no heartbeats.
@@ -43,12 +46,15 @@ pub struct TimerConfig {
 pub enum TimerEvent {
     /// The wait before the next connect attempt is over.
     Reconnect,
+    /// `ZMQ_CONNECT_TIMEOUT` passed and the connect attempt is still in
+    /// progress: give it up (and retry).
+    ConnectExpired,
     /// `ZMQ_HANDSHAKE_IVL` passed and the handshake has not finished.
     HandshakeExpired,
     /// Time for a heartbeat: send a PING with this TTL.
     SendPing { ttl_deciseconds: u16 },
     /// Nothing came in for a whole heartbeat timeout since a PING was
-    /// sent: the connection is dead.
+    /// sent (or for the peer's TTL): the connection is dead.
     PeerDead,
     /// The linger period after the socket closed is over.
     LingerExpired,
@@ -61,10 +67,15 @@ pub struct Timers {
     /// The wait before the next retry; doubles per retry up to the maximum.
     backoff: Duration,
     reconnect_at: Option<Instant>,
+    connect_until: Option<Instant>,
     handshake_until: Option<Instant>,
     linger_until: Option<Instant>,
     /// While the connection is up and heartbeats are on.
     heartbeat: Option<Heartbeat>,
+    /// The peer's `ZMQ_HEARTBEAT_TTL` from its last PING, and when bytes
+    /// last came in: the connection is dead when nothing comes for that
+    /// long (whether or not this side sends heartbeats).
+    peer_ttl: Option<(Duration, Instant)>,
 }
 
 /// Heartbeat state of an established connection.
@@ -72,10 +83,21 @@ pub struct Timers {
 struct Heartbeat {
     next_ping: Instant,
     /// For each PING sent, oldest first: when to look whether the peer
-    /// has been silent for a whole timeout.
-    checks: VecDeque<Instant>,
+    /// has answered it, and when it went out.
+    checks: VecDeque<Check>,
     /// When the last bytes came in.
     last_received: Instant,
+}
+
+/// One PING's timeout: at `due`, the peer is dead if nothing came in
+/// since `sent`. (Asking instead whether the peer was silent for a whole
+/// timeout before `due` would count an answer that came within less than
+/// the wake-up's lateness of the PING as silence: with the timeout equal
+/// to the interval, every healthy connection on a fast link would die.)
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    due: Instant,
+    sent: Instant,
 }
 
 /// The order of things due at the same instant. When the timeout equals
@@ -85,9 +107,11 @@ struct Heartbeat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
     Reconnect,
+    Connect,
     Handshake,
     Linger,
     Check,
+    PeerTtl,
     Ping,
 }
 
@@ -102,9 +126,11 @@ impl Timers {
             config,
             backoff: Self::first_backoff(&config),
             reconnect_at: None,
+            connect_until: None,
             handshake_until: None,
             linger_until: None,
             heartbeat: None,
+            peer_ttl: None,
         }
     }
 
@@ -137,6 +163,17 @@ impl Timers {
         Some(wait)
     }
 
+    /// A connect attempt is in progress: it must end within
+    /// `ZMQ_CONNECT_TIMEOUT`.
+    pub fn connect_started(&mut self, now: Instant) {
+        self.connect_until = millis(self.config.connect_timeout).map(|t| now + t);
+    }
+
+    /// The connect attempt is over (connected, failed or given up).
+    pub fn connect_over(&mut self) {
+        self.connect_until = None;
+    }
+
     /// A ZMTP handshake started: it must end within `ZMQ_HANDSHAKE_IVL`.
     pub fn handshake_started(&mut self, now: Instant) {
         self.handshake_until = millis(self.config.handshake_ivl).map(|ivl| now + ivl);
@@ -154,6 +191,14 @@ impl Timers {
             checks: VecDeque::new(),
             last_received: now,
         });
+        self.peer_ttl = None;
+    }
+
+    /// The TTL the peer's last PING asked for (`None`: none, or no PING
+    /// yet), with the engine's last read. libzmq's semantics: a PING with
+    /// a TTL starts the clock, anything that comes in restarts it.
+    pub fn peer_ttl(&mut self, ttl: Option<Duration>, last_received: Instant) {
+        self.peer_ttl = ttl.map(|ttl| (ttl, last_received));
     }
 
     /// The engine's last read from the peer was at `at` (it keeps that
@@ -162,12 +207,17 @@ impl Timers {
         if let Some(hb) = &mut self.heartbeat {
             hb.last_received = at;
         }
+        if let Some((_, last)) = &mut self.peer_ttl {
+            *last = at;
+        }
     }
 
     /// The connection is gone: its handshake timeout and heartbeats with it.
     pub fn connection_lost(&mut self) {
+        self.connect_until = None;
         self.handshake_until = None;
         self.heartbeat = None;
+        self.peer_ttl = None;
     }
 
     /// The socket closed with `ZMQ_LINGER` `linger` (milliseconds): a
@@ -188,10 +238,12 @@ impl Timers {
         let hb = self.heartbeat.as_ref();
         [
             (self.reconnect_at, Due::Reconnect),
+            (self.connect_until, Due::Connect),
             (self.handshake_until, Due::Handshake),
             (self.linger_until, Due::Linger),
             (hb.map(|h| h.next_ping), Due::Ping),
-            (hb.and_then(|h| h.checks.front().copied()), Due::Check),
+            (hb.and_then(|h| h.checks.front().map(|c| c.due)), Due::Check),
+            (self.peer_ttl.map(|(ttl, last)| last + ttl), Due::PeerTtl),
         ]
         .into_iter()
         .filter_map(|(at, due)| Some((at?, due)))
@@ -208,6 +260,10 @@ impl Timers {
                     self.reconnect_at = None;
                     return Some(TimerEvent::Reconnect);
                 }
+                Due::Connect => {
+                    self.connect_until = None;
+                    return Some(TimerEvent::ConnectExpired);
+                }
                 Due::Handshake => {
                     self.handshake_until = None;
                     return Some(TimerEvent::HandshakeExpired);
@@ -221,24 +277,36 @@ impl Timers {
                     let timeout = self.heartbeat_timeout();
                     let hb = self.heartbeat.as_mut()?;
                     // Both count from when the PING actually goes out.
-                    hb.checks.push_back(now + timeout);
+                    hb.checks.push_back(Check {
+                        due: now + timeout,
+                        sent: now,
+                    });
                     hb.next_ping = now + ivl;
                     return Some(TimerEvent::SendPing {
                         ttl_deciseconds: self.config.heartbeat_ttl,
                     });
                 }
                 Due::Check => {
-                    let timeout = self.heartbeat_timeout();
                     let hb = self.heartbeat.as_mut()?;
-                    // Every check due by now asks the same question.
-                    while hb.checks.front().is_some_and(|&c| c <= now) {
+                    // Of the checks due by now, the newest PING's is the
+                    // strictest: an answer to it answers the older ones.
+                    let mut newest = hb.checks.pop_front()?.sent;
+                    while let Some(c) = hb.checks.front().filter(|c| c.due <= now) {
+                        newest = c.sent;
                         hb.checks.pop_front();
                     }
-                    // Silent for a whole timeout since the last frame.
-                    if now.saturating_duration_since(hb.last_received) >= timeout {
+                    // Nothing came in since that PING went out.
+                    if hb.last_received < newest {
                         self.heartbeat = None;
+                        self.peer_ttl = None;
                         return Some(TimerEvent::PeerDead);
                     }
+                }
+                Due::PeerTtl => {
+                    // Due means silent for the whole TTL since the last read.
+                    self.heartbeat = None;
+                    self.peer_ttl = None;
+                    return Some(TimerEvent::PeerDead);
                 }
             }
         }

@@ -11,7 +11,7 @@
 //! authenticated holds a bounded amount of our memory.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use mio::{Registry, Token};
@@ -78,6 +78,8 @@ pub struct ZmtpEngine {
     commands: Vec<Command>,
     /// When the last frame arrived (heartbeat timeouts count from it).
     last_received: Instant,
+    /// The TTL the peer's last PING asked for.
+    peer_ttl: Option<Duration>,
     /// How much the next read asks for.
     read_size: usize,
     /// The socket was read empty; no read until it is readable again.
@@ -155,6 +157,7 @@ impl ZmtpEngine {
             write_blocked: false,
             commands: Vec::new(),
             last_received: std::time::Instant::now(),
+            peer_ttl: None,
             zap_request: None,
             zap_verdict: None,
         }
@@ -467,7 +470,9 @@ impl ZmtpEngine {
             return Ok(match Command::parse(&body) {
                 Ok(Command::Subscribe(topic)) => Some(Msg::subscription(true, &topic)),
                 Ok(Command::Cancel(topic)) => Some(Msg::subscription(false, &topic)),
-                Ok(Command::Ping { context, .. }) => {
+                Ok(Command::Ping { ttl, context }) => {
+                    // RFC 37: deciseconds; 0 asks for none.
+                    self.peer_ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
                     self.commands.push(Command::pong_for(&context));
                     None
                 }
@@ -574,6 +579,10 @@ impl Engine for ZmtpEngine {
 
     fn last_received(&self) -> Instant {
         self.last_received
+    }
+
+    fn peer_ttl(&self) -> Option<Duration> {
+        self.peer_ttl
     }
 
     /// Whether the handshake means to ask a ZAP handler.

@@ -28,6 +28,7 @@ pub fn session_config(o: &Options) -> SessionConfig {
         handshake: handshake_config(o),
         reconnect_ivl: o.reconnect_ivl,
         reconnect_ivl_max: o.reconnect_ivl_max,
+        connect_timeout: o.connect_timeout,
         reconnect_stop: ReconnectStop {
             conn_refused: o.reconnect_stop & RECONNECT_STOP_CONN_REFUSED != 0,
             handshake_failed: o.reconnect_stop & RECONNECT_STOP_HANDSHAKE_FAILED != 0,

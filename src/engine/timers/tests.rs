@@ -4,13 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use super::TimerEvent::{HandshakeExpired, LingerExpired, PeerDead, Reconnect, SendPing};
+use super::TimerEvent::{
+    ConnectExpired, HandshakeExpired, LingerExpired, PeerDead, Reconnect, SendPing,
+};
 use super::{TimerConfig, TimerEvent, Timers, Wakeups};
 
 /// libzmq's defaults for the options the timers read.
 const DEFAULTS: TimerConfig = TimerConfig {
     reconnect_ivl: 100,
     reconnect_ivl_max: 0,
+    connect_timeout: 0,
     handshake_ivl: 30_000,
     heartbeat_ivl: 0,
     heartbeat_timeout: -1,
@@ -241,6 +244,71 @@ fn a_late_answer_saves_the_connection_once() {
 }
 
 #[test]
+fn an_answer_right_after_the_ping_counts_however_late_the_check() {
+    // The timeout is the interval; the PONG comes 100 µs after the PING
+    // and the wake-up for its check 1 ms late: the peer is alive (on a
+    // fast link this is every PING).
+    let mut sim = established(|c| c.heartbeat_ivl = 100);
+    assert_eq!(sim.run_until(100), [(100, PING)]);
+    sim.timers
+        .received(sim.at(100) + Duration::from_micros(100));
+    sim.set(201);
+    assert_eq!(sim.timers.poll(sim.now), Some(PING));
+    assert_eq!(sim.timers.poll(sim.now), None);
+}
+
+#[test]
+fn of_checks_due_together_an_unanswered_newer_ping_decides() {
+    // A wake-up so late that two checks are due: the answer to the first
+    // PING does not answer the second.
+    let mut sim = established(|c| {
+        c.heartbeat_ivl = 100;
+        c.heartbeat_timeout = 1000;
+    });
+    assert_eq!(sim.run_until(200), [(100, PING), (200, PING)]);
+    sim.timers.received(sim.at(150));
+    sim.set(1250);
+    let mut fired = Vec::new();
+    sim.poll_all(&mut fired);
+    // The PING overdue since 300 ms first, then both checks at once.
+    assert_eq!(fired, [(1250, PING), (1250, PeerDead)]);
+}
+
+#[test]
+fn the_peers_ttl_ends_a_silent_connection_without_heartbeats_here() {
+    // No heartbeat options on this side; the peer's PING at 0 asked for
+    // 1.5 s. Bytes at 400 ms restart the clock: dead at 1900 ms.
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(1500)), sim.at(0));
+    sim.timers.received(sim.at(400));
+    assert_eq!(sim.run_until(1899), []);
+    assert_eq!(sim.run_until(1900), [(1900, PeerDead)]);
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn a_talking_peer_outlives_its_ttl() {
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(0));
+    assert_eq!(sim.peer_talks_until(60_000, 100), []);
+}
+
+#[test]
+fn no_ttl_once_the_connection_is_lost_or_a_ping_asks_for_none() {
+    let mut sim = established(|_| {});
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(0));
+    sim.timers.peer_ttl(None, sim.at(0));
+    assert_eq!(sim.run_until(1000), []);
+    sim.timers
+        .peer_ttl(Some(Duration::from_millis(300)), sim.at(1000));
+    sim.timers.connection_lost();
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
 fn a_late_wake_up_delays_the_next_ping() {
     // The next PING, and the timeout, count from when a PING went out.
     let mut sim = established(|c| c.heartbeat_ivl = 100);
@@ -255,6 +323,35 @@ fn no_heartbeat_without_an_interval() {
     let mut sim = established(|c| c.heartbeat_timeout = 100);
     assert_eq!(sim.timers.next_deadline(), None);
     assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn a_connect_attempt_is_given_up_after_the_connect_timeout() {
+    let mut sim = Sim::new(config(|c| c.connect_timeout = 500));
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.run_until(499), []);
+    assert_eq!(sim.run_until(500), [(500, ConnectExpired)]);
+    // The retry after it has a timeout of its own.
+    assert_eq!(sim.fail(), Some(100));
+    assert_eq!(sim.run_until(600), [(600, Reconnect)]);
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.run_until(1100), [(1100, ConnectExpired)]);
+}
+
+#[test]
+fn a_connect_that_ends_in_time_does_not_expire() {
+    let mut sim = Sim::new(config(|c| c.connect_timeout = 500));
+    sim.timers.connect_started(sim.now);
+    sim.set(200);
+    sim.timers.connect_over();
+    assert_eq!(sim.run_until(60_000), []);
+}
+
+#[test]
+fn no_connect_timeout_means_the_os_decides() {
+    let mut sim = Sim::new(DEFAULTS);
+    sim.timers.connect_started(sim.now);
+    assert_eq!(sim.timers.next_deadline(), None);
 }
 
 #[test]
