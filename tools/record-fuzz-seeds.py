@@ -268,6 +268,11 @@ def main():
           + b"\x01\x7f\x01\x06" + b"\x00\x03abc" + b"\x00\x01x")
     write(out, "handshake", "zmtp10-peer", bytes([0, 4, 3, 0, 0, 0, 0]) + b"\x04\x00abc"
           + b"\x03\x00hi")
+    # A server refusing us with ERROR: PLAIN after HELLO, CURVE after
+    # HELLO, NULL instead of READY (after a valid greeting, 0x10).
+    for m, mech in ((0, "null"), (1, "plain"), (2, "curve")):
+        write(out, "handshake", "%s-error-as-client" % mech, bytes([0x10 | m, 0, 69, 0, 0, 0, 0])
+              + b"\x04\x0a\x05ERROR\x03400")
     for name, body in [
         ("join", b"\x04JOIN\x05group"), ("leave", b"\x05LEAVE\x05group"),
         ("cancel", b"\x06CANCELtopic"), ("error", b"\x05ERROR\x03400"),

@@ -203,7 +203,12 @@ fn decode_all(decoder: &mut Decoder, pieces: &[&[u8]], short: bool) -> Decoded {
             }
             match decoder.decode(&mut buf) {
                 Ok(Some(m)) => keep(&mut frames, m),
-                Ok(None) => break,
+                Ok(None) => {
+                    // The engine sizes its next read by this: zero would
+                    // stall the connection.
+                    assert!(decoder.bytes_wanted(buf.len()) > 0, "a stall");
+                    break;
+                }
                 Err(e) => return (frames, Some(e)),
             }
         }
