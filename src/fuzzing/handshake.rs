@@ -284,7 +284,8 @@ fn mutate(unit: &mut Vec<u8>, input: &mut Input) {
                 unit.splice(pos..pos, piece);
             }
             4 => *unit = input.piece().to_vec(),
-            5 => unit.extend_from_within(..),
+            // Repeated, a doubling would exhaust memory: bounded.
+            5 if unit.len() <= 1 << 16 => unit.extend_from_within(..),
             _ => {
                 // Stop editing: the rest of the input follows the unit raw.
                 let rest = input.rest();
