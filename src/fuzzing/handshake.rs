@@ -157,16 +157,9 @@ impl Side {
         // A ZAP reply may let the handshake use input it held back: loop
         // until neither the input nor the handler has more to say.
         for _ in 0..8 {
-            match self.hs.handle_input(&mut self.input) {
-                Ok(Some(est)) => {
-                    self.done = Some(Ok(est));
-                    return;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    self.done = Some(Err(e));
-                    return;
-                }
+            let step = self.hs.handle_input(&mut self.input);
+            if self.finished(step) {
+                return;
             }
             let Some(request) = self.hs.poll_zap_request() else {
                 return;
@@ -176,16 +169,24 @@ impl Side {
                 .credentials
                 .iter()
                 .any(|c| c.len() > 255 && c.len() != 32));
-            match self.hs.handle_zap_reply(self.zap.clone()) {
-                Ok(Some(est)) => {
-                    self.done = Some(Ok(est));
-                    return;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    self.done = Some(Err(e));
-                    return;
-                }
+            let step = self.hs.handle_zap_reply(self.zap.clone());
+            if self.finished(step) {
+                return;
+            }
+        }
+    }
+
+    /// Keeps the outcome of a handshake step; true once there is one.
+    fn finished(&mut self, step: Result<Option<Established>, HandshakeError>) -> bool {
+        match step {
+            Ok(None) => false,
+            Ok(Some(est)) => {
+                self.done = Some(Ok(est));
+                true
+            }
+            Err(e) => {
+                self.done = Some(Err(e));
+                true
             }
         }
     }
