@@ -113,7 +113,7 @@ impl Drop for ZapClient {
 
 /// Checks a reply's frames: delimiter, version, request id, status code,
 /// status text, user id, metadata.
-fn check_reply(frames: Vec<Msg>) -> Result<ZapReply, u32> {
+pub(crate) fn check_reply(frames: Vec<Msg>) -> Result<ZapReply, u32> {
     if frames.len() != 7 {
         return Err(code::ZAP_MALFORMED_REPLY);
     }

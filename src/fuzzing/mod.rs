@@ -12,9 +12,11 @@
 //! A harness must not touch the network, the file system or the clock, so
 //! a run is a pure function of its input.
 
+pub mod handshake;
 pub mod model;
 pub mod transport;
 pub mod user;
+pub mod wire;
 
 #[cfg(test)]
 mod regressions;
@@ -29,10 +31,17 @@ const TARGETS: &[(&str, Harness)] = &[("z85", z85)];
 
 /// Every harness of every module, by target name.
 pub fn targets() -> impl Iterator<Item = (&'static str, Harness)> {
-    [TARGETS, user::TARGETS, transport::TARGETS, model::TARGETS]
-        .into_iter()
-        .flatten()
-        .copied()
+    [
+        TARGETS,
+        user::TARGETS,
+        transport::TARGETS,
+        model::TARGETS,
+        wire::TARGETS,
+        handshake::TARGETS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 /// Z85 decode of any text; what decodes must encode back to the same text.
