@@ -80,11 +80,15 @@ nightly_missing() {
 build_lib() { # pass sanitizer extra-rustflags
     local pass=$1 san=$2 extra=$3 out=build/$1/lib log=build/$1/cargo.log start=$SECONDS
     mkdir -p "$out"
-    # No LTO, many codegen units: build time, not speed, is what counts here.
+    # Build time, not speed, is what counts here: no LTO, many codegen
+    # units, -O1 (which the sanitizers' authors recommend: reports keep
+    # more frames), line tables only (enough for file:line in reports).
     if ! RUSTFLAGS="-Zsanitizer=$san $extra" \
         CARGO_TARGET_DIR=target/sanitize-$pass \
         CARGO_PROFILE_RELEASE_LTO=false \
         CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+        CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
         cargo +"$toolchain" rustc --quiet --release --lib --crate-type cdylib \
             -Zbuild-std --target "$target" >"$log" 2>&1; then
         echo "FAIL $pass build (cargo)"
