@@ -154,39 +154,35 @@ runtime_ldflags() { # san
     echo "-Wl,--whole-archive $rt -Wl,--no-whole-archive -Wl,--export-dynamic -ldl -lm -lrt"
 }
 
-pass_asan() {
-    echo "== asan"
-    local why ld
+# Builds the library with one sanitizer and runs the tests on it.
+sanitizer_pass() { # pass sanitizer extra-rustflags env...
+    local pass=$1 san=$2 extra=$3 why ld
+    shift 3
+    echo "== $pass"
     why=$(nightly_missing)
-    if [ -n "$why" ]; then echo "SKIPPED asan: $why"; return; fi
-    build_lib asan address "--cfg zmq_system_alloc" || { total_fail=$((total_fail + 1)); return; }
-    ld=$(runtime_ldflags asan) || { total_fail=$((total_fail + 1)); return; }
-    # exitcode 86: a report, told apart from a test's own failure (exit 1).
-    fresh_reports asan
+    if [ -n "$why" ]; then echo "SKIPPED $pass: $why"; return; fi
+    build_lib "$pass" "$san" "$extra" || { total_fail=$((total_fail + 1)); return; }
+    ld=$(runtime_ldflags "$pass") || { total_fail=$((total_fail + 1)); return; }
+    fresh_reports "$pass"
     mapfile -t run_only < <(selected_tests)
-    run_tests asan asan \
-        ZMQ_LIBDIR="$repo/build/asan/lib" TEST_LDFLAGS="$ld" \
-        TEST_TIMEOUT="${SANITIZE_TIMEOUT:-90}" \
+    run_tests "$pass" "$pass" \
+        ZMQ_LIBDIR="$repo/build/$pass/lib" TEST_LDFLAGS="$ld" \
+        TEST_TIMEOUT="${SANITIZE_TIMEOUT:-90}" "$@"
+}
+
+# exitcode 86 in both: a report, told apart from a test's own failure.
+pass_asan() {
+    sanitizer_pass asan address "--cfg zmq_system_alloc" \
         ASAN_OPTIONS="halt_on_error=1:exitcode=86:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_string_checks=1:suppressions=$supp/asan.supp:log_path=$repo/build/asan/reports/asan" \
         LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 }
 
+# die_after_fork=0: test_fork's child starts threads after forking a
+# multi-threaded parent, which TSan by default refuses (it cannot promise
+# its own state in such a child); the child then runs checked like any
+# process, and gives no report today.
 pass_tsan() {
-    echo "== tsan"
-    local why ld
-    why=$(nightly_missing)
-    if [ -n "$why" ]; then echo "SKIPPED tsan: $why"; return; fi
-    build_lib tsan thread "" || { total_fail=$((total_fail + 1)); return; }
-    ld=$(runtime_ldflags tsan) || { total_fail=$((total_fail + 1)); return; }
-    # die_after_fork=0: test_fork's child starts threads after forking a
-    # multi-threaded parent, which TSan by default refuses (it cannot
-    # promise its own state in such a child); the child then runs checked
-    # like any process, and gives no report today.
-    fresh_reports tsan
-    mapfile -t run_only < <(selected_tests)
-    run_tests tsan tsan \
-        ZMQ_LIBDIR="$repo/build/tsan/lib" TEST_LDFLAGS="$ld" \
-        TEST_TIMEOUT="${SANITIZE_TIMEOUT:-90}" \
+    sanitizer_pass tsan thread "" \
         TSAN_OPTIONS="halt_on_error=1:exitcode=86:second_deadlock_stack=1:die_after_fork=0:suppressions=$supp/tsan.supp:log_path=$repo/build/tsan/reports/tsan"
 }
 
