@@ -16,7 +16,7 @@ REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
         install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
-        check-faults
+        check-faults check-sanitize
 
 all: lib
 
@@ -72,6 +72,12 @@ check-pyzmq-reference:
 # on ours and on the reference libzmq. Needs root (else it says SKIPPED).
 check-faults: lib
 	@tools/faults.sh
+
+# The C tests on the library built with AddressSanitizer, then with
+# ThreadSanitizer (nightly toolchain with rust-src; build/asan/lib,
+# build/tsan/lib), then under Valgrind on build/lib. tools/sanitize.sh says how.
+check-sanitize: lib
+	@tools/sanitize.sh
 
 # Benchmark programs (perf/*.c, plain libzmq API), built into build/perf/.
 perf: lib

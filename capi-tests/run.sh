@@ -20,8 +20,13 @@
 #                   (default /usr/lib/x86_64-linux-gnu, the reference)
 #      TEST_TIMEOUT seconds per test (default 30)
 #      CC           C compiler (default cc)
+#      CAPI_OUT     where binaries and logs go (default <repo>/build/capi)
+#      TEST_LDFLAGS extra link flags for the test programs, not the peer
+#                   (word-split; tools/sanitize.sh links a sanitizer runtime)
+#      TEST_WRAPPER command the test programs run under (word-split; e.g.
+#                   valgrind and its options)
 #
-# Binaries go to <repo>/build/capi/. Prints one line per test and ends with
+# Binaries go to $CAPI_OUT. Prints one line per test and ends with
 # "N passed, N failed[, N skipped]"; exits non-zero if any test failed.
 #
 # Interop tests (test_interop_*): before them, capi-tests/interop/peer.c is
@@ -69,7 +74,10 @@ else
 fi
 timeout_s=${TEST_TIMEOUT:-30}
 cc=${CC:-cc}
-out=$repo/build/capi
+out=${CAPI_OUT:-$repo/build/capi}
+# Word-split on purpose: each is a list of arguments.
+read -r -a test_ldflags <<<"${TEST_LDFLAGS:-}"
+read -r -a test_wrapper <<<"${TEST_WRAPPER:-}"
 mkdir -p "$out"
 
 cflags=(-std=c99 -Wall -Wextra -Werror -D_GNU_SOURCE -g -I "$include" -I "$here")
@@ -131,7 +139,7 @@ for src in "$here"/test_*.c; do
     bin=$out/$name
     log=$out/$name.log
     if ! "$cc" "${flags[@]}" -I "$here/interop" -o "$bin" "$src" \
-            -L "$lib" -lzmq -lpthread \
+            -L "$lib" -lzmq -lpthread ${test_ldflags[@]+"${test_ldflags[@]}"} \
             >"$log" 2>&1; then
         echo "FAIL $name (build failed)"
         head -n 12 "$log" | sed "s/^/    /"
@@ -139,7 +147,8 @@ for src in "$here"/test_*.c; do
         continue
     fi
 
-    LD_LIBRARY_PATH=$lib timeout "$timeout_s" "$bin" >"$log" 2>&1
+    LD_LIBRARY_PATH=$lib timeout "$timeout_s" \
+        ${test_wrapper[@]+"${test_wrapper[@]}"} "$bin" >"$log" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
         echo "PASS $name"

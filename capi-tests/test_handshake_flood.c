@@ -200,8 +200,12 @@ int main (void)
 
     CHECK_RC (zmq_close (req));
     CHECK_RC (zmq_ctx_term (client_ctx));
+    /* The echo thread is in zmq_recv on rep: shutting the context down
+     * makes that fail with ETERM, and only once the thread is out may rep
+     * be closed (a socket is not for two threads at once). */
+    CHECK_RC (zmq_ctx_shutdown (ctx));
+    CHECK_RC (pthread_join (echo_thread, NULL));
     CHECK_RC (zmq_close (rep));
     CHECK_RC (zmq_ctx_term (ctx));
-    CHECK_RC (pthread_join (echo_thread, NULL));
     return 0;
 }

@@ -40,9 +40,10 @@ pub use error::{Error, Result};
 /// Blocks freed on one thread are reused by another a magazine at a time
 /// (see `msg::pool`), instead of crossing glibc's arena locks one by one.
 ///
-/// Not in fuzz builds: AddressSanitizer must see every free to catch a
+/// Not in fuzz builds, nor with `--cfg zmq_system_alloc` (the ASan build of
+/// tools/sanitize.sh): AddressSanitizer must see every free to catch a
 /// use after it, and libFuzzer takes blocks kept in a magazine for leaks
 /// (it then runs LeakSanitizer's whole-heap scan after every input).
-#[cfg(not(fuzzing))]
+#[cfg(not(any(fuzzing, zmq_system_alloc)))]
 #[global_allocator]
 static ALLOCATOR: msg::pool::Pool = msg::pool::Pool;

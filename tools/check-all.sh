@@ -72,6 +72,7 @@ suite "C tests (ours)" capi-tests/run.sh
 if [ -e /usr/lib/x86_64-linux-gnu/libzmq.so.5 ]; then
     suite "C tests (reference libzmq)" capi-tests/run.sh --reference
 fi
+suite "C tests under ASan, TSan, Valgrind" tools/sanitize.sh
 check "install + pkg-config" tools/install-check.sh
 suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
 suite "fault suite (network namespaces)" tools/faults.sh
