@@ -5,11 +5,15 @@
 //! queue across reconnects. Accepted sessions end with their connection.
 //! When the socket closes, a session lingers to flush what it was given.
 //!
-//! A handshake step (reading and answering the peer's handshake: CURVE's
-//! X25519 is the costly part) takes one of the I/O thread's costly steps
-//! for the turn (`Reactor::costly_step`); when they are spent it is
+//! A CURVE handshake step (reading and answering the peer's handshake:
+//! its X25519 is the costly part) takes one of the I/O thread's costly
+//! steps for the turn (`Reactor::costly_step`); when they are spent it is
 //! deferred to the next turn, so a flood of handshaking peers cannot
-//! starve the thread's established connections.
+//! starve the thread's established connections. NULL and PLAIN steps cost
+//! no more than a message and are never deferred: deferring them would
+//! let connections complete out of the order they were made in, and
+//! users (and libzmq's tests) count on a load balancer's peers coming in
+//! connect order.
 //!
 //! Its deadlines (reconnect, handshake, heartbeats, linger) are decided by
 //! `Timers`, which never reads the clock: the session reads it at most once
@@ -328,8 +332,9 @@ impl Session {
     /// steps are spent: then on a later turn (the engine keeps what the
     /// reactor told it, so no readiness is lost meanwhile).
     fn drive_or_defer(&mut self, r: &mut Reactor, token: Token) {
+        let costly = self.cx.config.handshake.mechanism == zmtp::MechanismKind::Curve;
         let handshaking = matches!(&self.conn, Conn::Engine(e) if !e.is_established());
-        if handshaking && (self.deferred || !r.costly_step()) {
+        if costly && handshaking && (self.deferred || !r.costly_step()) {
             if !self.deferred {
                 self.deferred = true;
                 r.defer(token);
