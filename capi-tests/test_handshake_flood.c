@@ -27,7 +27,7 @@
 
 static void *ctx;
 static char server_public[41], server_secret[41];
-static volatile int flood_on;
+static int flood_on; /* shared by two threads: __atomic_* only */
 static long flood_connections;
 static char endpoint[TU_ENDPOINT_MAX];
 
@@ -86,7 +86,7 @@ static void *flood (void *arg)
         sent[i] = 0;
         since[i] = now_us ();
     }
-    while (flood_on) {
+    while (__atomic_load_n (&flood_on, __ATOMIC_ACQUIRE)) {
         poll (p, FLOOD_SLOTS, 10);
         for (i = 0; i < FLOOD_SLOTS; i++) {
             int renew = 0;
@@ -184,10 +184,10 @@ int main (void)
     CHECK_RC (pthread_create (&echo_thread, NULL, echo, rep));
 
     n0 = measure (req, &med0, &worst0);
-    flood_on = 1;
+    __atomic_store_n (&flood_on, 1, __ATOMIC_RELEASE);
     CHECK_RC (pthread_create (&flood_thread, NULL, flood, NULL));
     n1 = measure (req, &med1, &worst1);
-    flood_on = 0;
+    __atomic_store_n (&flood_on, 0, __ATOMIC_RELEASE);
     CHECK_RC (pthread_join (flood_thread, NULL));
 
     printf ("%s: unloaded %d round trips, median %.3f ms, worst %.3f ms; "

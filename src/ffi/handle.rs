@@ -13,9 +13,21 @@
 //! Destroying swaps the tag with a compare-and-exchange, so of two racing
 //! destroys only one frees the box. On x86-64 an acquire load is a plain
 //! load: checking a handle on the hot path costs what it did.
+//!
+//! A destroyed handle's memory is not freed at once: its box stays, tag
+//! dead and value moved out, among the last `GRAVES` destroyed handles
+//! (`bury`). A use of a handle soon after its destroy (a second
+//! `zmq_ctx_term`, a `zmq_close` twice) then reads a dead tag in memory
+//! that is still ours, a defined `EFAULT`/`ENOTSOCK`, where libzmq reads
+//! freed memory. Older tombstones are freed, oldest first, so the cost
+//! stays bounded (a few tens of KiB) whatever a program creates.
 
+use std::alloc::Layout;
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
 
@@ -102,9 +114,42 @@ pub(crate) fn take<T: Handle>(ptr: *mut c_void) -> Result<T> {
     {
         return Err(T::BAD_HANDLE);
     }
-    // SAFETY: the box came from `into_handle::<T>`, and this call alone
-    // marked it dead, so it is freed once.
-    Ok(unsafe { Box::from_raw(tagged) }.value)
+    // SAFETY: the box came from `into_handle::<T>` and is live, and this
+    // call alone marked it dead, so the value is moved out once; nothing
+    // reads it again (every use checks the tag first), and `bury` frees
+    // the memory without dropping it.
+    let value = unsafe { std::ptr::read(std::ptr::addr_of!((*tagged).value)) };
+    bury(tagged.cast(), Layout::new::<Tagged<T>>());
+    Ok(value)
+}
+
+/// How many destroyed handles keep their memory as tombstones.
+const GRAVES: usize = 1024;
+
+/// A destroyed handle's box: its address and the layout it was made with.
+struct Tombstone(usize, Layout);
+
+/// The last `GRAVES` tombstones, oldest first.
+static GRAVEYARD: Mutex<VecDeque<Tombstone>> = Mutex::new(VecDeque::new());
+
+/// Keeps a dead handle's memory, freeing the oldest tombstone past
+/// `GRAVES`.
+fn bury(ptr: *mut u8, layout: Layout) {
+    let evicted = {
+        let mut graves = GRAVEYARD.lock();
+        graves.push_back(Tombstone(ptr as usize, layout));
+        if graves.len() > GRAVES {
+            graves.pop_front()
+        } else {
+            None
+        }
+    };
+    if let Some(Tombstone(old, layout)) = evicted {
+        // SAFETY: `old` was allocated by a `Box` of a `Tagged<T>` with
+        // exactly this layout (`take`), its value was already moved out,
+        // and it left the graveyard just now, so it is freed once.
+        unsafe { std::alloc::dealloc(old as *mut u8, layout) };
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +187,33 @@ mod tests {
         let p = &stale as *const Tagged<Thing> as *mut c_void;
         assert_eq!(borrow::<Thing>(p).err(), Some(Error::Fault));
         assert_eq!(take::<Thing>(p).err(), Some(Error::Fault));
+    }
+
+    /// Counts its drops, to show `take` and `bury` drop a value once.
+    struct Counted(#[allow(dead_code)] std::sync::Arc<()>);
+    impl Handle for Counted {
+        const TAG: u32 = 0x1357_9bdf;
+        const BAD_HANDLE: Error = Error::Fault;
+    }
+
+    #[test]
+    fn a_destroyed_handle_stays_readable_and_its_value_drops_once() {
+        let live = std::sync::Arc::new(());
+        let h = into_handle(Counted(live.clone()));
+        drop(take::<Counted>(h).unwrap());
+        assert_eq!(
+            std::sync::Arc::strong_count(&live),
+            1,
+            "dropped by take's caller"
+        );
+        // The memory is a tombstone now, so these read a dead tag (under
+        // Miri or ASan a read of freed memory here would be reported).
+        assert_eq!(borrow::<Counted>(h).err(), Some(Error::Fault));
+        assert_eq!(take::<Counted>(h).err(), Some(Error::Fault));
+        // Older tombstones are freed without dropping their values again.
+        for _ in 0..GRAVES + 1 {
+            drop(take::<Counted>(into_handle(Counted(live.clone()))).unwrap());
+        }
+        assert_eq!(std::sync::Arc::strong_count(&live), 1);
     }
 }
