@@ -18,6 +18,12 @@ use crate::io::{Handler, Reactor};
 /// Connections accepted per turn of the I/O thread, at most (libzmq
 /// accepts one per readiness of its level-triggered poll).
 const ACCEPTS_PER_TURN: usize = 8;
+/// After a failed accept (`EMFILE`, `ENFILE`, `ENOBUFS`) the backlog is
+/// tried again this much later: mio is edge-triggered, so without a timer
+/// the connections already waiting would wait for the next one to arrive.
+const ACCEPT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
+/// The reactor timer id of that retry.
+const ACCEPT_RETRY: u64 = 1;
 use crate::transport::{ipc, tcp};
 
 pub enum Source {
@@ -37,6 +43,8 @@ pub struct Listener {
     sessions: Vec<Token>,
     /// More connections may wait: the reactor resumes us next turn.
     deferred: bool,
+    /// An `ACCEPT_RETRY` timer is set.
+    retrying: bool,
 }
 
 impl Listener {
@@ -53,6 +61,7 @@ impl Listener {
             ctx,
             sessions: Vec::new(),
             deferred: false,
+            retrying: false,
         }
     }
 
@@ -140,9 +149,13 @@ impl Listener {
                     }
                 }
                 Err(e) => {
-                    // (EMFILE, ...) The next readiness retries, not every turn.
+                    // (EMFILE, ...) Retried after a pause, not every turn.
                     self.cx
                         .event(event::ACCEPT_FAILED, e.raw_os_error().unwrap_or(0) as u64);
+                    if !self.retrying {
+                        self.retrying = true;
+                        r.set_timer(token, ACCEPT_RETRY_AFTER, ACCEPT_RETRY);
+                    }
                     return;
                 }
             }
@@ -178,6 +191,13 @@ impl Handler for Listener {
     fn resume(&mut self, r: &mut Reactor, token: Token) {
         self.deferred = false;
         self.accept_some(r, token);
+    }
+
+    fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
+        if id == ACCEPT_RETRY {
+            self.retrying = false;
+            self.accept_some(r, token);
+        }
     }
 
     fn stop(&mut self, r: &mut Reactor, _token: Token) {

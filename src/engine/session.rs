@@ -224,6 +224,7 @@ impl Session {
     /// later, unless `ZMQ_RECONNECT_STOP` says a refusal ends the session.
     fn connect_failed(&mut self, r: &mut Reactor, token: Token, errno: i32) {
         self.event(event::CLOSED, self.fd.max(0) as u64);
+        self.timers.connect_over();
         let stop = self.cx.config.reconnect_stop;
         let refused = errno == libc::ECONNREFUSED;
         if refused
@@ -385,7 +386,7 @@ impl Session {
                 if let Conn::Engine(engine) = &mut self.conn {
                     engine.set_zap_verdict(v);
                 }
-                self.drive(r, token);
+                self.drive_or_defer(r, token);
             }
             None if gone => {
                 // The handler closed without answering. As libzmq, the
@@ -781,7 +782,7 @@ impl Handler for Session {
         if event == PipeEvent::PeerClosed {
             self.socket_closed(r, token);
         } else {
-            self.drive(r, token);
+            self.drive_or_defer(r, token);
         }
         self.arm(r, token);
     }

@@ -46,10 +46,18 @@ fn reset_random() {
     RANDOM.with(|state| state.set(0x9e37_79b9_7f4a_7c15));
 }
 
-/// CURVE's randomness in fuzz builds (splitmix64: not secret, only
-/// repeatable).
-#[cfg(fuzzing)]
-pub(crate) fn fill_random(out: &mut [u8]) {
+/// CURVE's randomness on a harness's thread (splitmix64: not secret,
+/// only repeatable): fills `out` and says so, or, in a test build on a
+/// thread no harness has run on (state 0), leaves it to the OS.
+pub(crate) fn seeded_random(out: &mut [u8]) -> bool {
+    if cfg!(not(fuzzing)) && RANDOM.with(|state| state.get()) == 0 {
+        return false;
+    }
+    fill_random(out);
+    true
+}
+
+fn fill_random(out: &mut [u8]) {
     RANDOM.with(|state| {
         for chunk in out.chunks_mut(8) {
             let mut z = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);

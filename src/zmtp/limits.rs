@@ -32,8 +32,9 @@
 //!   its handshake completes: one command at `COMMAND_MAX` and the read
 //!   that completed it, 128 KiB.
 //!
-//! A socket whose own `ZMQ_METADATA` is over 64 KiB cannot complete a
-//! handshake with us (nor we with it); it can with libzmq.
+//! A peer whose `ZMQ_METADATA` is over 64 KiB cannot complete a handshake
+//! with us; it can with libzmq. (Our own large metadata still reaches a
+//! libzmq peer, which sets no such bound.)
 
 /// Properties a READY or INITIATE may carry, at most (see above).
 pub const PROPERTIES_MAX: usize = 64 * 1024;

@@ -112,14 +112,18 @@ pub fn keypair() -> ([u8; KEY_LEN], [u8; KEY_LEN]) {
     (public_key(&secret), secret)
 }
 
-/// Random bytes from the OS. Fuzz builds take them from the harnesses'
-/// seeded generator instead, so that a run depends on its input only.
+/// Random bytes from the OS. A fuzz harness's thread takes them from the
+/// harness's seeded generator instead (always in fuzz builds; in test
+/// builds once a harness ran on that thread, so `cargo test` replays a
+/// fuzz regression down the path the fuzzer saw), so that a run depends
+/// on its input only.
 fn random<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
-    #[cfg(not(fuzzing))]
+    #[cfg(any(test, fuzzing))]
+    if crate::fuzzing::handshake::seeded_random(&mut out) {
+        return out;
+    }
     crypto_box::aead::rand_core::RngCore::fill_bytes(&mut crypto_box::aead::OsRng, &mut out);
-    #[cfg(fuzzing)]
-    crate::fuzzing::handshake::fill_random(&mut out);
     out
 }
 
