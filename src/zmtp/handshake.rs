@@ -16,15 +16,14 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::curve::{CurveClient, CurveKeys, CurveServer};
+use super::curve::CurveKeys;
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::greeting::{GreetingExchange, MechanismName, PeerGreeting};
 use super::limits;
-use super::mechanism::{basic_properties, Mechanism, MechanismStatus};
+use super::mechanism::{basic_properties, MechanismStatus};
 use super::mechanism::{ZapReply, ZapRequest};
-use super::null::NullMechanism;
-use super::plain::{PlainClient, PlainServer};
+use super::exchange::MechanismExchange;
 use super::protocol_error as code;
 use super::traffic::Traffic;
 use super::{eproto, socket_type, HandshakeError, Version};
@@ -99,6 +98,38 @@ impl Config {
     }
 }
 
+impl Config {
+    /// `config` checked and completed for a handshake: `EINVAL` for an
+    /// unknown or STREAM socket type, a routing id over 255 bytes, a bad
+    /// metadata name or a PLAIN credential over 255 bytes; `zap` set as
+    /// libzmq 4.3 decides who asks a ZAP handler.
+    pub fn checked(mut self) -> Result<Config> {
+        let config = &mut self;
+        match socket_type::name(config.socket_type) {
+            Some(_) if config.socket_type != socket_type::STREAM => {}
+            _ => return Err(Error::Inval),
+        }
+        if config.routing_id.len() > 255 {
+            return Err(Error::Inval);
+        }
+        basic_properties(config.socket_type, &config.routing_id, &config.metadata)?;
+        if config.plain_username.len() > 255 || config.plain_password.len() > 255 {
+            return Err(Error::Inval);
+        }
+        // Who asks a ZAP handler (libzmq 4.3): a PLAIN server always (no
+        // handler: every client is refused), a CURVE server unless the
+        // domain is enforced and empty (no handler: every client that
+        // completes the handshake is accepted), never a client.
+        config.zap = match (config.mechanism, config.as_server) {
+            (MechanismKind::Null, _) => config.zap,
+            (MechanismKind::Plain, true) => true,
+            (MechanismKind::Curve, true) => config.zap || !config.zap_enforce_domain,
+            (_, false) => false,
+        };
+        Ok(self)
+    }
+}
+
 /// A completed handshake.
 #[derive(Debug)]
 pub struct Established {
@@ -136,10 +167,9 @@ enum State {
     },
     /// ZMTP 3.x: exchanging mechanism commands.
     Mechanism {
-        version: Version,
         decoder: Decoder,
         encoder: Encoder,
-        mechanism: Box<dyn Mechanism>,
+        exchange: MechanismExchange,
     },
     Done,
     Failed(HandshakeError),
@@ -158,28 +188,9 @@ impl Handshake {
     /// Starts a handshake; its first 10 bytes are ready to send at once.
     /// `EINVAL` for an unknown or STREAM socket type, a routing id over
     /// 255 bytes, a bad metadata name or a PLAIN credential over 255 bytes.
-    pub fn new(mut config: Config) -> Result<Handshake> {
-        let type_byte = match socket_type::name(config.socket_type) {
-            Some(_) if config.socket_type != socket_type::STREAM => config.socket_type as u8,
-            _ => return Err(Error::Inval),
-        };
-        if config.routing_id.len() > 255 {
-            return Err(Error::Inval);
-        }
-        basic_properties(config.socket_type, &config.routing_id, &config.metadata)?;
-        if config.plain_username.len() > 255 || config.plain_password.len() > 255 {
-            return Err(Error::Inval);
-        }
-        // Who asks a ZAP handler (libzmq 4.3): a PLAIN server always (no
-        // handler: every client is refused), a CURVE server unless the
-        // domain is enforced and empty (no handler: every client that
-        // completes the handshake is accepted), never a client.
-        config.zap = match (config.mechanism, config.as_server) {
-            (MechanismKind::Null, _) => config.zap,
-            (MechanismKind::Plain, true) => true,
-            (MechanismKind::Curve, true) => config.zap || !config.zap_enforce_domain,
-            (_, false) => false,
-        };
+    pub fn new(config: Config) -> Result<Handshake> {
+        let config = config.checked()?;
+        let type_byte = config.socket_type as u8;
         let mut greeting = GreetingExchange::new(
             config.routing_id.len(),
             type_byte,
@@ -252,9 +263,9 @@ impl Handshake {
                     return Ok(Some(self.establish_legacy(frame)));
                 }
                 State::Mechanism {
-                    decoder, mechanism, ..
+                    decoder, exchange, ..
                 } => {
-                    if let Err(e) = check_size(decoder, input, mechanism.command_limit()) {
+                    if let Err(e) = check_size(decoder, input, exchange.command_limit()) {
                         return Err(self.fail(e));
                     }
                     let frame = match decoder.decode(input) {
@@ -268,7 +279,7 @@ impl Handshake {
                             "message frame during the handshake",
                         )));
                     }
-                    if let Err(e) = mechanism.process_handshake_command(&frame.to_bytes()) {
+                    if let Err(e) = exchange.handle_command(&frame.to_bytes()) {
                         // Queue what the mechanism still has to say (an ERROR).
                         let _ = self.queue_commands();
                         return Err(self.fail(e));
@@ -286,7 +297,7 @@ impl Handshake {
     /// A request for the ZAP handler, when the mechanism wants one.
     pub fn poll_zap_request(&mut self) -> Option<ZapRequest> {
         match &mut self.state {
-            State::Mechanism { mechanism, .. } => mechanism.zap_request(),
+            State::Mechanism { exchange, .. } => exchange.poll_zap_request(),
             _ => None,
         }
     }
@@ -296,10 +307,10 @@ impl Handshake {
         &mut self,
         reply: ZapReply,
     ) -> std::result::Result<Option<Established>, HandshakeError> {
-        let State::Mechanism { mechanism, .. } = &mut self.state else {
+        let State::Mechanism { exchange, .. } = &mut self.state else {
             return Err(HandshakeError::silent(Error::Fsm, "no ZAP request pending"));
         };
-        if let Err(e) = mechanism.process_zap_reply(reply) {
+        if let Err(e) = exchange.handle_zap_reply(reply) {
             return Err(self.fail(e));
         }
         self.pump()
@@ -329,32 +340,11 @@ impl Handshake {
             )));
         }
         let c = &self.config;
-        let props =
-            basic_properties(c.socket_type, &c.routing_id, &c.metadata).expect("checked in new");
-        let mechanism: Box<dyn Mechanism> = match (c.mechanism, c.as_server) {
-            (MechanismKind::Null, _) => Box::new(NullMechanism::new(c.socket_type, &props, c.zap)),
-            (MechanismKind::Plain, true) => {
-                Box::new(PlainServer::new(c.socket_type, &props, c.zap))
-            }
-            (MechanismKind::Plain, false) => Box::new(
-                PlainClient::new(c.socket_type, &props, &c.plain_username, &c.plain_password)
-                    .expect("checked in new"),
-            ),
-            (MechanismKind::Curve, true) => Box::new(CurveServer::new(
-                c.socket_type,
-                &props,
-                &c.curve.secret,
-                c.zap,
-            )),
-            (MechanismKind::Curve, false) => {
-                Box::new(CurveClient::new(c.socket_type, &props, &c.curve))
-            }
-        };
+        let exchange = MechanismExchange::new(c, version);
         self.state = State::Mechanism {
-            version,
             decoder: Decoder::new(version, c.max_msg_size),
             encoder: Encoder::new(version),
-            mechanism,
+            exchange,
         };
         self.pump()
     }
@@ -425,10 +415,10 @@ impl Handshake {
         if let Err(e) = self.queue_commands() {
             return Err(self.fail(e));
         }
-        let State::Mechanism { mechanism, .. } = &self.state else {
+        let State::Mechanism { exchange, .. } = &self.state else {
             return Ok(None);
         };
-        match mechanism.status() {
+        match exchange.status() {
             MechanismStatus::Handshaking => Ok(None),
             MechanismStatus::Failed(e) => Err(self.fail(e)),
             MechanismStatus::Ready => Ok(Some(self.establish())),
@@ -438,10 +428,10 @@ impl Handshake {
     /// Frames the mechanism's pending commands into the output.
     fn queue_commands(&mut self) -> std::result::Result<(), HandshakeError> {
         if let State::Mechanism {
-            encoder, mechanism, ..
+            encoder, exchange, ..
         } = &mut self.state
         {
-            while let Some(body) = mechanism.next_handshake_command()? {
+            while let Some(body) = exchange.poll_command()? {
                 encoder.encode_command(&body, &mut self.out);
             }
         }
@@ -449,30 +439,11 @@ impl Handshake {
     }
 
     fn establish(&mut self) -> Established {
-        let State::Mechanism {
-            version, mechanism, ..
-        } = std::mem::replace(&mut self.state, State::Done)
+        let State::Mechanism { exchange, .. } = std::mem::replace(&mut self.state, State::Done)
         else {
             unreachable!("called in the mechanism state");
         };
-        let peer = mechanism.peer_properties();
-        let peer_socket_type = peer
-            .get("Socket-Type")
-            .and_then(|name| socket_type::from_name(name));
-        let peer_routing_id = peer.get("Identity").cloned();
-        let mut metadata = Metadata::new();
-        mechanism.zap_properties().merge_into(&mut metadata);
-        peer.merge_into(&mut metadata);
-        let user_id = mechanism.user_id().cloned();
-        Established {
-            peer_version: version,
-            peer_socket_type,
-            peer_routing_id,
-            metadata,
-            user_id,
-            subscribe_all: false,
-            traffic: Traffic::new(version, self.config.max_msg_size, Some(mechanism)),
-        }
+        exchange.establish()
     }
 }
 

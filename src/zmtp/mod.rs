@@ -24,6 +24,8 @@
 //! - `plain`: the PLAIN mechanism (RFC 24), client and server;
 //! - `curve`: the CURVE mechanism (RFC 25/26), client and server, and the
 //!   key helpers behind `zmq_curve_keypair`/`zmq_curve_public`;
+//! - `exchange`: the mechanism's commands in and out, unframed (shared by
+//!   the ZMTP handshake and the WebSocket engine);
 //! - `handshake`: greeting + mechanism, from the first byte to `Established`;
 //! - `limits`: the bounds on what a peer may send before its handshake
 //!   completes (beyond libzmq);
@@ -33,6 +35,7 @@ pub mod client_handshake;
 pub mod command;
 pub mod curve;
 pub mod decoder;
+pub mod exchange;
 pub mod encoder;
 pub mod greeting;
 pub mod handshake;
@@ -55,6 +58,7 @@ pub use command::{Command, Properties};
 pub use curve::{CurveClient, CurveKeys, CurveServer};
 pub use decoder::Decoder;
 pub use encoder::{Encoder, FrameHeader};
+pub use exchange::MechanismExchange;
 pub use greeting::{Greeting, GreetingExchange, MechanismName, PeerGreeting};
 pub use handshake::{Config, Established, Handshake, MechanismKind};
 pub use mechanism::{Mechanism, MechanismStatus, ZapReply, ZapRequest};
