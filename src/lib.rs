@@ -32,6 +32,7 @@ pub mod socket;
 pub mod sys;
 pub mod timers;
 pub mod transport;
+pub mod ws;
 pub mod z85;
 pub mod zmtp;
 
