@@ -92,4 +92,13 @@ pub struct SessionConfig {
     /// `ZMQ_CONNECT_ROUTING_ID` of this connect: the name the socket gives
     /// the peer (for a pipe made only once connected).
     pub connect_routing_id: Bytes,
+    /// A ws:// or wss:// listener: its connections speak WebSocket.
+    pub ws: Option<WsListen>,
+}
+
+/// What a ws or wss listener's accepted connections need.
+#[derive(Debug, Clone)]
+pub struct WsListen {
+    /// wss (TLS under the WebSocket).
+    pub secure: bool,
 }

@@ -7,6 +7,7 @@
 
 use super::config::SessionConfig;
 use super::stream::Stream;
+use super::ws_engine::{Link, WsEngine, WsTarget};
 use super::{Engine, ZmtpEngine};
 use crate::error::{Error, Result};
 use crate::transport::address::{IpcAddress, TcpAddress};
@@ -18,6 +19,12 @@ use crate::transport::{ipc, tcp};
 pub enum Target {
     Tcp(TcpAddress),
     Ipc(IpcAddress),
+    /// ws:// (`secure`: wss://): tcp, then the WebSocket upgrade.
+    Ws {
+        addr: TcpAddress,
+        target: WsTarget,
+        secure: bool,
+    },
 }
 
 impl Target {
@@ -41,6 +48,10 @@ impl Target {
                 tcp::connect(res.source.as_ref(), &res.address, &c.tcp).map(Stream::Tcp)
             }),
             (Target::Ipc(addr), _) => ipc::connect(addr).map(Stream::Ipc),
+            // libzmq's ws connecter goes straight to the peer (no SOCKS).
+            (Target::Ws { addr, .. }, _) => addr.resolve(c.ipv6).and_then(|res| {
+                tcp::connect(res.source.as_ref(), &res.address, &c.tcp).map(Stream::Tcp)
+            }),
         }
     }
 
@@ -57,6 +68,13 @@ impl Target {
             tcp::tune_connection(stream.fd(), &c.tcp);
         }
         let peer = stream.peer_ip();
+        if let Target::Ws { target, secure, .. } = self {
+            if *secure {
+                return None;
+            }
+            let engine = WsEngine::client(Link::Plain(stream), c.handshake.clone(), peer, target);
+            return engine.ok().map(|e| Box::new(e) as Box<dyn Engine>);
+        }
         let mut engine = new_engine(c, stream, peer)?;
         if let (true, Some(proxy)) = (self.via_proxy(c), &c.socks) {
             let dest = endpoint.strip_prefix("tcp://")?;
@@ -66,6 +84,19 @@ impl Target {
         }
         Some(Box::new(engine))
     }
+}
+
+/// The engine for a connection a listener accepted: WebSocket for a ws
+/// listener, else as `new_engine`.
+pub fn accepted_engine(c: &SessionConfig, stream: Stream, peer: String) -> Option<Box<dyn Engine>> {
+    if let Some(ws) = &c.ws {
+        if ws.secure {
+            return None;
+        }
+        let engine = WsEngine::server(Link::Plain(stream), c.handshake.clone(), peer);
+        return engine.ok().map(|e| Box::new(e) as Box<dyn Engine>);
+    }
+    new_engine(c, stream, peer).map(|e| Box::new(e) as Box<dyn Engine>)
 }
 
 /// The engine for a new stream connection, connected or accepted: raw for

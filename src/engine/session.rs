@@ -171,14 +171,14 @@ impl Session {
     ) -> Option<Session> {
         let fd = stream.fd();
         let remote_ep = stream.peer_endpoint();
-        let engine = connecter::new_engine(&cx.config, stream, peer)?;
+        let engine = connecter::accepted_engine(&cx.config, stream, peer)?;
         let cx_endpoint = cx.endpoint.clone();
         Some(Session {
             timers: Timers::new(timer_config(&cx.config)),
             cx,
             target: None,
             pipe: None,
-            conn: Conn::Engine(Box::new(engine)),
+            conn: Conn::Engine(engine),
             wakeups: Wakeups::default(),
             now: None,
             lingering: false,

@@ -466,25 +466,14 @@ impl ZmtpEngine {
     /// subscriptions turned into messages) are returned for the pipe.
     fn on_frame(&mut self, mut msg: Msg) -> std::result::Result<Option<Msg>, Failure> {
         if msg.is_command() {
-            let body = msg.to_bytes();
-            return Ok(match Command::parse(&body) {
-                Ok(Command::Subscribe(topic)) => Some(Msg::subscription(true, &topic)),
-                Ok(Command::Cancel(topic)) => Some(Msg::subscription(false, &topic)),
-                Ok(Command::Ping { ttl, context }) => {
-                    // RFC 37: deciseconds; 0 asks for none.
-                    self.peer_ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
-                    self.commands.push(Command::pong_for(&context));
+            return Ok(match command_effect(self.socket_type, msg) {
+                CommandEffect::Deliver(m) => Some(m),
+                CommandEffect::Pong { ttl, pong } => {
+                    self.peer_ttl = ttl;
+                    self.commands.push(pong);
                     None
                 }
-                // RFC 48: a DISH's JOIN/LEAVE is for its RADIO, as is.
-                Ok(Command::Unknown { name, .. })
-                    if self.socket_type == kind::RADIO
-                        && (&name[..] == b"JOIN" || &name[..] == b"LEAVE") =>
-                {
-                    Some(msg)
-                }
-                // PONG, ERROR and unknown commands carry nothing for the socket.
-                _ => None,
+                CommandEffect::Nothing => None,
             });
         }
         if let Some(md) = &self.metadata {
@@ -675,13 +664,48 @@ impl Engine for ZmtpEngine {
     }
 }
 
+/// What a command received after the handshake means (libzmq's rules).
+pub(super) enum CommandEffect {
+    /// A message for the socket: a subscription, or a DISH's JOIN/LEAVE
+    /// for its RADIO.
+    Deliver(Msg),
+    /// A PING: answer with `pong`; `ttl` is the one it asked for.
+    Pong {
+        ttl: Option<Duration>,
+        pong: Command,
+    },
+    /// PONG, ERROR and unknown commands carry nothing for the socket.
+    Nothing,
+}
+
+/// What the command `msg` means for a socket of `socket_type`.
+pub(super) fn command_effect(socket_type: i32, msg: Msg) -> CommandEffect {
+    let body = msg.to_bytes();
+    match Command::parse(&body) {
+        Ok(Command::Subscribe(topic)) => CommandEffect::Deliver(Msg::subscription(true, &topic)),
+        Ok(Command::Cancel(topic)) => CommandEffect::Deliver(Msg::subscription(false, &topic)),
+        Ok(Command::Ping { ttl, context }) => CommandEffect::Pong {
+            // RFC 37: deciseconds; 0 asks for none.
+            ttl: (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100)),
+            pong: Command::pong_for(&context),
+        },
+        // RFC 48: a DISH's JOIN/LEAVE is for its RADIO, as is.
+        Ok(Command::Unknown { name, .. })
+            if socket_type == kind::RADIO && (&name[..] == b"JOIN" || &name[..] == b"LEAVE") =>
+        {
+            CommandEffect::Deliver(msg)
+        }
+        _ => CommandEffect::Nothing,
+    }
+}
+
 /// Hands a received message to the pipe, or keeps it in `stalled` when
 /// the pipe is full at a message boundary (once a multipart message has
 /// started it goes in whole: HWM is checked only on its first part, as
 /// libzmq does). True if staged; a stalled message resumes on the pipe's
 /// Writable event.
 #[inline]
-fn stage_or_stall(
+pub(super) fn stage_or_stall(
     pipe: &mut Pipe,
     in_more: &mut bool,
     stalled: &mut Option<Msg>,

@@ -56,7 +56,7 @@ pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
 }
 
 /// Capabilities `zmq_has` reports; each is listed only once it works.
-const CAPABILITIES: &[&str] = &["ipc", "curve"];
+const CAPABILITIES: &[&str] = &["ipc", "curve", "ws"];
 
 #[no_mangle]
 pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {

@@ -56,6 +56,7 @@ pub fn session_config(o: &Options) -> SessionConfig {
         zap_enforce_domain: o.zap_enforce_domain,
         routing_id: Bytes::copy_from_slice(&o.routing_id),
         connect_routing_id: Bytes::copy_from_slice(&o.connect_routing_id),
+        ws: None,
     }
 }
 

@@ -12,12 +12,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
+use crate::engine::config::WsListen;
 use crate::engine::connecter::Target;
 use crate::engine::listener::{Listener, Source};
 use crate::engine::session::{self, Session, SessionContext};
+use crate::engine::ws_engine::WsTarget;
 use crate::error::{Error, Result};
 use crate::pipe::{self, PipeKey};
-use crate::transport::address::{self, IpcAddress, TcpAddress};
+use crate::transport::address::{self, IpcAddress, TcpAddress, WsAddress};
 use crate::transport::udp::{self as udp_os, UdpAddress};
 use crate::transport::{ipc, tcp};
 
@@ -67,7 +69,16 @@ impl Socket {
         rest: &str,
     ) -> Result<()> {
         let use_fd = st.options.use_fd;
+        let mut ws = None;
         let bound = match proto {
+            "ws" | "wss" => WsAddress::parse(rest).and_then(|a| {
+                let res = TcpAddress::for_bind(&a.host_port).resolve(st.options.ipv6)?;
+                let (l, local) = tcp::listen(&res.address, &config::tcp_tuning(&st.options))?;
+                ws = Some(WsListen {
+                    secure: proto == "wss",
+                });
+                Ok((Source::Tcp(l), address::ws_endpoint(proto, &local, &a.path)))
+            }),
             // ZMQ_USE_FD: the application's own listening socket.
             "tcp" if use_fd >= 0 => tcp::adopt_listener(use_fd)
                 .map(|(l, local)| (Source::Tcp(l), address::tcp_endpoint(&local))),
@@ -95,6 +106,7 @@ impl Socket {
         let mut cx = self.session_context(st, &resolved);
         // ZMQ_CONNECT_ROUTING_ID names connects, not accepted peers.
         Arc::make_mut(&mut cx.config).connect_routing_id = Bytes::new();
+        Arc::make_mut(&mut cx.config).ws = ws;
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
         let ctx = self.ctx.clone();
@@ -136,6 +148,17 @@ impl Socket {
     ) -> Result<Option<PipeKey>> {
         let target = match proto {
             "tcp" => Target::Tcp(TcpAddress::for_connect(rest)?),
+            "ws" | "wss" => {
+                let a = WsAddress::parse(rest)?;
+                Target::Ws {
+                    addr: TcpAddress::for_connect(&a.host_port)?,
+                    target: WsTarget {
+                        host: a.host,
+                        path: a.path,
+                    },
+                    secure: proto == "wss",
+                }
+            }
             _ => {
                 if IpcAddress::is_wildcard(rest) {
                     return Err(Error::Inval);

@@ -196,7 +196,10 @@ fn apply_mask(data: &mut [u8], mask: [u8; 4], offset: usize) {
 /// The payload of a frame to encode.
 pub enum Outgoing<'a> {
     /// A ZMTP frame: flags byte, then the body.
-    Message { flags: u8, body: &'a [u8] },
+    Message {
+        flags: u8,
+        body: &'a [u8],
+    },
     Ping,
     Pong,
     /// A close frame echoing the peer's (status code and reason).

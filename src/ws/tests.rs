@@ -8,7 +8,10 @@ use crate::zmtp::MechanismKind;
 #[test]
 fn accept_key_of_rfc_6455_example() {
     // RFC 6455 §1.3.
-    assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(
+        accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    );
 }
 
 #[test]
@@ -161,23 +164,48 @@ fn frames_round_trip_in_every_length_form() {
 fn control_frames_and_violations() {
     let mut dec = FrameDecoder::new(true, 10);
     let mut ping = encoded(Outgoing::Ping, Some([9, 9, 9, 9]));
-    assert_eq!(dec.decode(&mut ping, None), Ok(Some(Frame::Ping(Default::default()))));
+    assert_eq!(
+        dec.decode(&mut ping, None),
+        Ok(Some(Frame::Ping(Default::default())))
+    );
     // Unmasked from a client.
     let mut unmasked = encoded(Outgoing::Pong, None);
     assert_eq!(dec.decode(&mut unmasked, None), Err(FrameError::Protocol));
     // Over ZMQ_MAXMSGSIZE (10), refused at the header.
     let big = [0u8; 11];
-    let mut input = encoded(Outgoing::Message { flags: 0, body: &big }, Some([1; 4]));
+    let mut input = encoded(
+        Outgoing::Message {
+            flags: 0,
+            body: &big,
+        },
+        Some([1; 4]),
+    );
     input.truncate(8);
     assert_eq!(dec.decode(&mut input, None), Err(FrameError::TooLarge));
     // Over the caller's limit.
-    let mut input = encoded(Outgoing::Message { flags: 2, body: &big[..5] }, Some([1; 4]));
+    let mut input = encoded(
+        Outgoing::Message {
+            flags: 2,
+            body: &big[..5],
+        },
+        Some([1; 4]),
+    );
     assert_eq!(dec.decode(&mut input, Some(4)), Err(FrameError::OverLimit));
     // Text, continuation, no FIN, reserved bits, empty binary.
-    for b in [[0x81u8, 0x80], [0x80, 0x80], [0x02, 0x80], [0xC2, 0x80], [0x82, 0x80]] {
+    for b in [
+        [0x81u8, 0x80],
+        [0x80, 0x80],
+        [0x02, 0x80],
+        [0xC2, 0x80],
+        [0x82, 0x80],
+    ] {
         let mut input = BytesMut::from(&b[..]);
         input.extend_from_slice(&[0; 4]);
-        assert_eq!(dec.decode(&mut input, None), Err(FrameError::Protocol), "{b:?}");
+        assert_eq!(
+            dec.decode(&mut input, None),
+            Err(FrameError::Protocol),
+            "{b:?}"
+        );
     }
     // A control frame over 125 bytes.
     let mut input = BytesMut::from(&[0x89u8, 0x80 | 126, 0, 126, 0, 0, 0, 0][..]);

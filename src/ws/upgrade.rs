@@ -215,10 +215,10 @@ fn header_block(input: &[u8]) -> Result<Option<(Vec<&str>, usize)>, UpgradeError
     };
     let text = std::str::from_utf8(&window[..end]).map_err(|_| UpgradeError::Malformed)?;
     let lines: Vec<&str> = text.split("\r\n").collect();
-    if lines
-        .iter()
-        .any(|l| l.bytes().any(|b| b == b'\r' || b == b'\n' || (b < 0x20 && b != b'\t')))
-    {
+    if lines.iter().any(|l| {
+        l.bytes()
+            .any(|b| b == b'\r' || b == b'\n' || (b < 0x20 && b != b'\t'))
+    }) {
         return Err(UpgradeError::Malformed);
     }
     Ok(Some((lines, end + 4)))
@@ -235,5 +235,7 @@ fn header(line: &str) -> Result<(&str, &str), UpgradeError> {
 
 /// Whether a comma-separated header value lists `token` (any case).
 fn has_token(value: &str, token: &str) -> bool {
-    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }

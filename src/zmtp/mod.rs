@@ -35,8 +35,8 @@ pub mod client_handshake;
 pub mod command;
 pub mod curve;
 pub mod decoder;
-pub mod exchange;
 pub mod encoder;
+pub mod exchange;
 pub mod greeting;
 pub mod handshake;
 pub mod limits;
@@ -119,6 +119,8 @@ pub mod protocol_error {
     pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
     pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
     pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
+    /// A WebSocket upgrade or frame libzmq refuses (ws, wss).
+    pub const WS_UNSPECIFIED: u32 = 0x3000_0000;
 }
 
 /// The monitor event libzmq raises for a failed handshake.

@@ -54,6 +54,12 @@ impl Traffic {
         self.mechanism.as_deref()
     }
 
+    /// The mechanism, for an engine with framing of its own (WebSocket)
+    /// that applies its per-message hooks itself.
+    pub fn into_mechanism(self) -> Option<Box<dyn Mechanism>> {
+        self.mechanism
+    }
+
     /// The decoder's hint of how many more bytes the current frame needs.
     pub fn bytes_wanted(&self, buffered: usize) -> usize {
         self.decoder.bytes_wanted(buffered)

@@ -13,13 +13,16 @@
 //!
 //! - `tcp`: the `tcp://` address as given and its `ZMQ_LAST_ENDPOINT` text;
 //! - `resolve`: turning its `host:port` parts into socket addresses;
-//! - `ipc`: `ipc://` addresses and the `ipc://*` directory.
+//! - `ipc`: `ipc://` addresses and the `ipc://*` directory;
+//! - `ws`: `ws://` and `wss://` addresses (a tcp address and a path).
 
 mod ipc;
 mod resolve;
 mod tcp;
 #[cfg(test)]
 mod tests;
+mod ws;
 
 pub use ipc::{create_ipc_wildcard, IpcAddress, IpcWildcard, IPC_MAX_LEN};
 pub use tcp::{numeric_host, tcp_endpoint, ResolvedTcp, TcpAddress};
+pub use ws::{ws_endpoint, WsAddress};
