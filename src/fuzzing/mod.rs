@@ -17,6 +17,7 @@ pub mod model;
 pub mod transport;
 pub mod user;
 pub mod wire;
+pub mod ws;
 
 #[cfg(test)]
 mod regressions;
@@ -38,6 +39,7 @@ pub fn targets() -> impl Iterator<Item = (&'static str, Harness)> {
         model::TARGETS,
         wire::TARGETS,
         handshake::TARGETS,
+        ws::TARGETS,
     ]
     .into_iter()
     .flatten()
