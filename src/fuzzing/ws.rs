@@ -32,7 +32,7 @@ pub fn ws_upgrade(data: &[u8]) {
         };
         assert!(n <= input.len() && n <= upgrade::HEADER_MAX);
         let again = upgrade::parse_request(&input[..n], mechanism);
-        assert_eq!(again, Ok(Some((accepted, n))).map(|x| x), "block alone");
+        assert_eq!(again, Ok(Some((accepted, n))), "block alone");
         let Ok(Some((accepted, _))) = again else {
             unreachable!()
         };
