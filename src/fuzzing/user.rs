@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use super::Harness;
 use crate::error::Error;
 use crate::socket::parse_endpoint;
-use crate::transport::address::{tcp_endpoint, IpcAddress, TcpAddress, IPC_MAX_LEN};
+use crate::transport::address::{tcp_endpoint, IpcAddress, TcpAddress, WsAddress, IPC_MAX_LEN};
 use crate::transport::udp::UdpAddress;
 
 pub const TARGETS: &[(&str, Harness)] = &[("endpoint", endpoint)];
@@ -53,6 +53,7 @@ pub fn endpoint(data: &[u8]) {
         "tcp" => tcp(rest, bind, ipv6),
         "ipc" => ipc(rest, bind),
         "udp" => udp(rest, bind, ipv6),
+        "ws" | "wss" => ws(rest, bind, ipv6),
         // An inproc name is any text: nothing more is parsed.
         _ => assert_eq!(proto, "inproc"),
     }
@@ -98,6 +99,28 @@ fn tcp(rest: &str, bind: bool, ipv6: bool) {
         }
         Err(e) => resolve_error(rest, e),
     }
+}
+
+/// A ws address splits into a tcp address and a path that put back
+/// together give the text (`/` when it had none); the tcp part is then
+/// what a tcp endpoint is.
+fn ws(rest: &str, bind: bool, ipv6: bool) {
+    let addr = match WsAddress::parse(rest) {
+        Ok(addr) => addr,
+        Err(e) => {
+            assert_eq!(e, Error::Inval, "{rest:?}");
+            return assert!(!rest.contains(':'), "{rest:?}: refused");
+        }
+    };
+    assert!(addr.path.starts_with('/'), "{rest:?}: path {:?}", addr.path);
+    if rest.len() == addr.host_port.len() {
+        assert_eq!(addr.path, "/", "{rest:?}");
+        assert_eq!(addr.host_port, rest);
+    } else {
+        assert_eq!(format!("{}{}", addr.host_port, addr.path), rest);
+    }
+    assert!(addr.host_port.starts_with(&addr.host), "{rest:?}");
+    tcp(&addr.host_port, bind, ipv6);
 }
 
 fn ipc(rest: &str, bind: bool) {

@@ -150,8 +150,13 @@ impl Socket {
             "tcp" => Target::Tcp(TcpAddress::for_connect(rest)?),
             "ws" | "wss" => {
                 let a = WsAddress::parse(rest)?;
+                let addr = TcpAddress::for_connect(&a.host_port)?;
+                // libzmq resolves a ws address in zmq_connect: a name that
+                // does not resolve is EINVAL there, not a connection that
+                // keeps failing.
+                addr.resolve(st.options.ipv6)?;
                 Target::Ws {
-                    addr: TcpAddress::for_connect(&a.host_port)?,
+                    addr,
                     target: WsTarget {
                         host: a.host,
                         path: a.path,
