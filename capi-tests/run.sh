@@ -28,6 +28,8 @@
 #
 # Binaries go to $CAPI_OUT. Prints one line per test and ends with
 # "N passed, N failed[, N skipped]"; exits non-zero if any test failed.
+# A test program that exits with 77 has skipped itself (the library lacks
+# what it tests) and printed a "SKIP name: why" line.
 #
 # Interop tests (test_interop_*): before them, capi-tests/interop/peer.c is
 # built into build/capi/interop-peer against the SYSTEM zmq.h and
@@ -153,6 +155,11 @@ for src in "$here"/test_*.c; do
     if [ $rc -eq 0 ]; then
         echo "PASS $name"
         passed=$((passed + 1))
+    elif [ $rc -eq 77 ]; then
+        # The program found the library lacks what it tests (e.g. no
+        # ws:// transport) and said so in a "SKIP name: why" line.
+        echo "$(grep -m1 '^SKIP ' "$log" || echo "SKIP $name")"
+        skipped=$((skipped + 1))
     else
         if [ $rc -eq 124 ]; then
             echo "FAIL $name (timed out after ${timeout_s}s)"
