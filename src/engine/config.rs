@@ -6,6 +6,7 @@
 //! accepts.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -99,6 +100,6 @@ pub struct SessionConfig {
 /// What a ws or wss listener's accepted connections need.
 #[derive(Debug, Clone)]
 pub struct WsListen {
-    /// wss (TLS under the WebSocket).
-    pub secure: bool,
+    /// wss: TLS under the WebSocket, with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }

@@ -7,11 +7,13 @@
 
 use super::config::SessionConfig;
 use super::stream::Stream;
+use super::tls_stream::TlsStream;
 use super::ws_engine::{Link, WsEngine, WsTarget};
 use super::{Engine, ZmtpEngine};
 use crate::error::{Error, Result};
 use crate::transport::address::{IpcAddress, TcpAddress};
 use crate::transport::socks::{SocksAddr, SocksClient};
+use crate::transport::tls::TlsClient;
 use crate::transport::{ipc, tcp};
 
 /// Where a connecting session connects.
@@ -19,11 +21,11 @@ use crate::transport::{ipc, tcp};
 pub enum Target {
     Tcp(TcpAddress),
     Ipc(IpcAddress),
-    /// ws:// (`secure`: wss://): tcp, then the WebSocket upgrade.
+    /// ws:// (with `tls`, wss://): tcp, then the WebSocket upgrade.
     Ws {
         addr: TcpAddress,
         target: WsTarget,
-        secure: bool,
+        tls: Option<TlsClient>,
     },
 }
 
@@ -68,11 +70,12 @@ impl Target {
             tcp::tune_connection(stream.fd(), &c.tcp);
         }
         let peer = stream.peer_ip();
-        if let Target::Ws { target, secure, .. } = self {
-            if *secure {
-                return None;
-            }
-            let engine = WsEngine::client(Link::Plain(stream), c.handshake.clone(), peer, target);
+        if let Target::Ws { target, tls, .. } = self {
+            let link = match tls {
+                Some(tls) => Link::Tls(Box::new(TlsStream::client(stream, tls).ok()?)),
+                None => Link::Plain(stream),
+            };
+            let engine = WsEngine::client(link, c.handshake.clone(), peer, target);
             return engine.ok().map(|e| Box::new(e) as Box<dyn Engine>);
         }
         let mut engine = new_engine(c, stream, peer)?;
@@ -90,10 +93,11 @@ impl Target {
 /// listener, else as `new_engine`.
 pub fn accepted_engine(c: &SessionConfig, stream: Stream, peer: String) -> Option<Box<dyn Engine>> {
     if let Some(ws) = &c.ws {
-        if ws.secure {
-            return None;
-        }
-        let engine = WsEngine::server(Link::Plain(stream), c.handshake.clone(), peer);
+        let link = match &ws.tls {
+            Some(tls) => Link::Tls(Box::new(TlsStream::server(stream, tls.clone()).ok()?)),
+            None => Link::Plain(stream),
+        };
+        let engine = WsEngine::server(link, c.handshake.clone(), peer);
         return engine.ok().map(|e| Box::new(e) as Box<dyn Engine>);
     }
     new_engine(c, stream, peer).map(|e| Box::new(e) as Box<dyn Engine>)

@@ -21,6 +21,7 @@ pub mod listener;
 pub mod session;
 pub mod stream;
 pub mod timers;
+pub mod tls_stream;
 pub mod ws_engine;
 pub mod zap;
 pub mod zmtp_engine;

@@ -146,6 +146,30 @@ impl Stream {
     }
 }
 
+/// Plain reads and writes, for a layer that frames the stream itself
+/// (TLS); `WouldBlock` passes through.
+impl io::Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => io::Read::read(s, buf),
+            Stream::Ipc(s) => io::Read::read(s, buf),
+        }
+    }
+}
+
+impl io::Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Ipc(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `ipc://path`, `ipc://@name` (abstract), or `ipc://` for an unnamed end
 /// (a connecting socket's own end).
 fn ipc_endpoint(addr: &std::os::unix::net::SocketAddr) -> String {

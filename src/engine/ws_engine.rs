@@ -22,6 +22,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use mio::{Registry, Token};
 
 use super::stream::{ReadOutcome, Stream};
+use super::tls_stream::TlsStream;
 use super::zmtp_engine::{command_effect, stage_or_stall, CommandEffect};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::error::Result;
@@ -65,30 +66,35 @@ enum State {
 /// The byte stream under the WebSocket: a tcp socket, or TLS over one.
 pub enum Link {
     Plain(Stream),
+    Tls(Box<TlsStream>),
 }
 
 impl Link {
     fn stream(&self) -> &Stream {
         match self {
             Link::Plain(s) => s,
+            Link::Tls(t) => t.stream(),
         }
     }
 
     fn stream_mut(&mut self) -> &mut Stream {
         match self {
             Link::Plain(s) => s,
+            Link::Tls(t) => t.stream_mut(),
         }
     }
 
     fn read_into(&mut self, buf: &mut BytesMut, max: usize) -> std::io::Result<ReadOutcome> {
         match self {
             Link::Plain(s) => s.read_into(buf, max),
+            Link::Tls(t) => t.read_into(buf, max),
         }
     }
 
     fn write_some(&mut self, data: &[u8]) -> std::io::Result<usize> {
         match self {
             Link::Plain(s) => s.write_some(data),
+            Link::Tls(t) => t.write_some(data),
         }
     }
 
@@ -97,6 +103,7 @@ impl Link {
     fn flush(&mut self) -> std::io::Result<bool> {
         match self {
             Link::Plain(_) => Ok(true),
+            Link::Tls(t) => t.flush(),
         }
     }
 
@@ -253,12 +260,12 @@ impl WsEngine {
                     return Ok(());
                 }
                 Ok(n) => self.outbuf.advance(n),
-                Err(e) => return Err(Failure::lost(&e)),
+                Err(e) => return Err(tls_or_lost(&e)),
             }
         }
         match self.link.flush() {
             Ok(done) => self.write_blocked = !done,
-            Err(e) => return Err(Failure::lost(&e)),
+            Err(e) => return Err(tls_or_lost(&e)),
         }
         if self.outbuf.capacity() > WRITE_KEEP {
             self.outbuf = BytesMut::new();
@@ -717,8 +724,13 @@ fn handshake_frame_error(e: FrameError) -> Failure {
     }
 }
 
-/// A read error: a TLS failure is a handshake failure with the event the
-/// TLS layer gives it; anything else a lost connection.
+/// A read or write error. A TLS failure (no errno) ends the connection as
+/// libzmq's does: during the handshake `HANDSHAKE_FAILED_NO_DETAIL`, with
+/// `EPROTO`.
 fn tls_or_lost(e: &std::io::Error) -> Failure {
-    Failure::lost(e)
+    match e.raw_os_error() {
+        Some(errno) => Failure::Lost(errno),
+        None if e.kind() == std::io::ErrorKind::InvalidData => Failure::Lost(libc::EPROTO),
+        None => Failure::lost(e),
+    }
 }

@@ -57,7 +57,7 @@ pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
 
 /// Capabilities `zmq_has` reports; each is listed only once it works
 /// (`draft`: the DRAFT API is built in, as in libzmq built with drafts).
-const CAPABILITIES: &[&str] = &["ipc", "curve", "ws", "draft"];
+const CAPABILITIES: &[&str] = &["ipc", "curve", "ws", "wss", "draft"];
 
 #[no_mangle]
 pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {

@@ -25,10 +25,10 @@ pub(crate) fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
         return Err(Error::Inval);
     }
     match proto {
-        "inproc" | "tcp" | "ipc" | "udp" | "ws" if rest.is_empty() => Err(Error::Inval),
-        "inproc" | "tcp" | "ipc" | "udp" | "ws" => Ok((proto, rest)),
+        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" if rest.is_empty() => Err(Error::Inval),
+        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" => Ok((proto, rest)),
         // Known transports this library does not implement.
-        "pgm" | "epgm" | "norm" | "tipc" | "wss" | "vmci" => Err(Error::NotSup),
+        "pgm" | "epgm" | "norm" | "tipc" | "vmci" => Err(Error::NotSup),
         _ => Err(Error::ProtoNoSupport),
     }
 }

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::pipe::{self, PipeKey};
 use crate::transport::address::{self, IpcAddress, TcpAddress, WsAddress};
 use crate::transport::udp::{self as udp_os, UdpAddress};
-use crate::transport::{ipc, tcp};
+use crate::transport::{ipc, tcp, tls};
 
 use super::state::State;
 use super::{config, kind, monitor, options, udp, Socket};
@@ -74,9 +74,14 @@ impl Socket {
             "ws" | "wss" => WsAddress::parse(rest).and_then(|a| {
                 let res = TcpAddress::for_bind(&a.host_port).resolve(st.options.ipv6)?;
                 let (l, local) = tcp::listen(&res.address, &config::tcp_tuning(&st.options))?;
-                ws = Some(WsListen {
-                    secure: proto == "wss",
-                });
+                let tls = match proto {
+                    "wss" => Some(tls::server_config(
+                        &st.options.wss_cert_pem,
+                        &st.options.wss_key_pem,
+                    )?),
+                    _ => None,
+                };
+                ws = Some(WsListen { tls });
                 Ok((Source::Tcp(l), address::ws_endpoint(proto, &local, &a.path)))
             }),
             // ZMQ_USE_FD: the application's own listening socket.
@@ -161,7 +166,14 @@ impl Socket {
                         host: a.host,
                         path: a.path,
                     },
-                    secure: proto == "wss",
+                    tls: match proto {
+                        "wss" => Some(tls::client(
+                            &st.options.wss_trust_pem,
+                            st.options.wss_trust_system,
+                            &st.options.wss_hostname,
+                        )?),
+                        _ => None,
+                    },
                 }
             }
             _ => {

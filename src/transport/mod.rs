@@ -6,4 +6,5 @@ pub mod address;
 pub mod ipc;
 pub mod socks;
 pub mod tcp;
+pub mod tls;
 pub mod udp;

@@ -35,11 +35,12 @@
 //! # Build features
 //!
 //! Some options exist in libzmq only when it is built with an optional
-//! part; without it they are `EINVAL`. This library has none of them, so
-//! (like a libzmq built without them) it refuses `GSSAPI_*` (no Kerberos
-//! mechanism), `WSS_*` (no wss transport), `VMCI_*` (no VMCI transport) and
-//! `NORM_*` (no NORM transport). CURVE is built in (`zmtp::curve`), so
-//! `CURVE_*` are accepted, as by a libzmq built with libsodium. The
+//! part; without it they are `EINVAL`. Like a libzmq built without them,
+//! this library refuses `GSSAPI_*` (no Kerberos mechanism), `VMCI_*` (no
+//! VMCI transport) and `NORM_*` (no NORM transport). CURVE is built in
+//! (`zmtp::curve`), so `CURVE_*` are accepted, as by a libzmq built with
+//! libsodium; so is wss (`transport::tls`), so `WSS_*` are accepted, as by
+//! a libzmq master built with GnuTLS. The
 //! handling of the others is written; turn one on in `BUILT` together with
 //! its `zmq_has` capability.
 //! DRAFT options are all accepted, as by a libzmq built with DRAFT.
@@ -89,7 +90,7 @@ struct Builds {
 const BUILT: Builds = Builds {
     curve: true,
     gssapi: false,
-    wss: false,
+    wss: true,
     vmci: false,
     norm: false,
 };

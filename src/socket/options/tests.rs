@@ -620,7 +620,6 @@ fn optional_builds_are_refused() {
     assert_eq!(o.set(opt::GSSAPI_PRINCIPAL, b"p"), Err(Error::Inval));
     assert_eq!(o.set(opt::GSSAPI_SERVER, &one), Err(Error::Inval));
     assert_eq!(o.get(opt::GSSAPI_PLAINTEXT, &mut b), Err(Error::Inval));
-    assert_eq!(o.set(opt::WSS_HOSTNAME, b"h"), Err(Error::Inval));
     assert_eq!(
         o.set(opt::VMCI_BUFFER_SIZE, &1u64.to_ne_bytes()),
         Err(Error::Inval)
@@ -631,6 +630,22 @@ fn optional_builds_are_refused() {
     );
     assert_eq!(o.get(opt::NORM_MODE, &mut b), Err(Error::Inval));
     assert_eq!(o, dealer());
+}
+
+#[test]
+fn wss_is_built() {
+    let mut o = dealer();
+    o.set(opt::WSS_HOSTNAME, b"zeromq.org").unwrap();
+    o.set(opt::WSS_TRUST_SYSTEM, &1i32.to_ne_bytes()).unwrap();
+    assert_eq!(
+        (o.wss_hostname.as_slice(), o.wss_trust_system),
+        (&b"zeromq.org"[..], true)
+    );
+    let none = Builds {
+        wss: false,
+        ..BUILT
+    };
+    assert_eq!(o.set_with(opt::WSS_HOSTNAME, b"h", none), Err(Error::Inval));
 }
 
 #[test]
