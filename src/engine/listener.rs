@@ -179,9 +179,7 @@ impl Handler for Listener {
         };
         if res.is_err() {
             r.remove(token);
-            return;
         }
-        self.cx.event(event::LISTENING, self.fd() as u64);
     }
 
     fn ready(&mut self, r: &mut Reactor, token: Token, _readable: bool, _writable: bool) {

@@ -95,6 +95,10 @@ pub trait Engine: Send {
 pub enum Progress {
     /// Nothing special: wait for readiness or pipe events.
     Idle,
+    /// A stage before the handshake completed: the WebSocket upgrade,
+    /// which libzmq reports as a `HANDSHAKE_SUCCEEDED` of its own. Drive
+    /// again.
+    Upgraded,
     /// The handshake just completed.
     Established(Box<PeerInfo>),
 }

@@ -404,10 +404,17 @@ impl Session {
             return;
         };
         let tunnelling = engine.in_proxy_exchange();
-        let result = engine.drive(self.pipe.as_mut());
+        let mut result = engine.drive(self.pipe.as_mut());
         if tunnelling && !engine.in_proxy_exchange() {
             // The proxy connected us: only now is the connection made.
             self.event(event::CONNECTED, self.fd as u64);
+        }
+        while let Ok(Progress::Upgraded) = result {
+            self.event(event::HANDSHAKE_SUCCEEDED, 0);
+            let Conn::Engine(engine) = &mut self.conn else {
+                return;
+            };
+            result = engine.drive(self.pipe.as_mut());
         }
         let Conn::Engine(engine) = &mut self.conn else {
             return;
@@ -428,7 +435,7 @@ impl Session {
             }
         }
         match result {
-            Ok(Progress::Idle) => {}
+            Ok(Progress::Idle | Progress::Upgraded) => {}
             Ok(Progress::Established(info)) => {
                 self.established(r, token, Some(*info));
                 // Move what queued meanwhile.

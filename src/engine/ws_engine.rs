@@ -136,6 +136,8 @@ pub struct WsEngine {
     control: VecDeque<Control>,
     /// A close frame came in: once its echo is out, the connection ends.
     closing: bool,
+    /// Our first handshake command is out (or due).
+    commands_sent: bool,
     metadata: Option<Arc<Metadata>>,
     peer_address: String,
     stalled: Option<Msg>,
@@ -206,6 +208,7 @@ impl WsEngine {
             outbuf: BytesMut::new(),
             control: VecDeque::new(),
             closing: false,
+            commands_sent: false,
             metadata: None,
             peer_address,
             stalled: None,
@@ -357,6 +360,25 @@ impl WsEngine {
 
     /// The mechanism's exchange (or the routing ids); the peer once done.
     fn handshake_step(&mut self, src_fd: i32) -> std::result::Result<Option<PeerInfo>, Failure> {
+        if matches!(self.role, Role::Client { .. }) && !self.commands_sent {
+            self.commands_sent = true;
+            // libzmq's ws client takes in what came with the 101 before it
+            // sends its own first command, so a server it refuses (by
+            // socket type) never gets our READY and sees the connection
+            // drop. Only a NULL server speaks first: one READY.
+            while matches!(&self.state, State::Mechanism(ex) if matches!(ex.status(), MechanismStatus::Handshaking))
+            {
+                let State::Mechanism(ex) = &self.state else {
+                    break;
+                };
+                let limit = ex.command_limit();
+                match self.decoder.decode(&mut self.inbuf, Some(limit)) {
+                    Ok(Some(frame)) => self.handshake_frame(frame, false)?,
+                    Ok(None) => break,
+                    Err(e) => return Err(handshake_frame_error(e)),
+                }
+            }
+        }
         loop {
             if let Some(info) = self.queue_commands(src_fd)? {
                 return Ok(Some(info));
@@ -388,24 +410,45 @@ impl WsEngine {
                 }
                 Err(e) => return Err(handshake_frame_error(e)),
             };
-            match frame {
-                Frame::Message { command, body, .. } => match &mut self.state {
-                    State::Mechanism(ex) => {
-                        if !command {
-                            return Err(Failure::Handshake(HandshakeError::protocol(
-                                code::ZMTP_UNEXPECTED_COMMAND,
-                                "message frame during the handshake",
-                            )));
-                        }
-                        let step = ex.handle_command(&body);
-                        self.check(step)?;
-                    }
-                    _ => return Ok(Some(self.establish_bare(body, src_fd))),
-                },
-                Frame::Ping(_) => self.control.push_back(Control::Pong),
-                Frame::Pong(_) => {}
-                Frame::Close(_) => return Err(Failure::Lost(libc::ECONNRESET)),
+            if let (State::RoutingId, Frame::Message { body, .. }) = (&self.state, &frame) {
+                let id = body.clone();
+                return Ok(Some(self.establish_bare(id, src_fd)));
             }
+            self.handshake_frame(frame, true)?;
+        }
+    }
+
+    /// One frame of the mechanism's exchange; with `last_words`, a
+    /// failure sends the mechanism's ERROR first.
+    fn handshake_frame(
+        &mut self,
+        frame: Frame,
+        last_words: bool,
+    ) -> std::result::Result<(), Failure> {
+        match frame {
+            Frame::Message { command, body, .. } => {
+                let State::Mechanism(ex) = &mut self.state else {
+                    return Ok(());
+                };
+                if !command {
+                    return Err(Failure::Handshake(HandshakeError::protocol(
+                        code::ZMTP_UNEXPECTED_COMMAND,
+                        "message frame during the handshake",
+                    )));
+                }
+                let step = ex.handle_command(&body);
+                if last_words {
+                    self.check(step)
+                } else {
+                    step.map_err(Failure::Handshake)
+                }
+            }
+            Frame::Ping(_) => {
+                self.control.push_back(Control::Pong);
+                Ok(())
+            }
+            Frame::Pong(_) => Ok(()),
+            Frame::Close(_) => Err(Failure::Lost(libc::ECONNRESET)),
         }
     }
 
@@ -633,6 +676,8 @@ impl Engine for WsEngine {
             if !self.upgrade_step()? {
                 return Ok(progress);
             }
+            self.flush()?;
+            return Ok(Progress::Upgraded);
         }
         if matches!(self.state, State::Mechanism(_) | State::RoutingId) {
             match self.handshake_step(src_fd)? {

@@ -111,6 +111,11 @@ impl Socket {
         let mut cx = self.session_context(st, &resolved);
         // ZMQ_CONNECT_ROUTING_ID names connects, not accepted peers.
         Arc::make_mut(&mut cx.config).connect_routing_id = Bytes::new();
+        if ws.is_some() {
+            // A STREAM socket over ws is not raw: it has the upgrade and
+            // a READY that every peer refuses (libzmq master).
+            Arc::make_mut(&mut cx.config).raw = false;
+        }
         Arc::make_mut(&mut cx.config).ws = ws;
         let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
@@ -123,6 +128,9 @@ impl Socket {
                 Source::Closed => -1,
             }
         };
+        // As libzmq, within zmq_bind: a monitor started after it never
+        // sees this event, and it comes before any ACCEPTED.
+        cx.event(monitor::event::LISTENING, fd as u64);
         let quiet = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let q = quiet.clone();
         let io = self.ctx.io_execute(Box::new(move |r| {
@@ -202,7 +210,10 @@ impl Socket {
             key = Some(st.attach(socket_end));
             Some(session_end)
         };
-        let cx = self.session_context(st, addr);
+        let mut cx = self.session_context(st, addr);
+        if let Target::Ws { .. } = target {
+            Arc::make_mut(&mut cx.config).raw = false; // as for a ws bind
+        }
         // The alias applies to this connect only.
         st.options.connect_routing_id.clear();
         let guard = self.ctx.session_guard();

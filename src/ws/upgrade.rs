@@ -106,10 +106,23 @@ pub struct Accepted {
 /// Parses a client's request from the front of `input`. `Ok(None)`: the
 /// header block is not complete yet. `Ok(Some((accepted, n)))`: the first
 /// `n` bytes were the request, what follows is WebSocket frames.
+/// Refuses input that cannot become a request (or answer) at its first
+/// bytes, as libzmq's byte-by-byte parser does, rather than waiting for a
+/// header block that will never end (a ZMTP peer on a ws port).
+fn opens_with(input: &[u8], start: &[u8]) -> Result<(), UpgradeError> {
+    let n = input.len().min(start.len());
+    if input[..n] == start[..n] {
+        Ok(())
+    } else {
+        Err(UpgradeError::Malformed)
+    }
+}
+
 pub fn parse_request(
     input: &[u8],
     mechanism: MechanismKind,
 ) -> Result<Option<(Accepted, usize)>, UpgradeError> {
+    opens_with(input, b"GET ")?;
     let Some((lines, consumed)) = header_block(input)? else {
         return Ok(None);
     };
@@ -161,6 +174,7 @@ pub fn parse_response(
     key: &str,
     mechanism: MechanismKind,
 ) -> Result<Option<(Subprotocol, usize)>, UpgradeError> {
+    opens_with(input, b"HTTP/1.1 ")?;
     let Some((lines, consumed)) = header_block(input)? else {
         return Ok(None);
     };

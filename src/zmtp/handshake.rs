@@ -100,14 +100,15 @@ impl Config {
 
 impl Config {
     /// `config` checked and completed for a handshake: `EINVAL` for an
-    /// unknown or STREAM socket type, a routing id over 255 bytes, a bad
+    /// unknown socket type, a routing id over 255 bytes, a bad
     /// metadata name or a PLAIN credential over 255 bytes; `zap` set as
     /// libzmq 4.3 decides who asks a ZAP handler.
     pub fn checked(mut self) -> Result<Config> {
         let config = &mut self;
-        match socket_type::name(config.socket_type) {
-            Some(_) if config.socket_type != socket_type::STREAM => {}
-            _ => return Err(Error::Inval),
+        // STREAM passes: over ws it sends its READY like any type (and
+        // then every peer refuses it), as libzmq's does.
+        if socket_type::name(config.socket_type).is_none() {
+            return Err(Error::Inval);
         }
         if config.routing_id.len() > 255 {
             return Err(Error::Inval);
@@ -189,6 +190,10 @@ impl Handshake {
     /// `EINVAL` for an unknown or STREAM socket type, a routing id over
     /// 255 bytes, a bad metadata name or a PLAIN credential over 255 bytes.
     pub fn new(config: Config) -> Result<Handshake> {
+        // Over tcp and ipc a STREAM socket speaks no ZMTP at all.
+        if config.socket_type == socket_type::STREAM {
+            return Err(Error::Inval);
+        }
         let config = config.checked()?;
         let type_byte = config.socket_type as u8;
         let mut greeting = GreetingExchange::new(
