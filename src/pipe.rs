@@ -180,6 +180,10 @@ struct Shared {
     /// The network connection behind the pipe, as (local, remote)
     /// endpoints, for `ZMQ_EVENT_PIPES_STATS`.
     connection: Mutex<Option<(String, String)>>,
+    /// `disconnect_msgs[s]`: what end `s`'s owner asked to be given when
+    /// the other end's owner leaves (DRAFT `ZMQ_DISCONNECT_MSG` of an
+    /// inproc binder). Taken once.
+    disconnect_msgs: Mutex<[Option<Bytes>; 2]>,
 }
 
 /// What a pipe end's owner tells the peer about itself.
@@ -206,6 +210,10 @@ pub struct Pipe {
     side: usize,
     /// Messages taken from the inbound queue, not yet read.
     batch: VecDeque<Msg>,
+    /// A message read before everything in the inbound queue, that the
+    /// peer did not write (a session's DRAFT `ZMQ_HELLO_MSG` for a new
+    /// connection): outside the peer's flow control.
+    first: Option<Msg>,
     /// Frames of the message being written (not yet visible).
     partial: Vec<Msg>,
     /// Complete messages written with `stage`, not yet visible, and how
@@ -243,11 +251,13 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
         ],
         info: Mutex::new([None, None]),
         connection: Mutex::new(None),
+        disconnect_msgs: Mutex::new([None, None]),
     });
     let end = |side| Pipe {
         shared: shared.clone(),
         side,
         batch: VecDeque::new(),
+        first: None,
         partial: Vec::new(),
         staged: Vec::new(),
         staged_msgs: 0,
@@ -318,6 +328,37 @@ impl Pipe {
         self.inbound().lock().wake_writer(PipeEvent::Hiccup);
     }
 
+    /// Makes `msg` the next message this end reads, before anything the
+    /// peer wrote, replacing one put there before and not read. It is not
+    /// the peer's, so reading it grants the peer no credit.
+    pub fn put_first(&mut self, msg: Msg) {
+        self.first = Some(msg);
+    }
+
+    /// Drops the message `put_first` left, if it was not read.
+    pub fn drop_first(&mut self) {
+        self.first = None;
+    }
+
+    /// This end's owner asks to be given `msg` when the peer's owner
+    /// leaves (see `send_disconnect_msg`).
+    pub fn set_disconnect_msg(&self, msg: Bytes) {
+        self.shared.disconnect_msgs.lock()[self.side] = Some(msg);
+    }
+
+    /// This end's owner leaves (closes, or disconnects the endpoint): the
+    /// message the peer's owner asked for, if any, is written after the
+    /// last complete message (a half-written one is dropped), once.
+    pub fn send_disconnect_msg(&mut self) {
+        let msg = self.shared.disconnect_msgs.lock()[1 - self.side].take();
+        if let Some(m) = msg {
+            if !self.peer_closed {
+                self.rollback();
+                self.write(Msg::from_bytes(m));
+            }
+        }
+    }
+
     /// Changes the high-water marks (inbound, outbound), e.g. once a
     /// pending connection's peer is known.
     pub fn set_hwms(&mut self, inbound: usize, outbound: usize) {
@@ -329,7 +370,7 @@ impl Pipe {
     /// Whether a message can be read now. If not, the owner will get
     /// `Readable` (or `PeerClosed`) when that changes.
     pub fn check_read(&mut self) -> bool {
-        if !self.batch.is_empty() {
+        if !self.batch.is_empty() || self.first.is_some() {
             return true;
         }
         if self.finished {
@@ -343,6 +384,9 @@ impl Pipe {
     /// woken when one is). After `None`, `is_finished` tells whether the
     /// peer closed and everything it sent was read.
     pub fn read(&mut self) -> Option<Msg> {
+        if self.first.is_some() {
+            return self.first.take();
+        }
         if self.batch.is_empty() {
             if self.finished {
                 return None;
@@ -400,7 +444,7 @@ impl Pipe {
 
     /// The peer closed and every message it sent has been read.
     pub fn is_finished(&self) -> bool {
-        self.finished && self.batch.is_empty()
+        self.finished && self.batch.is_empty() && self.first.is_none()
     }
 
     /// Whether a new message can be written now. If not (full, or the peer
@@ -573,6 +617,7 @@ impl Pipe {
             mem::take(&mut q.frames)
         };
         self.batch.clear();
+        self.first = None;
         self.finished = true;
         self.peer_closed = true;
         drop(unread);

@@ -34,6 +34,7 @@ use super::timers::{TimerConfig, TimerEvent, Timers, Wakeups};
 use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::io::{Handler, Reactor};
+use crate::msg::Msg;
 use crate::pipe::{self, EndInfo, Pipe, PipeEvent};
 use crate::zmtp::{self, FailureEvent};
 
@@ -305,7 +306,7 @@ impl Session {
             // STREAM: no handshake; the socket learns of the peer now.
             self.established(r, token, None);
             if self.cx.config.raw_notify {
-                let mut hello = crate::msg::Msg::new();
+                let mut hello = Msg::new();
                 if let Conn::Engine(engine) = &self.conn {
                     if let Some(md) = engine.metadata() {
                         hello.set_metadata(md);
@@ -325,6 +326,14 @@ impl Session {
             }
             let now = self.now();
             self.timers.handshake_started(now);
+            // DRAFT ZMQ_HELLO_MSG: the first message of every connection.
+            // The engine takes nothing from the pipe before its handshake
+            // ends, and the handshake may end and traffic flow in one
+            // drive, so it goes in now (an accepted connection's pipe is
+            // made only then, see `established`).
+            if let (Some(hello), Some(p)) = (&self.cx.config.peer_msgs.hello, &mut self.pipe) {
+                p.put_first(Msg::from_bytes(hello.clone()));
+            }
         }
         self.drive_or_defer(r, token);
     }
@@ -508,6 +517,9 @@ impl Session {
                     sndhwm: -1,
                     rcvhwm: -1,
                 });
+                if let Some(hello) = &self.cx.config.peer_msgs.hello {
+                    session_end.put_first(Msg::from_bytes(hello.clone()));
+                }
                 self.cx.socket.attach(socket_end);
                 self.pipe = Some(session_end);
             }
@@ -515,13 +527,13 @@ impl Session {
         if self.cx.config.notify_connect {
             // ZMQ_ROUTER_NOTIFY: an empty message says the peer is here.
             if let Some(p) = &mut self.pipe {
-                p.write(crate::msg::Msg::new());
+                p.write(Msg::new());
             }
         }
         if info.subscribe_all {
             if let Some(p) = &mut self.pipe {
                 if p.check_write() {
-                    p.write(crate::msg::Msg::from_slice(&[1]));
+                    p.write(Msg::from_slice(&[1]));
                 }
             }
         }
@@ -569,15 +581,18 @@ impl Session {
             // empty message says the peer left.
             if let Some(p) = &mut self.pipe {
                 p.rollback();
-                p.write(crate::msg::Msg::new());
+                p.write(Msg::new());
             }
+        }
+        if was_established {
+            self.tell_lost();
         }
         if self.cx.config.raw {
             // STREAM: the connection's pipe ends with it, after an empty
             // message telling the socket (ZMQ_STREAM_NOTIFY).
             if let Some(mut p) = self.pipe.take() {
                 if self.cx.config.raw_notify {
-                    p.write(crate::msg::Msg::new());
+                    p.write(Msg::new());
                 }
                 p.close();
             }
@@ -604,6 +619,24 @@ impl Session {
             self.schedule_reconnect();
         } else {
             r.remove(token);
+        }
+    }
+
+    /// DRAFT: an established connection is lost (the peer left, an error,
+    /// a heartbeat timeout). As libzmq, the socket is given
+    /// `ZMQ_DISCONNECT_MSG` when it had accepted the connection and
+    /// `ZMQ_HICCUP_MSG` when it had made it (it reconnects), after the
+    /// last complete message received.
+    fn tell_lost(&mut self) {
+        let msgs = &self.cx.config.peer_msgs;
+        let msg = if self.target.is_some() {
+            &msgs.hiccup
+        } else {
+            &msgs.disconnect
+        };
+        if let (Some(m), Some(p)) = (msg, &mut self.pipe) {
+            p.rollback();
+            p.write(Msg::from_bytes(m.clone()));
         }
     }
 
@@ -639,12 +672,19 @@ impl Session {
             return;
         }
         self.lingering = true;
+        let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
+        if !connected {
+            // A hello not sent yet is no reason to linger (libzmq's is not
+            // in the pipe either).
+            if let Some(p) = &mut self.pipe {
+                p.drop_first();
+            }
+        }
         let linger = self.cx.linger.load(Ordering::Relaxed);
         // Pending: queued in the pipe, or taken by the engine and not yet
         // written out (its write buffer can hold many messages).
         let unflushed = matches!(&self.conn, Conn::Engine(e) if !e.is_flushed());
         let has_pending = unflushed || self.pipe.as_mut().is_some_and(|p| p.check_read());
-        let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         if linger == 0 || !has_pending || (!connected && self.target.is_none()) {
             r.remove(token);
             return;
