@@ -212,8 +212,9 @@ pub struct Pipe {
     batch: VecDeque<Msg>,
     /// A message read before everything in the inbound queue, that the
     /// peer did not write (a session's DRAFT `ZMQ_HELLO_MSG` for a new
-    /// connection): outside the peer's flow control.
-    first: Option<Msg>,
+    /// connection): outside the peer's flow control. Boxed: rare, and a
+    /// pipe end stays small.
+    first: Option<Box<Msg>>,
     /// Frames of the message being written (not yet visible).
     partial: Vec<Msg>,
     /// Complete messages written with `stage`, not yet visible, and how
@@ -332,7 +333,7 @@ impl Pipe {
     /// peer wrote, replacing one put there before and not read. It is not
     /// the peer's, so reading it grants the peer no credit.
     pub fn put_first(&mut self, msg: Msg) {
-        self.first = Some(msg);
+        self.first = Some(Box::new(msg));
     }
 
     /// Drops the message `put_first` left, if it was not read.
@@ -385,7 +386,7 @@ impl Pipe {
     /// peer closed and everything it sent was read.
     pub fn read(&mut self) -> Option<Msg> {
         if self.first.is_some() {
-            return self.first.take();
+            return self.first.take().map(|m| *m);
         }
         if self.batch.is_empty() {
             if self.finished {
@@ -770,6 +771,41 @@ mod tests {
             assert!(a.is_peer_closed(), "path {path}");
             assert!(!a.in_message(), "path {path}");
         }
+    }
+
+    #[test]
+    fn first_comes_before_the_queue_and_takes_no_credit() {
+        // Credit goes back every lwm = 2 messages read.
+        let (mut a, mut b, la, _lb) = setup(4);
+        for m in [b"1", b"2", b"3", b"4"] {
+            a.write(frame(m, false));
+        }
+        assert!(!a.check_write());
+        b.put_first(frame(b"hello", false));
+        b.put_first(frame(b"HELLO", false));
+        assert_eq!(b.read().unwrap().data(), b"HELLO", "the last put replaces");
+        assert_eq!(b.read().unwrap().data(), b"1");
+        assert!(la.take().is_empty(), "the first message granted no credit");
+        assert_eq!(b.read().unwrap().data(), b"2");
+        assert_eq!(la.take(), vec![(PipeKey(1), PipeEvent::Writable)]);
+        b.put_first(frame(b"dropped", false));
+        b.drop_first();
+        assert_eq!(b.read().unwrap().data(), b"3");
+    }
+
+    #[test]
+    fn disconnect_msg_is_written_once_by_the_leaving_peer() {
+        let (mut a, mut b, _la, _lb) = setup(0);
+        b.set_disconnect_msg(Bytes::from_static(b"BYE"));
+        // The end that asked sends nothing when it leaves itself.
+        b.send_disconnect_msg();
+        assert!(!a.check_read());
+        a.write(frame(b"half", true));
+        a.send_disconnect_msg();
+        a.send_disconnect_msg();
+        a.close();
+        assert_eq!(b.read().unwrap().data(), b"BYE");
+        assert!(b.read().is_none() && b.is_finished());
     }
 
     #[test]

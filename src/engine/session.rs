@@ -326,11 +326,9 @@ impl Session {
             }
             let now = self.now();
             self.timers.handshake_started(now);
-            // DRAFT ZMQ_HELLO_MSG: the first message of every connection.
-            // The engine takes nothing from the pipe before its handshake
-            // ends, and the handshake may end and traffic flow in one
-            // drive, so it goes in now (an accepted connection's pipe is
-            // made only then, see `established`).
+            // DRAFT ZMQ_HELLO_MSG, first on every connection: in now, as
+            // one drive may end the handshake and move traffic (an accepted
+            // connection's pipe is made later, in `established`).
             if let (Some(hello), Some(p)) = (&self.cx.config.peer_msgs.hello, &mut self.pipe) {
                 p.put_first(Msg::from_bytes(hello.clone()));
             }
@@ -622,11 +620,10 @@ impl Session {
         }
     }
 
-    /// DRAFT: an established connection is lost (the peer left, an error,
-    /// a heartbeat timeout). As libzmq, the socket is given
-    /// `ZMQ_DISCONNECT_MSG` when it had accepted the connection and
-    /// `ZMQ_HICCUP_MSG` when it had made it (it reconnects), after the
-    /// last complete message received.
+    /// DRAFT: an established connection is lost (peer gone, error,
+    /// heartbeat timeout): as libzmq, the socket is given, after the last
+    /// complete message, `ZMQ_DISCONNECT_MSG` if it had accepted the
+    /// connection and `ZMQ_HICCUP_MSG` if it had made it.
     fn tell_lost(&mut self) {
         let msgs = &self.cx.config.peer_msgs;
         let msg = if self.target.is_some() {
