@@ -1,5 +1,5 @@
 /* The DRAFT peer messages: ZMQ_HELLO_MSG, ZMQ_DISCONNECT_MSG and
- * ZMQ_HICCUP_MSG, over tcp, ipc and inproc.
+ * ZMQ_HICCUP_MSG, over tcp, ipc, ws and inproc.
  *
  * Man page: zmq_setsockopt(3) (libzmq master).
  *
@@ -264,37 +264,41 @@ static void test_no_hiccup_for_acceptor (const char *spec)
     expect_silent_loss (bound, events, peer);
 }
 
-/* The endpoint spec for one test: tcp on a port the system picks, ipc at
- * a fresh path in dir (a wildcard ipc bind would do, but its directory goes with the
+/* The endpoint spec for one test: tcp and ws on a port the system picks,
+ * ipc at a fresh path in dir (a wildcard ipc bind would do, but its directory goes with the
  * socket, and the hiccup test binds the same path again). */
-static const char *spec_for (int tcp, const char *dir)
+static const char *spec_for (const char *transport, const char *dir)
 {
     static char buf[TU_ENDPOINT_MAX];
     static int serial;
-    if (tcp)
-        return "tcp://127.0.0.1:*";
+    if (strcmp (transport, "ipc") != 0) {
+        snprintf (buf, sizeof buf, "%s://127.0.0.1:*", transport);
+        return buf;
+    }
     snprintf (buf, sizeof buf, "ipc://%s/s%d", dir, serial++);
     return buf;
 }
 
 int main (void)
 {
+    static const char *const net[] = {"tcp", "ipc", "ws"};
     char dir[64];
-    int tcp;
+    size_t i;
     setvbuf (stdout, NULL, _IONBF, 0);
     MAKE_TMPDIR (dir);
     ctx = CHECK_PTR (zmq_ctx_new ());
 
-    for (tcp = 1; tcp >= 0; tcp--) {
-        printf ("%s\n", tcp ? "tcp" : "ipc");
-        test_hello (spec_for (tcp, dir), 0);
-        test_hello_server (spec_for (tcp, dir));
-        test_no_hello_from_push (spec_for (tcp, dir));
-        test_disconnect_router (spec_for (tcp, dir), 0);
-        test_disconnect_server (spec_for (tcp, dir));
-        test_no_disconnect_for_connector (spec_for (tcp, dir));
-        test_hiccup (spec_for (tcp, dir));
-        test_no_hiccup_for_acceptor (spec_for (tcp, dir));
+    for (i = 0; i < sizeof net / sizeof net[0]; i++) {
+        const char *t = net[i];
+        printf ("%s\n", t);
+        test_hello (spec_for (t, dir), 0);
+        test_hello_server (spec_for (t, dir));
+        test_no_hello_from_push (spec_for (t, dir));
+        test_disconnect_router (spec_for (t, dir), 0);
+        test_disconnect_server (spec_for (t, dir));
+        test_no_disconnect_for_connector (spec_for (t, dir));
+        test_hiccup (spec_for (t, dir));
+        test_no_hiccup_for_acceptor (spec_for (t, dir));
     }
 
     printf ("inproc\n");
