@@ -183,6 +183,11 @@ pub struct InprocPeer {
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub routing_id: Bytes,
+    /// DRAFT `ZMQ_HELLO_MSG`, when the socket sends one to each peer.
+    pub hello: Option<Bytes>,
+    /// DRAFT `ZMQ_DISCONNECT_MSG`, when the socket (as binder) is given
+    /// one as a peer leaves.
+    pub disconnect_msg: Option<Bytes>,
 }
 
 /// A connect to an inproc name nobody has bound yet: the binder's pipe end

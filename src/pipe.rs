@@ -180,6 +180,10 @@ struct Shared {
     /// The network connection behind the pipe, as (local, remote)
     /// endpoints, for `ZMQ_EVENT_PIPES_STATS`.
     connection: Mutex<Option<(String, String)>>,
+    /// `disconnect_msgs[s]`: what end `s`'s owner asked to be given when
+    /// the other end's owner leaves (DRAFT `ZMQ_DISCONNECT_MSG` of an
+    /// inproc binder). Taken once.
+    disconnect_msgs: Mutex<[Option<Bytes>; 2]>,
 }
 
 /// What a pipe end's owner tells the peer about itself.
@@ -206,6 +210,11 @@ pub struct Pipe {
     side: usize,
     /// Messages taken from the inbound queue, not yet read.
     batch: VecDeque<Msg>,
+    /// A message read before everything in the inbound queue, that the
+    /// peer did not write (a session's DRAFT `ZMQ_HELLO_MSG` for a new
+    /// connection): outside the peer's flow control. Boxed: rare, and a
+    /// pipe end stays small.
+    first: Option<Box<Msg>>,
     /// Frames of the message being written (not yet visible).
     partial: Vec<Msg>,
     /// Complete messages written with `stage`, not yet visible, and how
@@ -243,11 +252,13 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
         ],
         info: Mutex::new([None, None]),
         connection: Mutex::new(None),
+        disconnect_msgs: Mutex::new([None, None]),
     });
     let end = |side| Pipe {
         shared: shared.clone(),
         side,
         batch: VecDeque::new(),
+        first: None,
         partial: Vec::new(),
         staged: Vec::new(),
         staged_msgs: 0,
@@ -318,6 +329,37 @@ impl Pipe {
         self.inbound().lock().wake_writer(PipeEvent::Hiccup);
     }
 
+    /// Makes `msg` the next message this end reads, before anything the
+    /// peer wrote, replacing one put there before and not read. It is not
+    /// the peer's, so reading it grants the peer no credit.
+    pub fn put_first(&mut self, msg: Msg) {
+        self.first = Some(Box::new(msg));
+    }
+
+    /// Drops the message `put_first` left, if it was not read.
+    pub fn drop_first(&mut self) {
+        self.first = None;
+    }
+
+    /// This end's owner asks to be given `msg` when the peer's owner
+    /// leaves (see `send_disconnect_msg`).
+    pub fn set_disconnect_msg(&self, msg: Bytes) {
+        self.shared.disconnect_msgs.lock()[self.side] = Some(msg);
+    }
+
+    /// This end's owner leaves (closes, or disconnects the endpoint): the
+    /// message the peer's owner asked for, if any, is written after the
+    /// last complete message (a half-written one is dropped), once.
+    pub fn send_disconnect_msg(&mut self) {
+        let msg = self.shared.disconnect_msgs.lock()[1 - self.side].take();
+        if let Some(m) = msg {
+            if !self.peer_closed {
+                self.rollback();
+                self.write(Msg::from_bytes(m));
+            }
+        }
+    }
+
     /// Changes the high-water marks (inbound, outbound), e.g. once a
     /// pending connection's peer is known.
     pub fn set_hwms(&mut self, inbound: usize, outbound: usize) {
@@ -329,7 +371,7 @@ impl Pipe {
     /// Whether a message can be read now. If not, the owner will get
     /// `Readable` (or `PeerClosed`) when that changes.
     pub fn check_read(&mut self) -> bool {
-        if !self.batch.is_empty() {
+        if !self.batch.is_empty() || self.first.is_some() {
             return true;
         }
         if self.finished {
@@ -343,6 +385,9 @@ impl Pipe {
     /// woken when one is). After `None`, `is_finished` tells whether the
     /// peer closed and everything it sent was read.
     pub fn read(&mut self) -> Option<Msg> {
+        if self.first.is_some() {
+            return self.first.take().map(|m| *m);
+        }
         if self.batch.is_empty() {
             if self.finished {
                 return None;
@@ -400,7 +445,7 @@ impl Pipe {
 
     /// The peer closed and every message it sent has been read.
     pub fn is_finished(&self) -> bool {
-        self.finished && self.batch.is_empty()
+        self.finished && self.batch.is_empty() && self.first.is_none()
     }
 
     /// Whether a new message can be written now. If not (full, or the peer
@@ -573,6 +618,7 @@ impl Pipe {
             mem::take(&mut q.frames)
         };
         self.batch.clear();
+        self.first = None;
         self.finished = true;
         self.peer_closed = true;
         drop(unread);
@@ -725,6 +771,41 @@ mod tests {
             assert!(a.is_peer_closed(), "path {path}");
             assert!(!a.in_message(), "path {path}");
         }
+    }
+
+    #[test]
+    fn first_comes_before_the_queue_and_takes_no_credit() {
+        // Credit goes back every lwm = 2 messages read.
+        let (mut a, mut b, la, _lb) = setup(4);
+        for m in [b"1", b"2", b"3", b"4"] {
+            a.write(frame(m, false));
+        }
+        assert!(!a.check_write());
+        b.put_first(frame(b"hello", false));
+        b.put_first(frame(b"HELLO", false));
+        assert_eq!(b.read().unwrap().data(), b"HELLO", "the last put replaces");
+        assert_eq!(b.read().unwrap().data(), b"1");
+        assert!(la.take().is_empty(), "the first message granted no credit");
+        assert_eq!(b.read().unwrap().data(), b"2");
+        assert_eq!(la.take(), vec![(PipeKey(1), PipeEvent::Writable)]);
+        b.put_first(frame(b"dropped", false));
+        b.drop_first();
+        assert_eq!(b.read().unwrap().data(), b"3");
+    }
+
+    #[test]
+    fn disconnect_msg_is_written_once_by_the_leaving_peer() {
+        let (mut a, mut b, _la, _lb) = setup(0);
+        b.set_disconnect_msg(Bytes::from_static(b"BYE"));
+        // The end that asked sends nothing when it leaves itself.
+        b.send_disconnect_msg();
+        assert!(!a.check_read());
+        a.write(frame(b"half", true));
+        a.send_disconnect_msg();
+        a.send_disconnect_msg();
+        a.close();
+        assert_eq!(b.read().unwrap().data(), b"BYE");
+        assert!(b.read().is_none() && b.is_finished());
     }
 
     #[test]

@@ -95,6 +95,22 @@ pub struct SessionConfig {
     pub connect_routing_id: Bytes,
     /// A ws:// or wss:// listener: its connections speak WebSocket.
     pub ws: Option<WsListen>,
+    /// DRAFT `ZMQ_HELLO_MSG`, `ZMQ_DISCONNECT_MSG`, `ZMQ_HICCUP_MSG`, each
+    /// only where the socket type acts on it.
+    pub peer_msgs: PeerMsgs,
+}
+
+/// The messages a session adds to a connection's traffic (DRAFT).
+#[derive(Debug, Clone, Default)]
+pub struct PeerMsgs {
+    /// Sent to the peer first, on every new connection.
+    pub hello: Option<Bytes>,
+    /// Given to the socket when an accepted connection that completed its
+    /// handshake is lost.
+    pub disconnect: Option<Bytes>,
+    /// Given to the socket when a connection it made, that completed its
+    /// handshake, is lost.
+    pub hiccup: Option<Bytes>,
 }
 
 /// What a ws or wss listener's accepted connections need.

@@ -34,6 +34,7 @@ use super::timers::{TimerConfig, TimerEvent, Timers, Wakeups};
 use super::zap::{RequestContext, ZapClient};
 use super::{Engine, Failure, PeerInfo, Progress};
 use crate::io::{Handler, Reactor};
+use crate::msg::Msg;
 use crate::pipe::{self, EndInfo, Pipe, PipeEvent};
 use crate::zmtp::{self, FailureEvent};
 
@@ -305,7 +306,7 @@ impl Session {
             // STREAM: no handshake; the socket learns of the peer now.
             self.established(r, token, None);
             if self.cx.config.raw_notify {
-                let mut hello = crate::msg::Msg::new();
+                let mut hello = Msg::new();
                 if let Conn::Engine(engine) = &self.conn {
                     if let Some(md) = engine.metadata() {
                         hello.set_metadata(md);
@@ -325,6 +326,12 @@ impl Session {
             }
             let now = self.now();
             self.timers.handshake_started(now);
+            // DRAFT ZMQ_HELLO_MSG, first on every connection: in now, as
+            // one drive may end the handshake and move traffic (an accepted
+            // connection's pipe is made later, in `established`).
+            if let (Some(hello), Some(p)) = (&self.cx.config.peer_msgs.hello, &mut self.pipe) {
+                p.put_first(Msg::from_bytes(hello.clone()));
+            }
         }
         self.drive_or_defer(r, token);
     }
@@ -515,6 +522,9 @@ impl Session {
                     sndhwm: -1,
                     rcvhwm: -1,
                 });
+                if let Some(hello) = &self.cx.config.peer_msgs.hello {
+                    session_end.put_first(Msg::from_bytes(hello.clone()));
+                }
                 self.cx.socket.attach(socket_end);
                 self.pipe = Some(session_end);
             }
@@ -522,13 +532,13 @@ impl Session {
         if self.cx.config.notify_connect {
             // ZMQ_ROUTER_NOTIFY: an empty message says the peer is here.
             if let Some(p) = &mut self.pipe {
-                p.write(crate::msg::Msg::new());
+                p.write(Msg::new());
             }
         }
         if info.subscribe_all {
             if let Some(p) = &mut self.pipe {
                 if p.check_write() {
-                    p.write(crate::msg::Msg::from_slice(&[1]));
+                    p.write(Msg::from_slice(&[1]));
                 }
             }
         }
@@ -576,15 +586,18 @@ impl Session {
             // empty message says the peer left.
             if let Some(p) = &mut self.pipe {
                 p.rollback();
-                p.write(crate::msg::Msg::new());
+                p.write(Msg::new());
             }
+        }
+        if was_established {
+            self.tell_lost();
         }
         if self.cx.config.raw {
             // STREAM: the connection's pipe ends with it, after an empty
             // message telling the socket (ZMQ_STREAM_NOTIFY).
             if let Some(mut p) = self.pipe.take() {
                 if self.cx.config.raw_notify {
-                    p.write(crate::msg::Msg::new());
+                    p.write(Msg::new());
                 }
                 p.close();
             }
@@ -611,6 +624,23 @@ impl Session {
             self.schedule_reconnect();
         } else {
             r.remove(token);
+        }
+    }
+
+    /// DRAFT: an established connection is lost (peer gone, error,
+    /// heartbeat timeout): as libzmq, the socket is given, after the last
+    /// complete message, `ZMQ_DISCONNECT_MSG` if it had accepted the
+    /// connection and `ZMQ_HICCUP_MSG` if it had made it.
+    fn tell_lost(&mut self) {
+        let msgs = &self.cx.config.peer_msgs;
+        let msg = if self.target.is_some() {
+            &msgs.hiccup
+        } else {
+            &msgs.disconnect
+        };
+        if let (Some(m), Some(p)) = (msg, &mut self.pipe) {
+            p.rollback();
+            p.write(Msg::from_bytes(m.clone()));
         }
     }
 
@@ -646,12 +676,19 @@ impl Session {
             return;
         }
         self.lingering = true;
+        let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
+        if !connected {
+            // A hello not sent yet is no reason to linger (libzmq's is not
+            // in the pipe either).
+            if let Some(p) = &mut self.pipe {
+                p.drop_first();
+            }
+        }
         let linger = self.cx.linger.load(Ordering::Relaxed);
         // Pending: queued in the pipe, or taken by the engine and not yet
         // written out (its write buffer can hold many messages).
         let unflushed = matches!(&self.conn, Conn::Engine(e) if !e.is_flushed());
         let has_pending = unflushed || self.pipe.as_mut().is_some_and(|p| p.check_read());
-        let connected = matches!(&self.conn, Conn::Engine(e) if e.is_established());
         if linger == 0 || !has_pending || (!connected && self.target.is_none()) {
             r.remove(token);
             return;

@@ -11,7 +11,7 @@ use super::options::val::{
     RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
 };
 use super::options::{Mechanism, Options};
-use crate::engine::config::{AcceptFilters, ReconnectStop, SessionConfig, SocksProxy};
+use crate::engine::config::{AcceptFilters, PeerMsgs, ReconnectStop, SessionConfig, SocksProxy};
 use crate::pipe::Flow;
 use crate::transport::tcp::TcpTuning;
 use crate::zmtp;
@@ -57,6 +57,13 @@ pub fn session_config(o: &Options) -> SessionConfig {
         routing_id: Bytes::copy_from_slice(&o.routing_id),
         connect_routing_id: Bytes::copy_from_slice(&o.connect_routing_id),
         ws: None,
+        peer_msgs: PeerMsgs {
+            // A REQ sends no hello over the network, as in libzmq (its
+            // sessions are of their own kind); over inproc it does.
+            hello: o.hello_to_send().filter(|_| o.socket_type != kind::REQ),
+            disconnect: o.disconnect_to_receive(),
+            hiccup: o.hiccup_to_receive(),
+        },
     }
 }
 

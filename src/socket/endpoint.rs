@@ -8,8 +8,9 @@
 
 use bytes::Bytes;
 
-use crate::ctx::PendingConnect;
+use crate::ctx::{InprocPeer, PendingConnect};
 use crate::error::{Error, Result};
+use crate::msg::Msg;
 use crate::pipe::{self, EndInfo, Flow, Pipe, PipeKey};
 
 use super::state::State;
@@ -45,8 +46,8 @@ impl Socket {
         if proto != "inproc" {
             return self.bind_net(&mut st, addr, proto, rest);
         }
-        let peer = st.inproc_peer(self.id);
-        let pending = self.ctx.inproc_bind(addr, peer)?;
+        let me = st.inproc_peer(self.id);
+        let pending = self.ctx.inproc_bind(addr, me.clone())?;
         st.bound.push(addr.to_owned());
         st.last_endpoint = addr.to_owned();
         for PendingConnect {
@@ -61,6 +62,7 @@ impl Socket {
                 sum_hwm(own.sndhwm, connector.rcvhwm),
             );
             pipe.set_own_info(st.end_info());
+            peer_msgs(&mut pipe, &me);
             let key = st.attach(pipe);
             if let Some(p) = st.pipes.get(key) {
                 p.notify_attached();
@@ -135,7 +137,10 @@ impl Socket {
                     conflate,
                 },
             ];
-            let (ours, theirs) = pipe::pair(flows);
+            let (mut ours, mut theirs) = pipe::pair(flows);
+            if let Some(hello) = &me.hello {
+                ours.write(Msg::from_bytes(hello.clone()));
+            }
             ours.set_own_info(EndInfo {
                 routing_id: me.routing_id.clone(),
                 sndhwm: me.sndhwm,
@@ -149,6 +154,7 @@ impl Socket {
                         sndhwm: b.sndhwm,
                         rcvhwm: b.rcvhwm,
                     });
+                    peer_msgs(&mut theirs, b);
                     b.link.attach(theirs);
                     None
                 }
@@ -203,9 +209,26 @@ impl Socket {
             return Err(Error::NoEnt);
         }
         for key in keys {
+            if let Some(p) = st.pipes.get_mut(key) {
+                p.send_disconnect_msg();
+            }
             st.remove_pipe(key);
         }
         Ok(())
+    }
+}
+
+/// DRAFT: the binder's side of a new inproc connection, `pipe` being its
+/// end: its `ZMQ_HELLO_MSG` goes to the connector first (the connector's
+/// went into the other direction at connect), and its
+/// `ZMQ_DISCONNECT_MSG` is what the connector gives it on leaving. As in
+/// libzmq, a connector's own `ZMQ_DISCONNECT_MSG` plays no part.
+fn peer_msgs(pipe: &mut Pipe, binder: &InprocPeer) {
+    if let Some(hello) = &binder.hello {
+        pipe.write(Msg::from_bytes(hello.clone()));
+    }
+    if let Some(msg) = &binder.disconnect_msg {
+        pipe.set_disconnect_msg(msg.clone());
     }
 }
 

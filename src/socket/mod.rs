@@ -396,6 +396,7 @@ impl Socket {
         }
         for key in st.pipes.keys() {
             if let Some(mut p) = st.pipes.remove(key) {
+                p.send_disconnect_msg();
                 p.close();
             }
         }

@@ -70,6 +70,8 @@ impl State {
             sndhwm: self.options.sndhwm,
             rcvhwm: self.options.rcvhwm,
             routing_id: Bytes::copy_from_slice(&self.options.routing_id),
+            hello: self.options.hello_to_send(),
+            disconnect_msg: self.options.disconnect_to_receive(),
         }
     }
 

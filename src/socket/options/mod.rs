@@ -61,6 +61,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bytes::Bytes;
+
 use super::kind;
 use crate::error::Result;
 
@@ -278,9 +280,35 @@ impl Options {
         self.get_with(option, out, BUILT)
     }
 
+    /// `ZMQ_HELLO_MSG`, if this socket type sends one to each new peer
+    /// (ROUTER, REP, DEALER, REQ, CLIENT, SERVER, PEER) and it is set.
+    pub fn hello_to_send(&self) -> Option<Bytes> {
+        peer_msg(self.can_send_hello_msg, &self.hello_msg)
+    }
+
+    /// `ZMQ_DISCONNECT_MSG`, if this socket type receives one when a peer
+    /// it accepted (or an inproc peer of its bind) leaves (ROUTER, REP,
+    /// SERVER, PEER) and it is set.
+    pub fn disconnect_to_receive(&self) -> Option<Bytes> {
+        peer_msg(self.can_recv_disconnect_msg, &self.disconnect_msg)
+    }
+
+    /// `ZMQ_HICCUP_MSG`, if this socket type receives one when a
+    /// connection it made is lost (DEALER, REQ, CLIENT, PEER) and it is
+    /// set.
+    pub fn hiccup_to_receive(&self) -> Option<Bytes> {
+        peer_msg(self.can_recv_hiccup_msg, &self.hiccup_msg)
+    }
+
     fn is_routing_type(&self) -> bool {
         matches!(self.socket_type, kind::ROUTER | kind::REP | kind::STREAM)
     }
+}
+
+/// A peer message of a socket type that `supports` it; an empty one is
+/// unset.
+fn peer_msg(supports: bool, value: &[u8]) -> Option<Bytes> {
+    (supports && !value.is_empty()).then(|| Bytes::copy_from_slice(value))
 }
 
 /// Whether libzmq clears `option` only for a NULL value and refuses an

@@ -713,3 +713,33 @@ fn put_helpers() {
     assert_eq!(int_arg(&b[..4]), Ok(7));
     assert_eq!(int_arg(&b), Err(Error::Inval));
 }
+
+#[test]
+fn peer_msgs_act_only_where_the_type_supports_them() {
+    // (type, sends a hello, receives a disconnect message, a hiccup one)
+    let table = [
+        (kind::ROUTER, true, true, false),
+        (kind::REP, true, true, false),
+        (kind::DEALER, true, false, true),
+        (kind::REQ, true, false, true),
+        (kind::CLIENT, true, false, true),
+        (kind::SERVER, true, true, false),
+        (kind::PEER, true, true, true),
+        (kind::PUSH, false, false, false),
+        (kind::PAIR, false, false, false),
+    ];
+    for (t, hello, disconnect, hiccup) in table {
+        let mut o = socket(t);
+        assert_eq!(o.hello_to_send(), None, "unset on type {t}");
+        // Any type stores them, as libzmq does.
+        o.set(opt::HELLO_MSG, b"H").unwrap();
+        o.set(opt::DISCONNECT_MSG, b"D").unwrap();
+        o.set(opt::HICCUP_MSG, b"C").unwrap();
+        assert_eq!(o.hello_to_send().is_some(), hello, "type {t}");
+        assert_eq!(o.disconnect_to_receive().is_some(), disconnect, "type {t}");
+        assert_eq!(o.hiccup_to_receive().is_some(), hiccup, "type {t}");
+        // An empty value unsets.
+        o.set(opt::HELLO_MSG, b"").unwrap();
+        assert_eq!(o.hello_to_send(), None, "type {t}");
+    }
+}
