@@ -14,7 +14,9 @@ Chromium is driven over the DevTools protocol on a pipe
 (--remote-debugging-pipe), from the standard library only: the test waits for
 the page's data-done attribute (a MutationObserver), then checks its DOM
 text: every sample of every sensor, in order, "received N of N", and the
-publisher's own count. A screenshot is kept as build/browser/sensor_page.png.
+publisher's own count, and each sample's values against what sensor_pub's
+deterministic generator computes. Kept in build/browser/: the screenshot
+sensor_page.png and Chromium's own log chromium.log.
 Every step is bounded in time. Without chromium on PATH it prints SKIPPED and
 exits 0, except under CI=true, where that is a failure.
 """
@@ -33,7 +35,8 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SENSORS = ["kitchen", "cellar", "greenhouse"]  # as in sensor_pub.c
+# As in sensor_pub.c: name, base temperature (m°C), base humidity (m%).
+SENSORS = [("kitchen", 21500, 45000), ("cellar", 12800, 71000), ("greenhouse", 26300, 63000)]
 DEADLINE_S = 60
 
 
@@ -107,10 +110,10 @@ class DevTools:
         return lines
 
 
-def start_chromium(chromium, profile, page_url):
-    # fds 3 and 4 in the child are the DevTools pipe's two directions. Our
-    # other fds are not inheritable (Python's default), so close_fds=False
-    # passes just these two.
+def start_chromium(chromium, profile, log_path):
+    """Chromium, headless, on about:blank, with its DevTools pipe on fds 3
+    (requests) and 4 (answers). Our other fds are not inheritable (Python's
+    default), so close_fds=False passes just these two."""
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
 
@@ -119,17 +122,19 @@ def start_chromium(chromium, profile, page_url):
         a, b = os.dup2(req_r, 100), os.dup2(resp_w, 101)
         os.dup2(a, 3)
         os.dup2(b, 4)
+        os.close(a)
+        os.close(b)
 
     args = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-extensions", "--hide-scrollbars",
         "--window-size=900,1100", f"--user-data-dir={profile}",
-        "--remote-debugging-pipe", page_url,
+        "--remote-debugging-pipe", "about:blank",
     ]
-    log = open(os.path.join(profile, "chromium.log"), "wb")
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                            preexec_fn=wire_pipe, close_fds=False)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                preexec_fn=wire_pipe, close_fds=False)
     os.close(req_r)
     os.close(resp_w)
     return proc, DevTools(req_w, resp_r)
@@ -158,27 +163,46 @@ JSON.stringify({
 """
 
 
+def published_samples(rounds):
+    """The samples sensor_pub sends, as it computes them (its generator is
+    deterministic): (name, id, seq, milli-degrees, thousandths of a percent),
+    in publishing order."""
+    state = 2024
+
+    def next_random():
+        nonlocal state
+        state = (state * 1664525 + 1013904223) & 0xFFFFFFFF
+        return state >> 8
+
+    out = []
+    for seq in range(rounds):
+        for ident, (name, base_t, base_h) in enumerate(SENSORS, 1):
+            drift = (seq % 20) * 50 - 500
+            noise = next_random() % 201 - 100
+            out.append((name, ident, seq, base_t + drift + noise, base_h + next_random() % 2000))
+    return out
+
+
 def check_page(page, rounds, published):
-    total = rounds * len(SENSORS)
+    """Every sample the run published is in the page's table, in order, with
+    the values the publisher computed, and the page's text says so."""
+    expected = published_samples(rounds)
+    total = len(expected)
     if published != total:
         fail(f"publisher says it sent {published} samples, expected {total}")
     if page["status"] != f"received {total} of {total} samples from {len(SENSORS)} sensors":
         fail(f"page status: {page['status']!r}")
     if page["count"] != str(total) or len(page["rows"]) != total:
         fail(f"page shows count {page['count']} and {len(page['rows'])} rows, expected {total}")
-    seen = {name: [] for name in SENSORS}
-    for n, row in enumerate(page["rows"], 1):
+    for n, (row, want) in enumerate(zip(page["rows"], expected), 1):
         num, _when, name, ident, seq, temp, hum = row
-        if num != str(n) or name not in seen or ident != str(SENSORS.index(name) + 1):
-            fail(f"row {n} is {row}")
-        if not (0 < float(temp) < 40 and 0 < float(hum) < 100):
-            fail(f"row {n} has implausible readings {row}")
-        seen[name].append(int(seq))
-    for name, seqs in seen.items():
-        if seqs != list(range(rounds)):
-            fail(f"{name}: sequence numbers {seqs}")
+        w_name, w_id, w_seq, w_temp, w_hum = want
+        # Two decimals on the page; allow its rounding either way.
+        if (num, name, ident, seq) != (str(n), w_name, str(w_id), str(w_seq)) \
+                or abs(float(temp) * 1000 - w_temp) > 5.001 or abs(float(hum) * 1000 - w_hum) > 5.001:
+            fail(f"row {n} is {row}, expected {want}")
     # What a person sees: the text of the page, not just the table's cells.
-    for name in SENSORS:
+    for name, _, _ in SENSORS:
         if page["text"].count(name) != rounds:
             fail(f"page text shows {name} {page['text'].count(name)} times, expected {rounds}")
 
@@ -266,7 +290,8 @@ def main():
         total = args.rounds * len(SENSORS)
         page_url = ("file://" + os.path.join(ROOT, "examples", "sensor_page.html") + "?" +
                     urllib.parse.urlencode({"endpoint": endpoint, "expect": total}))
-        browser, devtools = start_chromium(chromium, profile, "about:blank")
+        browser, devtools = start_chromium(chromium, profile,
+                                           os.path.join(out_dir, "chromium.log"))
         version = devtools.call("Browser.getVersion", 30)["product"]
         session = open_page(devtools, page_url)
         print(f"[browser] {version} loaded {page_url}", flush=True)
@@ -312,6 +337,8 @@ def main():
             except subprocess.TimeoutExpired:
                 browser.kill()
                 browser.wait()
+            os.close(devtools.out)
+            os.close(devtools.inp)
         if pub.poll() is None:
             pub.kill()
             pub.wait()
