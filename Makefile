@@ -16,7 +16,7 @@ REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
         install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
-        check-faults check-sanitize
+        check-faults check-sanitize check-browser
 
 all: lib
 
@@ -38,6 +38,13 @@ lib:
 # preloaded. Ends by itself.
 demo: lib
 	@tools/demo.sh
+
+# A browser as a ZeroMQ peer: the same C publisher over ws://, and
+# examples/sensor_page.html in headless Chromium subscribing over the
+# browser's WebSocket; checks the page's text, keeps build/browser/sensor_page.png.
+# Without chromium it says SKIPPED (a failure under CI=true).
+check-browser: lib
+	@tools/browser-test.py
 
 # Every test: Rust unit tests, lint, ABI checks, C tests, install check.
 # Ends with one line `N passed, N failed`.

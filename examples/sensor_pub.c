@@ -18,6 +18,11 @@
  * Written against the plain libzmq API only:
  *   cc -std=c99 sensor_pub.c -lzmq -o sensor_pub
  *   ./sensor_pub tcp://127.0.0.1:* [ROUNDS] [INTERVAL_MS]
+ *   ./sensor_pub ws://127.0.0.1:5556/sensors [ROUNDS] [INTERVAL_MS]
+ *
+ * Any endpoint libzmq binds will do, a wildcard port too. Over ws://
+ * (libzmq's WebSocket transport) a web browser can subscribe:
+ * examples/sensor_page.html.
  *
  * The first line on stdout is "endpoint <address>", the address actually
  * bound (useful with a wildcard port), so a script can start a subscriber.

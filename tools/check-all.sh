@@ -77,6 +77,7 @@ check "install + pkg-config" tools/install-check.sh
 suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
 suite "fault suite (network namespaces)" tools/faults.sh
 check "demo (C PUB -> pyzmq SUB)" tools/demo.sh 3 20
+check "browser (C PUB -> ws -> headless Chromium)" tools/browser-test.py
 check "perf programs build (-Werror)" tools/bench.sh --build-only
 suite "fuzz targets (5 s each)" tools/fuzz.sh --seconds 5
 
