@@ -10,8 +10,13 @@ use super::Harness;
 use crate::socket::{decode_group, encode_group, parse_peer, peer_frame, MAX_DATAGRAM};
 use crate::transport::address::TcpAddress;
 use crate::transport::socks::{Progress, SocksAddr, SocksClient, SocksError};
+use crate::transport::tls::x509::CertNames;
 
-pub const TARGETS: &[(&str, Harness)] = &[("socks", socks), ("udp_datagram", udp_datagram)];
+pub const TARGETS: &[(&str, Harness)] = &[
+    ("socks", socks),
+    ("udp_datagram", udp_datagram),
+    ("tls_cert", tls_cert),
+];
 
 /// A destination for when the input names none that parses.
 const FALLBACK_TARGET: &str = "127.0.0.1:5555";
@@ -143,4 +148,28 @@ pub fn udp_datagram(data: &[u8]) {
         let plain = |a: SocketAddr| (a.ip().to_canonical(), a.port());
         assert_eq!(plain(back), plain(peer), "peer frame round trip");
     }
+}
+
+/// A certificate as a wss server presents it (DER), read for the hostname
+/// check: never a panic; a plain name the certificate lists is a name it
+/// names; its validity period holds at its own ends only when ordered.
+pub fn tls_cert(data: &[u8]) {
+    let Some(names) = CertNames::parse(data) else {
+        return;
+    };
+    for name in &names.dns {
+        let plain = !name.is_empty()
+            && !name.contains('*')
+            && !name.ends_with('.')
+            && name
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_err();
+        if plain {
+            assert!(names.names_host(name), "{name:?} not named by {names:?}");
+        }
+    }
+    let ordered = names.not_before <= names.not_after;
+    assert_eq!(names.valid_at(names.not_before), ordered);
+    assert_eq!(names.valid_at(names.not_after), ordered);
 }

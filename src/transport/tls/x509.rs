@@ -303,6 +303,28 @@ mod tests {
     }
 
     #[test]
+    fn real_certificates() {
+        // libzmq's test_wss_transport certificate: commonName only.
+        let upstream = CertNames::parse(include_bytes!(
+            "../../../fuzz/seeds/tls_cert/rsa-cn-only.der"
+        ))
+        .expect("parses");
+        assert_eq!(upstream.common_names, ["zeromq.org"]);
+        assert!(upstream.dns.is_empty() && upstream.names_host("zeromq.org"));
+        assert_eq!(
+            (upstream.not_before, upstream.not_after),
+            (1_573_374_798, 4_726_974_798)
+        );
+        // capi-tests/wss_certs.h's server: a subjectAltName.
+        let server = CertNames::parse(include_bytes!(
+            "../../../fuzz/seeds/tls_cert/wss_server_cert.der"
+        ))
+        .expect("parses");
+        assert_eq!(server.dns, ["server.zmq.test"]);
+        assert!(server.names_host("SERVER.zmq.test") && !server.names_host("other.zmq.test"));
+    }
+
+    #[test]
     fn malformed_is_none() {
         assert_eq!(CertNames::parse(b""), None);
         assert_eq!(
