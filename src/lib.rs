@@ -24,6 +24,7 @@ pub mod io;
 #[allow(unsafe_code)]
 pub mod msg;
 pub mod pattern;
+pub mod pgm;
 pub mod pipe;
 pub mod poll;
 pub mod proxy;

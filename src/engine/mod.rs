@@ -4,10 +4,10 @@
 //! session's side of things that do not depend on the wire — reconnection
 //! with backoff, the handshake and heartbeat timers (`timers.rs`), linger,
 //! monitor events, the ZAP client and the pipe to the socket — and drives
-//! whatever implements `Engine` without knowing which it is. Today's
-//! implementation is `ZmtpEngine` (ZMTP over a tcp or ipc byte stream, and
-//! STREAM's raw bytes); a WebSocket or a datagram engine implements the
-//! same trait (see docs/architecture.md, "Adding a transport").
+//! whatever implements `Engine` without knowing which it is: `ZmtpEngine`
+//! (ZMTP over a tcp or ipc byte stream, and STREAM's raw bytes),
+//! `WsEngine` (ws, wss) and `PgmEngine` (pgm, epgm: connectionless, with
+//! timers of its own); see docs/architecture.md, "Adding a transport".
 //!
 //! `Listener` accepts connections and starts accepted sessions;
 //! `connecter` makes outgoing connections. Nothing in this layer imports
@@ -18,6 +18,7 @@ pub mod config;
 pub mod connecter;
 pub mod link;
 pub mod listener;
+pub mod pgm_engine;
 pub mod session;
 pub mod stream;
 pub mod timers;
@@ -88,6 +89,17 @@ pub trait Engine: Send {
     /// A proxy exchange (SOCKS) still runs before the handshake.
     fn in_proxy_exchange(&self) -> bool {
         false
+    }
+    /// No connection and no handshake (pgm, epgm): the session attaches
+    /// the pipe at start, raises no connection event, runs no handshake
+    /// or heartbeat timer and never reconnects.
+    fn connectionless(&self) -> bool {
+        false
+    }
+    /// When the engine's own timers next need a `drive` (NAK back-offs,
+    /// SPMs, a rate limit), if it has any.
+    fn next_deadline(&self) -> Option<Instant> {
+        None
     }
 }
 

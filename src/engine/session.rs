@@ -195,6 +195,36 @@ impl Session {
         })
     }
 
+    /// A session for a connectionless engine (pgm, epgm) made at
+    /// `zmq_connect`, with its end of the pipe the socket attached then.
+    pub fn connectionless(
+        cx: SessionContext,
+        engine: Box<dyn Engine>,
+        pipe: Pipe,
+        guard: SessionGuard,
+    ) -> Session {
+        let user_endpoint = cx.endpoint.clone();
+        Session {
+            timers: Timers::new(timer_config(&cx.config)),
+            cx,
+            target: None,
+            pipe: Some(pipe),
+            conn: Conn::Engine(engine),
+            wakeups: Wakeups::default(),
+            now: None,
+            lingering: false,
+            guard,
+            fd: -1,
+            connected_before: false,
+            local_ep: String::new(),
+            remote_ep: String::new(),
+            zap: None,
+            ended: None,
+            user_endpoint,
+            deferred: false,
+        }
+    }
+
     fn start_connect(&mut self, r: &mut Reactor, token: Token) {
         let Some(target) = self.target.clone() else {
             return;
@@ -264,7 +294,13 @@ impl Session {
                 self.timers.peer_ttl(e.peer_ttl(), e.last_received());
             }
         }
-        if let Some(at) = self.wakeups.arm(self.timers.next_deadline()) {
+        let mut next = self.timers.next_deadline();
+        if let Conn::Engine(e) = &self.conn {
+            if let Some(at) = e.next_deadline() {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        if let Some(at) = self.wakeups.arm(next) {
             let now = self.now();
             r.set_timer(token, at.saturating_duration_since(now), WAKE_UP);
         }
@@ -302,6 +338,20 @@ impl Session {
     }
 
     fn start_engine(&mut self, r: &mut Reactor, token: Token) {
+        if matches!(&self.conn, Conn::Engine(e) if e.connectionless()) {
+            // pgm: nothing to establish, no timer of the session's runs.
+            // The pipe takes every message (libzmq's subscribe-to-all).
+            if let Some(p) = &mut self.pipe {
+                p.notify_attached();
+                if self.cx.config.socket_type == zmtp::socket_type::PUB
+                    || self.cx.config.socket_type == zmtp::socket_type::XPUB
+                {
+                    p.write(Msg::from_slice(&[1]));
+                }
+            }
+            self.drive(r, token);
+            return;
+        }
         if self.cx.config.raw {
             // STREAM: no handshake; the socket learns of the peer now.
             self.established(r, token, None);
@@ -704,6 +754,12 @@ impl Session {
     fn wake_up(&mut self, r: &mut Reactor, token: Token) {
         let now = self.now();
         self.wakeups.fired(now);
+        if let Conn::Engine(e) = &self.conn {
+            if e.next_deadline().is_some_and(|at| at <= now) {
+                // The engine's own timer (pgm); the session's come after.
+                self.drive(r, token);
+            }
+        }
         if let Conn::Engine(e) = &self.conn {
             self.timers.received(e.last_received());
         }

@@ -26,10 +26,12 @@ pub(crate) fn parse_endpoint(addr: &str) -> Result<(&str, &str)> {
         return Err(Error::Inval);
     }
     match proto {
-        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" if rest.is_empty() => Err(Error::Inval),
-        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" => Ok((proto, rest)),
+        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" | "pgm" | "epgm" if rest.is_empty() => {
+            Err(Error::Inval)
+        }
+        "inproc" | "tcp" | "ipc" | "udp" | "ws" | "wss" | "pgm" | "epgm" => Ok((proto, rest)),
         // Known transports this library does not implement.
-        "pgm" | "epgm" | "norm" | "tipc" | "vmci" => Err(Error::NotSup),
+        "norm" | "tipc" | "vmci" => Err(Error::NotSup),
         _ => Err(Error::ProtoNoSupport),
     }
 }
@@ -42,6 +44,12 @@ impl Socket {
         let (proto, rest) = parse_endpoint(addr)?;
         if proto == "udp" {
             return self.open_udp(&mut st, addr, rest, true).map(|_| ());
+        }
+        if proto == "pgm" || proto == "epgm" {
+            // As libzmq: a bind is a connect for the multicast transports.
+            check_pgm(self.kind)?;
+            self.open_pgm(&mut st, addr, proto, rest)?;
+            return Ok(());
         }
         if proto != "inproc" {
             return self.bind_net(&mut st, addr, proto, rest);
@@ -113,6 +121,10 @@ impl Socket {
         let (proto, rest) = parse_endpoint(addr)?;
         if proto == "udp" {
             return self.open_udp(st, addr, rest, false);
+        }
+        if proto == "pgm" || proto == "epgm" {
+            check_pgm(self.kind)?;
+            return self.open_pgm(st, addr, proto, rest);
         }
         if proto != "inproc" {
             return self.connect_net(st, addr, proto, rest);
@@ -248,6 +260,15 @@ fn check_udp(kind: i32, addr: &str, bind: bool) -> Result<()> {
         Ok(())
     } else {
         Err(Error::NoCompatProto)
+    }
+}
+
+/// pgm:// and epgm:// carry PUB/XPUB to SUB/XSUB only: any other socket
+/// type is `ENOCOMPATPROTO`, as in libzmq.
+fn check_pgm(kind: i32) -> Result<()> {
+    match kind {
+        kind::PUB | kind::XPUB | kind::SUB | kind::XSUB => Ok(()),
+        _ => Err(Error::NoCompatProto),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Network endpoints (tcp, ipc, udp): the listener, connecting session or
+//! Network endpoints (tcp, ipc, udp, pgm, epgm): the listener, connecting session or
 //! datagram handler made for each, run on an I/O thread, and how they are
 //! found and stopped again by `zmq_unbind`, `zmq_disconnect` and close.
 //!
@@ -15,11 +15,13 @@ use parking_lot::Mutex;
 use crate::engine::config::WsListen;
 use crate::engine::connecter::Target;
 use crate::engine::listener::{Listener, Source};
+use crate::engine::pgm_engine::{PgmConfig, PgmEngine};
 use crate::engine::session::{self, Session, SessionContext};
 use crate::engine::ws_engine::WsTarget;
 use crate::error::{Error, Result};
 use crate::pipe::{self, PipeKey};
 use crate::transport::address::{self, IpcAddress, TcpAddress, WsAddress};
+use crate::transport::pgm::{self as pgm_os, PgmAddress};
 use crate::transport::udp::{self as udp_os, UdpAddress};
 use crate::transport::{ipc, tcp, tls};
 
@@ -278,6 +280,72 @@ impl Socket {
             given: addr.to_owned(),
             resolved: addr.to_owned(),
             bind,
+            listener: None,
+            io,
+            token,
+            ended: Arc::default(),
+        });
+        st.last_endpoint = addr.to_owned();
+        st.cleanup();
+        Ok(Some(key))
+    }
+
+    /// A pgm or epgm endpoint (a PUB's or XPUB's sender, a SUB's or XSUB's
+    /// receiver; `zmq_bind` and `zmq_connect` alike): the OS sockets are
+    /// made here, so a bad interface or a missing privilege shows at once
+    /// (libzmq aborts on the latter); a connectionless session runs the
+    /// engine on an I/O thread with the pipe attached now.
+    pub(super) fn open_pgm(
+        &self,
+        st: &mut State,
+        addr: &str,
+        proto: &str,
+        rest: &str,
+    ) -> Result<Option<PipeKey>> {
+        let pa = PgmAddress::parse(rest)?;
+        let sender = matches!(self.kind, kind::PUB | kind::XPUB);
+        let o = &st.options;
+        let tuning = pgm_os::PgmTuning {
+            multicast_hops: o.multicast_hops,
+            multicast_loop: o.multicast_loop,
+            sndbuf: o.sndbuf,
+            rcvbuf: o.rcvbuf,
+            bind_to_device: (!o.bound_device.is_empty())
+                .then(|| String::from_utf8_lossy(&o.bound_device).into_owned()),
+        };
+        let encap = match proto {
+            "epgm" => pgm_os::Encap::Udp,
+            _ => pgm_os::Encap::Raw,
+        };
+        let os = pgm_os::open(&pa, encap, sender, &tuning)?;
+        let cfg = PgmConfig {
+            rate_kbps: o.rate,
+            recovery_ivl_ms: o.recovery_ivl,
+            max_tpdu: o.multicast_maxtpdu.max(1) as usize,
+            max_msg_size: o.maxmsgsize,
+            udp: encap == pgm_os::Encap::Udp,
+        };
+        let engine: Box<dyn crate::engine::Engine> = if sender {
+            Box::new(PgmEngine::sender(os, cfg, pa.group, pa.port))
+        } else {
+            Box::new(PgmEngine::receiver(os, cfg, pa.group, pa.port))
+        };
+        let (mut socket_end, session_end) = pipe::pair(config::session_flows(&st.options));
+        socket_end.endpoint = Some(addr.to_owned());
+        socket_end.set_own_info(st.end_info());
+        let key = st.attach(socket_end);
+        let cx = self.session_context(st, addr);
+        let guard = self.ctx.session_guard();
+        let token = Arc::new(Mutex::new(None));
+        let cell = token.clone();
+        let io = self.ctx.io_execute(Box::new(move |r| {
+            let session = Session::connectionless(cx, engine, session_end, guard);
+            *cell.lock() = Some(r.add(Box::new(session)));
+        }))?;
+        st.endpoints.push(NetEndpoint {
+            given: addr.to_owned(),
+            resolved: addr.to_owned(),
+            bind: false,
             listener: None,
             io,
             token,

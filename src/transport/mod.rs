@@ -4,6 +4,7 @@
 pub mod accept_filter;
 pub mod address;
 pub mod ipc;
+pub mod pgm;
 pub mod socks;
 pub mod tcp;
 pub mod tls;
