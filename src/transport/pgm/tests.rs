@@ -1,8 +1,10 @@
+use super::address::{c_atoi, find_interface};
 use super::*;
 
 use std::time::Duration;
 
-use crate::sys::interface::Ipv4Entry;
+use crate::error::Error;
+use crate::sys::interface::{self, Ipv4Entry};
 
 #[test]
 fn ports_are_read_as_c_atoi_cut_to_16_bits() {
