@@ -64,6 +64,14 @@ pub fn set_option_bytes(
     unsafe { setsockopt(fd, level, name, value.as_ptr().cast(), value.len()) }
 }
 
+/// Binds `fd` to the network device called `device` (`SO_BINDTODEVICE`);
+/// a name with a NUL byte is `EINVAL`.
+pub fn bind_to_device(fd: RawFd, device: &str) -> io::Result<()> {
+    let name =
+        std::ffi::CString::new(device).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    set_option_bytes(fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, name.as_bytes())
+}
+
 /// setsockopt(2).
 ///
 /// # Safety

@@ -1,5 +1,5 @@
-//! Transports: endpoint addresses and the OS sockets behind tcp://, ipc://
-//! and udp://. No ZMTP and no socket semantics here.
+//! Transports: endpoint addresses and the OS sockets behind tcp://, ipc://,
+//! udp://, pgm:// and epgm://. No ZMTP, no PGM and no socket semantics here.
 
 pub mod accept_filter;
 pub mod address;

@@ -140,13 +140,7 @@ pub fn open(addr: &UdpAddress, tuning: &UdpTuning) -> Result<UdpSocket> {
     };
     s.set_nonblocking(true).map_err(Error::from)?;
     if let Some(dev) = &tuning.bind_to_device {
-        let name = std::ffi::CString::new(dev.as_str()).map_err(|_| Error::Inval)?;
-        socket::set_option_bytes(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_BINDTODEVICE,
-            name.as_bytes(),
-        )?;
+        socket::bind_to_device(s.as_raw_fd(), dev)?;
     }
     if !addr.is_multicast() {
         return Ok(s);
