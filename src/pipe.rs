@@ -240,6 +240,9 @@ pub struct Pipe {
     pub routing_id: Option<Bytes>,
     /// The endpoint this pipe was made for (for unbind/disconnect).
     pub endpoint: Option<String>,
+    /// The peer takes every message without subscribing (pgm, epgm: an
+    /// XPUB or PUB sends it everything and tells its user nothing).
+    pub subscribe_all: bool,
 }
 
 /// Makes a pipe: `flows[0]` for messages from end 0 to end 1, `flows[1]`
@@ -270,6 +273,7 @@ pub fn pair(flows: [Flow; 2]) -> (Pipe, Pipe) {
         room: 0,
         routing_id: None,
         endpoint: None,
+        subscribe_all: false,
     };
     (end(0), end(1))
 }

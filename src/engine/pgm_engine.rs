@@ -21,7 +21,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mio::{Registry, Token};
+use mio::{Interest, Registry, Token};
 
 use super::{Engine, Failure, Progress};
 use crate::msg::{Metadata, Msg};
@@ -208,11 +208,18 @@ impl PgmEngine {
 
     /// Reads every packet waiting and feeds it to the role.
     fn read_all(&mut self, now: Instant) {
+        // An error (an ICMP report on a UDP socket) is reported once and
+        // cleared; reading goes on to `None`, as edge-triggered readiness
+        // needs, but not for ever if the errors do not stop.
+        let mut errors = 0;
         loop {
             let (start, len, from) = match self.socket.recv(&mut self.buf) {
-                Ok(Some(got)) => got,
+                Ok(Some(d)) => (d.offset, d.len, *d.source.ip()),
                 Ok(None) => return,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) if errors < 64 => {
+                    errors += 1;
+                    continue;
+                }
                 Err(_) => return,
             };
             let Some(end) = start.checked_add(len).filter(|&e| e <= self.buf.len()) else {
@@ -433,11 +440,11 @@ impl Peer {
 
 impl Engine for PgmEngine {
     fn register(&mut self, registry: &Registry, token: Token) -> std::io::Result<()> {
-        self.socket.register(registry, token)
+        registry.register(&mut self.socket, token, Interest::READABLE)
     }
 
     fn deregister(&mut self, registry: &Registry) {
-        self.socket.deregister(registry)
+        let _ = registry.deregister(&mut self.socket);
     }
 
     fn set_readable(&mut self) {}

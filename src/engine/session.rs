@@ -339,15 +339,10 @@ impl Session {
 
     fn start_engine(&mut self, r: &mut Reactor, token: Token) {
         if matches!(&self.conn, Conn::Engine(e) if e.connectionless()) {
-            // pgm: nothing to establish, no timer of the session's runs.
-            // The pipe takes every message (libzmq's subscribe-to-all).
+            // pgm: nothing to establish, no timer of the session's runs
+            // (the socket end of the pipe subscribes to everything).
             if let Some(p) = &mut self.pipe {
                 p.notify_attached();
-                if self.cx.config.socket_type == zmtp::socket_type::PUB
-                    || self.cx.config.socket_type == zmtp::socket_type::XPUB
-                {
-                    p.write(Msg::from_slice(&[1]));
-                }
             }
             self.drive(r, token);
             return;

@@ -56,8 +56,9 @@ pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
 }
 
 /// Capabilities `zmq_has` reports; each is listed only once it works
-/// (`draft`: the DRAFT API is built in, as in libzmq built with drafts).
-const CAPABILITIES: &[&str] = &["ipc", "curve", "ws", "wss", "draft"];
+/// (`draft`: the DRAFT API is built in, as in libzmq built with drafts;
+/// `epgm` too, which libzmq leaves out although it works there).
+const CAPABILITIES: &[&str] = &["ipc", "pgm", "epgm", "curve", "ws", "wss", "draft"];
 
 #[no_mangle]
 pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {

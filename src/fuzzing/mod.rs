@@ -14,6 +14,7 @@
 
 pub mod handshake;
 pub mod model;
+pub mod pgm;
 pub mod transport;
 pub mod user;
 pub mod wire;
@@ -40,6 +41,7 @@ pub fn targets() -> impl Iterator<Item = (&'static str, Harness)> {
         wire::TARGETS,
         handshake::TARGETS,
         ws::TARGETS,
+        pgm::TARGETS,
     ]
     .into_iter()
     .flatten()

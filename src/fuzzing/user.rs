@@ -1,6 +1,6 @@
 //! Harnesses for what a user hands the library as text: the endpoint
 //! strings of `zmq_bind` and `zmq_connect` (zmq_tcp(7), zmq_ipc(7),
-//! zmq_udp(7), zmq_inproc(7)), split, checked and resolved as those calls
+//! zmq_udp(7), zmq_pgm(7), zmq_inproc(7)), split, checked and resolved as those calls
 //! do.
 //!
 //! Never a name lookup: tcp and udp addresses resolve with numeric-only
@@ -54,8 +54,20 @@ pub fn endpoint(data: &[u8]) {
         "ipc" => ipc(rest, bind),
         "udp" => udp(rest, bind, ipv6),
         "ws" | "wss" => ws(rest, bind, ipv6),
+        "pgm" | "epgm" => pgm(rest),
         // An inproc name is any text: nothing more is parsed.
         _ => assert_eq!(proto, "inproc"),
+    }
+}
+
+/// A pgm address: EINVAL or a multicast group on a port other than 0.
+fn pgm(rest: &str) {
+    match crate::transport::pgm::PgmAddress::parse_numeric(rest) {
+        Ok(a) => assert!(a.group.is_multicast() && a.port != 0, "{rest:?}: {a:?}"),
+        Err(e) => assert!(
+            matches!(e, Error::Inval | Error::NoMem) || e == Error::Os(libc::ENODEV),
+            "{rest:?}: {e:?}"
+        ),
     }
 }
 

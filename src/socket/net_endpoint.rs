@@ -312,12 +312,13 @@ impl Socket {
             rcvbuf: o.rcvbuf,
             bind_to_device: (!o.bound_device.is_empty())
                 .then(|| String::from_utf8_lossy(&o.bound_device).into_owned()),
+            source: sender,
         };
         let encap = match proto {
             "epgm" => pgm_os::Encap::Udp,
             _ => pgm_os::Encap::Raw,
         };
-        let os = pgm_os::open(&pa, encap, sender, &tuning)?;
+        let os = pgm_os::open(&pa, encap, &tuning)?;
         let cfg = PgmConfig {
             rate_kbps: o.rate,
             recovery_ivl_ms: o.recovery_ivl,
@@ -332,6 +333,7 @@ impl Socket {
         };
         let (mut socket_end, session_end) = pipe::pair(config::session_flows(&st.options));
         socket_end.endpoint = Some(addr.to_owned());
+        socket_end.subscribe_all = true;
         socket_end.set_own_info(st.end_info());
         let key = st.attach(socket_end);
         let cx = self.session_context(st, addr);

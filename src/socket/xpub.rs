@@ -141,6 +141,9 @@ impl XPub {
 impl Pattern for XPub {
     fn attach(&mut self, key: PipeKey, cx: &mut Cx) {
         self.dist.attach(key);
+        if cx.pipes.at(key).subscribe_all {
+            self.subscriptions.add(b"", key);
+        }
         if let Some(w) = &self.welcome_msg {
             let p = cx.pipes.at(key);
             if p.check_write() {

@@ -35,6 +35,17 @@ impl PgmAddress {
     /// group lists and send groups (`a,b`, `iface;recv;send`). This may look
     /// host names up, and so block.
     pub fn parse(text: &str) -> Result<PgmAddress> {
+        Self::parse_with(text, true)
+    }
+
+    /// [`Self::parse`] without host-name lookups (interfaces are still
+    /// found), for the fuzz harnesses.
+    #[cfg(any(test, fuzzing))]
+    pub fn parse_numeric(text: &str) -> Result<PgmAddress> {
+        Self::parse_with(text, false)
+    }
+
+    fn parse_with(text: &str, names: bool) -> Result<PgmAddress> {
         let (network, port) = text.rsplit_once(':').ok_or(Error::Inval)?;
         // libzmq copies the part before the port into a 256-byte buffer.
         if network.len() >= 255 {
@@ -54,7 +65,7 @@ impl PgmAddress {
         } else {
             let entries = interface::ipv4_entries()?;
             let entry = find_interface(iface, &entries)
-                .or_else(|| by_host_name(iface, &entries))
+                .or_else(|| names.then(|| by_host_name(iface, &entries)).flatten())
                 .ok_or(Error::Inval)?;
             (entry.address, interface::index(&entry.name))
         };
