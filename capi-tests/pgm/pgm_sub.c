@@ -30,7 +30,8 @@ static struct pgm_part_header receive_message (void *sub, enum pgm_profile p,
     int part = 0, more;
     do {
         FH_CHECK (zmq_msg_recv (msg, sub, 0) >= 0, "receive: %s",
-                  zmq_strerror (errno));
+                  errno == EAGAIN ? "nothing for ZMQ_RCVTIMEO (wait=)"
+                                  : zmq_strerror (errno));
         more = zmq_msg_more (msg);
         h = pgm_check_part (p, zmq_msg_data (msg), zmq_msg_size (msg), part,
                             more);
