@@ -16,7 +16,7 @@ REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
         install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
-        check-faults check-sanitize check-browser
+        check-faults check-pgm check-sanitize check-browser
 
 all: lib
 
@@ -79,6 +79,15 @@ check-pyzmq-reference:
 # on ours and on the reference libzmq. Needs root (else it says SKIPPED).
 check-faults: lib
 	@tools/faults.sh
+
+# epgm:// and pgm:// between two network namespaces: our library and
+# Debian's libzmq (OpenPGM) as publisher and subscriber, both ways, with
+# multipart and multi-TPDU messages, three subscribers, a late joiner, 5%
+# loss (repaired) and an outage beyond ZMQ_RECOVERY_IVL (resynchronised).
+# Needs root (else it says SKIPPED). tools/pgm-interop.sh [epgm|pgm]
+# [PUB:SUB] [CHECK] runs a part of it.
+check-pgm: lib
+	@tools/pgm-interop.sh
 
 # The C tests on the library built with AddressSanitizer, then with
 # ThreadSanitizer (nightly toolchain with rust-src; build/asan/lib,
