@@ -16,7 +16,7 @@
 //! The engine's timers (NAK back-offs, SPMs, the rate limit) are read from
 //! the clock in `drive`; the session wakes it at `next_deadline`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,6 +38,11 @@ const READ_MAX: usize = 65536;
 const PEER_EXPIRY: Duration = Duration::from_secs(300);
 /// Most sources a receiver keeps state for.
 const PEERS_MAX: usize = 1024;
+/// Most packets a sender keeps while the kernel will not take them; past
+/// this the oldest go unsent (receivers NAK them from the window).
+const UNSENT_MAX: usize = 4096;
+/// How soon a sender tries again when the kernel's buffer was full.
+const UNSENT_RETRY: Duration = Duration::from_millis(1);
 
 /// What libzmq's options make of a pgm endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -90,8 +95,8 @@ struct Peer {
     seen_from: Ipv4Addr,
     /// The frames of the message being decoded.
     partial: Vec<Msg>,
-    /// The pipe had no room when this message began: drop it whole.
-    dropping: bool,
+    /// Whole messages decoded and waiting for room in the pipe.
+    ready: VecDeque<Msg>,
     heard: Instant,
 }
 
@@ -100,6 +105,9 @@ struct Sender {
     packer: Packer,
     /// A payload cut and waiting for the rate limit.
     held: Option<Vec<u8>>,
+    /// Packets the kernel would not take yet (its buffer was full), in
+    /// order; no new data is cut while any wait.
+    unsent: VecDeque<Vec<u8>>,
 }
 
 struct Receiver {
@@ -157,6 +165,7 @@ impl PgmEngine {
             window: cfg.window_sqns(),
             rate: cfg.rate_kbps.max(1) as u64 * 1000 / 8,
             overhead: cfg.overhead(),
+            max_packet: cfg.max_tpdu.saturating_sub(cfg.overhead()),
             ambient_spm: Duration::from_secs(30),
         };
         let source = Source::new(tx, head, socket.local_nla(), group, now);
@@ -164,6 +173,7 @@ impl PgmEngine {
             source,
             packer: Packer::new(cfg.max_tsdu()),
             held: None,
+            unsent: VecDeque::new(),
         };
         Self::with_role(socket, Role::Send(Box::new(sender)), group, port)
     }
@@ -259,15 +269,15 @@ impl PgmEngine {
             return;
         };
         let to = SocketAddrV4::new(self.group, self.port);
-        let mut packets: Vec<Vec<u8>> = Vec::new();
         let mut out = std::mem::take(&mut self.out);
         while s.source.control(&mut out, now) {
             if !out.is_empty() {
-                packets.push(std::mem::take(&mut out));
+                s.unsent.push_back(std::mem::take(&mut out));
             }
         }
+        Self::send_unsent(&self.socket, s, to);
         if let Some(pipe) = pipe {
-            loop {
+            while s.unsent.is_empty() {
                 if s.held.is_none() {
                     // Take whole messages while a payload's worth is not
                     // yet waiting, so small messages share packets.
@@ -290,15 +300,35 @@ impl PgmEngine {
                 }
                 if let Some(payload) = s.held.take() {
                     s.source.odata(&payload, &mut out, now);
-                    packets.push(std::mem::take(&mut out));
+                    s.unsent.push_back(std::mem::take(&mut out));
+                    Self::send_unsent(&self.socket, s, to);
                 }
             }
         }
         let waiting = s.held.as_ref().map(|p| p.len() + packet::HEADER_LEN + 8);
-        self.deadline = Some(s.source.next_deadline(waiting, now));
+        let mut deadline = s.source.next_deadline(waiting, now);
+        if !s.unsent.is_empty() {
+            deadline = deadline.min(now + UNSENT_RETRY);
+        }
+        self.deadline = Some(deadline);
         self.out = out;
-        for p in packets {
-            let _ = self.socket.send_to(&p, to);
+    }
+
+    /// Sends the waiting packets in order until the kernel's buffer is
+    /// full. Other errors (an unreachable group, say) lose the packet, as
+    /// the network would.
+    fn send_unsent(socket: &PgmSocket, s: &mut Sender, to: SocketAddrV4) {
+        while let Some(p) = s.unsent.front() {
+            match socket.send_to(p, to) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                _ => {
+                    s.unsent.pop_front();
+                }
+            }
+        }
+        while s.unsent.len() > UNSENT_MAX {
+            s.unsent.pop_front();
         }
     }
 
@@ -359,7 +389,7 @@ impl Receiver {
                 nla: None,
                 seen_from: from,
                 partial: Vec::new(),
-                dropping: false,
+                ready: VecDeque::new(),
                 heard: now,
             };
             self.peers.insert(p.tsi, peer);
@@ -397,40 +427,47 @@ impl Receiver {
 
 impl Peer {
     /// Moves the window's payloads in order through the decoder into the
-    /// pipe (without a pipe they wait in the window).
+    /// pipe. A message that finds the pipe full waits, whole, with the
+    /// rest of the window behind it until the pipe has room again (the
+    /// pipe wakes the session); the window keeps taking packets meanwhile,
+    /// and only a source that runs past the window loses data.
     fn deliver(&mut self, pipe: Option<&mut Pipe>) {
         let Some(pipe) = pipe else {
             return;
         };
-        while let Some(d) = self.window.pop() {
+        loop {
+            while !self.ready.is_empty() {
+                if !pipe.check_write() {
+                    return;
+                }
+                while let Some(m) = self.ready.pop_front() {
+                    let more = m.more();
+                    pipe.write(m);
+                    if !more {
+                        break;
+                    }
+                }
+            }
+            let Some(d) = self.window.pop() else {
+                return;
+            };
             match d {
                 Delivery::Lost => {
                     // Resynchronise at the next message start.
                     self.unpacker.reset();
                     self.partial.clear();
-                    self.dropping = false;
                 }
                 Delivery::Payload(bytes) => {
-                    let (partial, dropping) = (&mut self.partial, &mut self.dropping);
+                    let (partial, ready) = (&mut self.partial, &mut self.ready);
                     let mut frame = |m: Msg| {
                         let more = m.more();
-                        if partial.is_empty() && !*dropping && !pipe.check_write() {
-                            // No room (HWM): this message is dropped whole.
-                            *dropping = true;
-                        }
-                        if !*dropping {
-                            partial.push(m);
-                        }
+                        partial.push(m);
                         if !more {
-                            *dropping = false;
-                            for m in partial.drain(..) {
-                                pipe.write(m);
-                            }
+                            ready.extend(partial.drain(..));
                         }
                     };
                     if self.unpacker.payload(&bytes, &mut frame).is_err() {
                         self.partial.clear();
-                        self.dropping = false;
                     }
                 }
             }
@@ -467,7 +504,7 @@ impl Engine for PgmEngine {
 
     fn is_flushed(&self) -> bool {
         match &self.role {
-            Role::Send(s) => s.held.is_none() && s.packer.buffered() == 0,
+            Role::Send(s) => s.held.is_none() && s.packer.buffered() == 0 && s.unsent.is_empty(),
             Role::Receive(_) => true,
         }
     }

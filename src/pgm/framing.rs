@@ -105,10 +105,13 @@ impl Packer {
             self.pos = 0;
             self.starts.clear();
         } else if self.pos > 64 * 1024 {
-            // Keep the buffer from growing with what was sent.
+            // Keep the buffer from growing with what was sent; starts
+            // already cut (this payload's own, say) go with it.
             self.stream.drain(..self.pos);
+            let pos = self.pos;
+            self.starts.retain(|&s| s >= pos);
             for s in self.starts.iter_mut() {
-                *s -= self.pos;
+                *s -= pos;
             }
             self.pos = 0;
         }

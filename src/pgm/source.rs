@@ -35,6 +35,8 @@ pub struct TxConfig {
     pub rate: u64,
     /// Bytes below the PGM packet that the rate counts (IP, UDP).
     pub overhead: usize,
+    /// The largest PGM packet sent (headers included, IP and UDP not).
+    pub max_packet: usize,
     /// SPMs when nothing is sent.
     pub ambient_spm: Duration,
 }
@@ -63,6 +65,10 @@ pub struct Source {
     repairs: VecDeque<u32>,
     /// When the next SPM is due, and where in the heartbeat schedule.
     spm_at: Instant,
+    /// The ambient SPM, due `ambient_spm` after the last SPM whatever is
+    /// sent: a steady stream of data, which keeps putting the heartbeat
+    /// off, still tells receivers where to NAK and how far the trail is.
+    ambient_at: Instant,
     heartbeat: Option<usize>,
     /// SPMs still to send back to back at the start (OpenPGM sends three).
     start_spms: u32,
@@ -85,6 +91,7 @@ impl Source {
             repairs: VecDeque::new(),
             // An SPM first, so receivers know where to NAK.
             spm_at: now,
+            ambient_at: now + cfg.ambient_spm,
             heartbeat: None,
             start_spms: 3,
             tokens: 0.0,
@@ -103,10 +110,12 @@ impl Source {
         self.next_sqn.wrapping_sub(1)
     }
 
-    /// The most bytes a burst may send at once: one second's worth, as
-    /// OpenPGM's ODATA rate limit allows.
+    /// The most bytes a burst may send at once: 10 ms of the rate (OpenPGM
+    /// refills its bucket by the millisecond; 10 ms leaves room for the
+    /// reactor's timer granularity), and never less than two of the
+    /// largest packets.
     fn bucket(&self) -> f64 {
-        (self.cfg.rate as f64).max(16.0 * 1024.0)
+        (self.cfg.rate as f64 / 100.0).max(2.0 * (self.cfg.max_packet + self.cfg.overhead) as f64)
     }
 
     fn refill(&mut self, now: Instant) {
@@ -181,12 +190,31 @@ impl Source {
         self.spm_at = self.spm_at.min(now);
     }
 
-    fn next_control(&self, now: Instant) -> Option<Control> {
+    /// The payload bytes of a held packet as the rate counts them (headers
+    /// included), `None` if the window no longer holds it.
+    fn held_len(&self, sqn: u32) -> Option<usize> {
+        let i = sqn.wrapping_sub(self.trail()) as usize;
+        self.window.get(i).map(|p| p.len() + packet::HEADER_LEN + 8)
+    }
+
+    /// What to send next, if anything: an NCF, then a repair if the rate
+    /// admits it (its bytes are then counted), then a due SPM (which a
+    /// repair held back by the rate does not hold up).
+    fn next_control(&mut self, now: Instant) -> Option<Control> {
         if !self.confirm.is_empty() {
-            Some(Control::Ncf)
-        } else if let Some(&sqn) = self.repairs.front() {
-            Some(Control::Repair(sqn))
-        } else if self.spm_at <= now {
+            return Some(Control::Ncf);
+        }
+        if let Some(&sqn) = self.repairs.front() {
+            // Repairs share the rate limit with new data (as OpenPGM's one
+            // rate control): a burst of RDATA as large as a NAK list would
+            // overrun the receivers' socket buffers and be lost again.
+            match self.held_len(sqn) {
+                None => return Some(Control::Repair(sqn)),
+                Some(len) if self.admit(len, now) => return Some(Control::Repair(sqn)),
+                Some(_) => {}
+            }
+        }
+        if self.spm_at <= now || self.ambient_at <= now {
             Some(Control::Spm)
         } else {
             None
@@ -194,7 +222,9 @@ impl Source {
     }
 
     /// Writes the next packet that is not new data (an NCF, a repair, a
-    /// due SPM) into `out`, if there is one and the rate admits it.
+    /// due SPM) into `out`, if there is one and the rate admits it (`out`
+    /// may stay empty: a repair of what the window no longer holds);
+    /// `false` when there is nothing more to send now.
     pub fn control(&mut self, out: &mut Vec<u8>, now: Instant) -> bool {
         let Some(c) = self.next_control(now) else {
             return false;
@@ -208,23 +238,31 @@ impl Source {
                 }
             }
             Control::Repair(sqn) => {
-                let i = sqn.wrapping_sub(self.trail()) as usize;
+                // Admitted by `next_control`, or gone from the window since
+                // the NAK (then nothing is sent).
                 self.repairs.pop_front();
-                // Repairs are not rate limited (libzmq limits ODATA only).
+                let i = sqn.wrapping_sub(self.trail()) as usize;
                 let trail = self.trail();
                 if let Some(p) = self.window.get(i) {
                     packet::data(out, &self.head, true, sqn, trail, p);
                 }
+                return true;
             }
             Control::Spm => {
+                let heartbeat_due = self.spm_at <= now;
                 let (trail, lead) = (self.trail(), self.lead());
                 packet::spm(out, &self.head, self.spm_sqn, trail, lead, self.nla);
                 self.spm_sqn = self.spm_sqn.wrapping_add(1);
+                self.ambient_at = now + self.cfg.ambient_spm;
                 if self.start_spms > 0 {
                     self.start_spms -= 1;
                     if self.start_spms > 0 {
                         return true;
                     }
+                }
+                if !heartbeat_due {
+                    // Only the ambient SPM: the heartbeat keeps its place.
+                    return true;
                 }
                 let next = match self.heartbeat {
                     Some(i) if i + 1 < HEARTBEAT_SPM.len() => {
@@ -250,12 +288,15 @@ impl Source {
     /// When the source next has something to do by itself: an SPM, or
     /// the rate limit letting a waiting packet of `waiting` bytes go.
     pub fn next_deadline(&self, waiting: Option<usize>, now: Instant) -> Instant {
-        let mut at = self.spm_at;
+        let mut at = self.spm_at.min(self.ambient_at);
         if let Some(len) = waiting {
             at = at.min(self.admitted_at(len, now));
         }
-        if self.repairs_pending() {
+        if !self.confirm.is_empty() {
             at = now;
+        } else if let Some(&sqn) = self.repairs.front() {
+            let len = self.held_len(sqn).unwrap_or(0);
+            at = at.min(self.admitted_at(len, now));
         }
         at
     }

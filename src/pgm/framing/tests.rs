@@ -121,3 +121,51 @@ fn malformed_streams_unjoin() {
     u.payload(&[0, 9, 2, 0, 1], &mut |_| n += 1).unwrap();
     assert!(!u.is_joined());
 }
+
+#[test]
+fn a_stream_that_never_empties_keeps_its_offsets() {
+    // As a publisher streams, the packer always holds a little more than a
+    // payload: past 64 KiB of sent bytes it compacts its buffer, and every
+    // message start must still be where the offsets say (a late joiner
+    // joins at one). Messages of 3 frames, the middle one 3000..9000 B.
+    let mut p = Packer::new(1428);
+    let mut payloads = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..400u32 {
+        let mid = vec![i as u8; 3000 + (i as usize * 997) % 6000];
+        let frames = [
+            (i.to_be_bytes().to_vec(), true),
+            (mid, true),
+            (vec![7], false),
+        ];
+        for (body, more) in &frames {
+            p.push(body, *more);
+        }
+        want.push(frames);
+        while p.has_full_payload() {
+            let mut b = Vec::new();
+            assert!(p.next_payload(&mut b));
+            payloads.push(b);
+        }
+    }
+    let mut b = Vec::new();
+    while p.next_payload(&mut b) {
+        payloads.push(std::mem::take(&mut b));
+    }
+    let starts = payloads
+        .iter()
+        .filter(|b| u16::from_be_bytes([b[0], b[1]]) != NO_START)
+        .count();
+    // A message start in nearly every other payload, never a wrong one.
+    assert!(starts >= 350, "{starts} payloads with a start");
+    // Joining at any payload gives whole messages in order from there.
+    for from in [0, 1, 100, payloads.len() / 2, payloads.len() - 10] {
+        let got = unpack_all(&payloads, from);
+        assert_eq!(got.len() % 3, 0);
+        let first = u32::from_be_bytes(got[0].0[..4].try_into().unwrap()) as usize;
+        for (k, frame) in got.iter().enumerate() {
+            let (body, more) = &want[first + k / 3][k % 3];
+            assert_eq!((&frame.0, frame.1), (body, *more), "from {from}, frame {k}");
+        }
+    }
+}
