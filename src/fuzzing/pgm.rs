@@ -1,17 +1,21 @@
 //! Harnesses for PGM (`crate::pgm`): the packet parser, which any host
 //! that can reach the group or the port feeds, and a source's receive
 //! window with the message decoder behind it, driven by a stream of
-//! packets and clock steps in any order.
+//! packets and clock steps in any order, and libzmq's framing of messages
+//! in a stream of payloads, sent and joined anywhere.
 
 use std::time::{Duration, Instant};
 
 use super::Harness;
-use crate::pgm::framing::Unpacker;
+use crate::pgm::framing::{Packer, Unpacker, NO_START};
 use crate::pgm::packet::{self, Body, Head};
 use crate::pgm::receiver::{Delivery, RxConfig, RxWindow};
 
-pub const TARGETS: &[(&str, Harness)] =
-    &[("pgm_packet", pgm_packet), ("pgm_receiver", pgm_receiver)];
+pub const TARGETS: &[(&str, Harness)] = &[
+    ("pgm_packet", pgm_packet),
+    ("pgm_receiver", pgm_receiver),
+    ("pgm_framing", pgm_framing),
+];
 
 /// Any bytes as a PGM packet. What parses is re-encoded from its fields
 /// and must parse back to the same fields.
@@ -123,6 +127,80 @@ pub fn pgm_receiver(data: &[u8]) {
                     });
                 }
             }
+        }
+    }
+}
+
+/// The first two bytes set the payload size; then records of two bytes
+/// (a frame's length, up to 4 KiB, and whether MORE follows) make the
+/// frames, cut into payloads as a streaming sender cuts them (a payload as
+/// soon as one is full, the rest at the end). Joined at any payload, the
+/// decoder must give whole messages, in order, each as sent: a suffix of
+/// what went in, starting where the first message start after the join
+/// point is.
+pub fn pgm_framing(data: &[u8]) {
+    let Some((size, mut rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let max_tsdu = 16 + usize::from(u16::from_be_bytes(*size)) % 1500;
+    let mut packer = Packer::new(max_tsdu);
+    let mut frames: Vec<(Vec<u8>, bool)> = Vec::new();
+    let mut payloads: Vec<Vec<u8>> = Vec::new();
+    while let Some((rec, tail)) = rest.split_first_chunk::<2>() {
+        rest = tail;
+        let len = usize::from(u16::from_be_bytes(*rec) & 0x0fff);
+        let more = rec[0] & 0x80 != 0;
+        let body: Vec<u8> = (0..len).map(|i| (frames.len() + i) as u8).collect();
+        packer.push(&body, more);
+        frames.push((body, more));
+        while packer.has_full_payload() {
+            let mut p = Vec::new();
+            assert!(packer.next_payload(&mut p));
+            payloads.push(p);
+        }
+    }
+    let mut p = Vec::new();
+    while packer.next_payload(&mut p) {
+        assert!(p.len() <= max_tsdu);
+        payloads.push(std::mem::take(&mut p));
+    }
+    // Where each message starts, as an index into `frames`.
+    let mut starts = Vec::new();
+    let mut in_message = false;
+    for (i, (_, more)) in frames.iter().enumerate() {
+        if !in_message {
+            starts.push(i);
+        }
+        in_message = *more;
+    }
+    let joins = [
+        0,
+        1,
+        payloads.len() / 3,
+        payloads.len() / 2,
+        payloads.len().saturating_sub(1),
+    ];
+    for &from in joins.iter().filter(|&&f| f < payloads.len()) {
+        let mut u = Unpacker::new(-1);
+        let mut got: Vec<(Vec<u8>, bool)> = Vec::new();
+        for p in &payloads[from..] {
+            assert!(p.len() >= 2 && p.len() <= max_tsdu);
+            let off = u16::from_be_bytes([p[0], p[1]]);
+            assert!(off == NO_START || usize::from(off) < p.len() - 2);
+            u.payload(p, &mut |m| got.push((m.data().to_vec(), m.more())))
+                .expect("a packed stream decodes");
+        }
+        // Only whole messages came out: the last one ends without MORE
+        // unless the input itself ended inside a message.
+        let Some(first) = got.first() else { continue };
+        let at = starts
+            .iter()
+            .copied()
+            .find(|&s| frames[s] == *first && frames[s..].starts_with(&got))
+            .expect("what came out is the stream from a message start");
+        if from == 0 {
+            assert_eq!(at, 0, "joined at the first payload");
+            assert_eq!(got.len(), frames.len());
         }
     }
 }
