@@ -121,6 +121,37 @@ impl Session {
             .event(ev, &[value], &self.cx.endpoint, local, remote);
     }
 
+    /// The fields every session starts with; `user_endpoint` is what the
+    /// user gave, `cx.endpoint` what events report.
+    fn with(
+        cx: SessionContext,
+        user_endpoint: String,
+        target: Option<Target>,
+        pipe: Option<Pipe>,
+        conn: Conn,
+        guard: SessionGuard,
+    ) -> Session {
+        Session {
+            timers: Timers::new(timer_config(&cx.config)),
+            cx,
+            target,
+            pipe,
+            conn,
+            wakeups: Wakeups::default(),
+            now: None,
+            lingering: false,
+            guard,
+            fd: -1,
+            connected_before: false,
+            local_ep: String::new(),
+            remote_ep: String::new(),
+            zap: None,
+            ended: None,
+            user_endpoint,
+            deferred: false,
+        }
+    }
+
     /// A connecting session; `pipe` is its end of a pipe the socket already
     /// attached (absent with `ZMQ_IMMEDIATE`).
     pub fn connecting(
@@ -136,25 +167,7 @@ impl Session {
             // reported under the proxy's address.
             cx.endpoint = format!("tcp://{}", String::from_utf8_lossy(&proxy.address));
         }
-        Session {
-            timers: Timers::new(timer_config(&cx.config)),
-            cx,
-            target: Some(target),
-            pipe,
-            conn: Conn::Idle,
-            wakeups: Wakeups::default(),
-            now: None,
-            lingering: false,
-            guard,
-            fd: -1,
-            connected_before: false,
-            local_ep: String::new(),
-            remote_ep: String::new(),
-            zap: None,
-            ended: None,
-            user_endpoint,
-            deferred: false,
-        }
+        Self::with(cx, user_endpoint, Some(target), pipe, Conn::Idle, guard)
     }
 
     /// `flag` is set when the session gives up for good.
@@ -173,26 +186,11 @@ impl Session {
         let fd = stream.fd();
         let remote_ep = stream.peer_endpoint();
         let engine = connecter::accepted_engine(&cx.config, stream, peer)?;
-        let cx_endpoint = cx.endpoint.clone();
-        Some(Session {
-            timers: Timers::new(timer_config(&cx.config)),
-            cx,
-            target: None,
-            pipe: None,
-            conn: Conn::Engine(engine),
-            wakeups: Wakeups::default(),
-            now: None,
-            lingering: false,
-            guard,
-            fd,
-            connected_before: false,
-            local_ep: String::new(),
-            remote_ep,
-            zap: None,
-            ended: None,
-            user_endpoint: cx_endpoint,
-            deferred: false,
-        })
+        let user_endpoint = cx.endpoint.clone();
+        let mut s = Self::with(cx, user_endpoint, None, None, Conn::Engine(engine), guard);
+        s.fd = fd;
+        s.remote_ep = remote_ep;
+        Some(s)
     }
 
     /// A session for a connectionless engine (pgm, epgm) made at
@@ -204,25 +202,14 @@ impl Session {
         guard: SessionGuard,
     ) -> Session {
         let user_endpoint = cx.endpoint.clone();
-        Session {
-            timers: Timers::new(timer_config(&cx.config)),
+        Self::with(
             cx,
-            target: None,
-            pipe: Some(pipe),
-            conn: Conn::Engine(engine),
-            wakeups: Wakeups::default(),
-            now: None,
-            lingering: false,
-            guard,
-            fd: -1,
-            connected_before: false,
-            local_ep: String::new(),
-            remote_ep: String::new(),
-            zap: None,
-            ended: None,
             user_endpoint,
-            deferred: false,
-        }
+            None,
+            Some(pipe),
+            Conn::Engine(engine),
+            guard,
+        )
     }
 
     fn start_connect(&mut self, r: &mut Reactor, token: Token) {

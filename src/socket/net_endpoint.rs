@@ -218,14 +218,29 @@ impl Socket {
         }
         // The alias applies to this connect only.
         st.options.connect_routing_id.clear();
-        let guard = self.ctx.session_guard();
-        let token = Arc::new(Mutex::new(None));
         let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = ended.clone();
+        self.start_session(st, addr, ended, move |guard| {
+            Session::connecting(cx, target, pipe, guard).ending_with(flag)
+        })?;
+        Ok(key)
+    }
+
+    /// Starts the session `make` builds on an I/O thread and records the
+    /// endpoint `addr` (a connect's, or a connectionless bind's) that
+    /// `zmq_disconnect`, `zmq_unbind` and `ZMQ_LAST_ENDPOINT` know it by.
+    fn start_session(
+        &self,
+        st: &mut State,
+        addr: &str,
+        ended: Arc<std::sync::atomic::AtomicBool>,
+        make: impl FnOnce(crate::engine::link::SessionGuard) -> Session + Send + 'static,
+    ) -> Result<()> {
+        let guard = self.ctx.session_guard();
+        let token = Arc::new(Mutex::new(None));
         let cell = token.clone();
         let io = self.ctx.io_execute(Box::new(move |r| {
-            let session = Session::connecting(cx, target, pipe, guard).ending_with(flag);
-            *cell.lock() = Some(r.add(Box::new(session)));
+            *cell.lock() = Some(r.add(Box::new(make(guard))));
         }))?;
         st.endpoints.push(NetEndpoint {
             given: addr.to_owned(),
@@ -238,7 +253,7 @@ impl Socket {
         });
         st.last_endpoint = addr.to_owned();
         st.cleanup();
-        Ok(key)
+        Ok(())
     }
 
     /// A udp endpoint (RADIO connects, DISH and DGRAM bind): the OS socket
@@ -337,24 +352,9 @@ impl Socket {
         socket_end.set_own_info(st.end_info());
         let key = st.attach(socket_end);
         let cx = self.session_context(st, addr);
-        let guard = self.ctx.session_guard();
-        let token = Arc::new(Mutex::new(None));
-        let cell = token.clone();
-        let io = self.ctx.io_execute(Box::new(move |r| {
-            let session = Session::connectionless(cx, engine, session_end, guard);
-            *cell.lock() = Some(r.add(Box::new(session)));
-        }))?;
-        st.endpoints.push(NetEndpoint {
-            given: addr.to_owned(),
-            resolved: addr.to_owned(),
-            bind: false,
-            listener: None,
-            io,
-            token,
-            ended: Arc::default(),
-        });
-        st.last_endpoint = addr.to_owned();
-        st.cleanup();
+        self.start_session(st, addr, Arc::default(), move |guard| {
+            Session::connectionless(cx, engine, session_end, guard)
+        })?;
         Ok(Some(key))
     }
 
