@@ -16,7 +16,7 @@ REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
         install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
-        check-faults check-pgm check-sanitize check-browser
+        check-faults check-pgm check-sanitize check-browser prereqs-demo prereqs-check
 
 all: lib
 
@@ -36,8 +36,16 @@ lib:
 # built with -lzmq against our header and library) sends sensor samples over
 # tcp to a pyzmq subscriber (examples/sensor_sub.py) with our library
 # preloaded. Ends by itself.
-demo: lib
+demo: prereqs-demo lib
 	@tools/demo.sh
+
+# What `make demo` and `make check` need, checked before anything is built:
+# what is missing is named in one `apt-get install` line.
+prereqs-demo:
+	@tools/prereqs.sh demo
+
+prereqs-check:
+	@tools/prereqs.sh check
 
 # A browser as a ZeroMQ peer: the same C publisher over ws://, and
 # examples/sensor_page.html in headless Chromium subscribing over the
@@ -48,7 +56,7 @@ check-browser: lib
 
 # Every test: Rust unit tests, lint, ABI checks, C tests, install check.
 # Ends with one line `N passed, N failed`.
-check: lib
+check: prereqs-check lib
 	@tools/check-all.sh
 
 check-abi: lib
@@ -124,8 +132,19 @@ libzmq.pc: zmq.pc.in
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' -e 's|@includedir@|$(INCDIR)|' \
 	    -e 's|@version@|4.3.5|' $< > $@
 
+# The CMake package, as libzmq's own CMake build installs it:
+# find_package(ZeroMQ) (and find_package(libzmq)) with targets libzmq and
+# libzmq-static.
+CMAKEDIR  ?= $(LIBDIR)/cmake
+CMAKE_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+	-e 's|@LIBVERSION@|$(LIBVERSION)|g' -e 's|@SOVERSION@|$(SOVERSION)|g' -e 's|@VERSION@|4.3.5|g'
+
 install: lib libzmq.pc
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	install -d $(DESTDIR)$(CMAKEDIR)/ZeroMQ $(DESTDIR)$(CMAKEDIR)/libzmq
+	$(CMAKE_SUBST) cmake/ZeroMQConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ZeroMQ/ZeroMQConfig.cmake
+	$(CMAKE_SUBST) cmake/ZeroMQConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ZeroMQ/ZeroMQConfigVersion.cmake
+	install -m 0644 cmake/libzmqConfig.cmake cmake/libzmqConfigVersion.cmake $(DESTDIR)$(CMAKEDIR)/libzmq/
 	install -m 0755 $(LIB_OUT)/libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)
 	ln -sf libzmq.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so
@@ -138,7 +157,10 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION) \
 	      $(DESTDIR)$(LIBDIR)/libzmq.so $(DESTDIR)$(LIBDIR)/libzmq.a \
 	      $(DESTDIR)$(INCDIR)/zmq.h $(DESTDIR)$(INCDIR)/zmq_utils.h \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc \
+	      $(DESTDIR)$(CMAKEDIR)/ZeroMQ/ZeroMQConfig.cmake $(DESTDIR)$(CMAKEDIR)/ZeroMQ/ZeroMQConfigVersion.cmake \
+	      $(DESTDIR)$(CMAKEDIR)/libzmq/libzmqConfig.cmake $(DESTDIR)$(CMAKEDIR)/libzmq/libzmqConfigVersion.cmake
+	-rmdir $(DESTDIR)$(CMAKEDIR)/ZeroMQ $(DESTDIR)$(CMAKEDIR)/libzmq 2>/dev/null
 
 clean:
 	$(CARGO) clean
