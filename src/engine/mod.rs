@@ -23,6 +23,7 @@ pub mod session;
 pub mod stream;
 pub mod timers;
 pub mod tls_stream;
+pub mod udp_engine;
 pub mod ws_engine;
 pub mod zap;
 pub mod zmtp_engine;

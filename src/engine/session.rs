@@ -193,7 +193,7 @@ impl Session {
         Some(s)
     }
 
-    /// A session for a connectionless engine (pgm, epgm) made at
+    /// A session for a connectionless engine (pgm, epgm, udp) made at
     /// `zmq_connect`, with its end of the pipe the socket attached then.
     pub fn connectionless(
         cx: SessionContext,
@@ -326,8 +326,8 @@ impl Session {
 
     fn start_engine(&mut self, r: &mut Reactor, token: Token) {
         if matches!(&self.conn, Conn::Engine(e) if e.connectionless()) {
-            // pgm: nothing to establish, no timer of the session's runs
-            // (the socket end of the pipe subscribes to everything).
+            // pgm, udp: nothing to establish, no timer of the session's
+            // runs (a pgm socket end of the pipe subscribes to everything).
             if let Some(p) = &mut self.pipe {
                 p.notify_attached();
             }

@@ -50,7 +50,6 @@ mod server;
 mod single;
 mod stream;
 mod sub;
-mod udp;
 pub mod waiters;
 mod xpub;
 mod xsub;
@@ -79,8 +78,8 @@ pub use waiters::Waiters;
 /// The pure parsers of this module, for the fuzz harnesses (`fuzzing`).
 #[cfg(any(test, fuzzing))]
 pub(crate) use {
+    crate::engine::udp_engine::{decode_group, encode_group, parse_peer, peer_frame, MAX_DATAGRAM},
     endpoint::parse_endpoint,
-    udp::{decode_group, encode_group, parse_peer, peer_frame, MAX_DATAGRAM},
 };
 
 /// Socket type numbers (zmq.h), as the ZMTP layer defines them.

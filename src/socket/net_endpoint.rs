@@ -26,7 +26,8 @@ use crate::transport::udp::{self as udp_os, UdpAddress};
 use crate::transport::{ipc, tcp, tls};
 
 use super::state::State;
-use super::{config, kind, monitor, options, udp, Socket};
+use super::{config, kind, monitor, options, Socket};
+use crate::engine::udp_engine::{self as udp, UdpEngine};
 
 /// A tcp/ipc endpoint: its I/O-thread handler, found by the endpoint
 /// string as given or as resolved (`ZMQ_LAST_ENDPOINT`).
@@ -220,19 +221,21 @@ impl Socket {
         st.options.connect_routing_id.clear();
         let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = ended.clone();
-        self.start_session(st, addr, ended, move |guard| {
+        self.start_session(st, addr, false, ended, move |guard| {
             Session::connecting(cx, target, pipe, guard).ending_with(flag)
         })?;
         Ok(key)
     }
 
     /// Starts the session `make` builds on an I/O thread and records the
-    /// endpoint `addr` (a connect's, or a connectionless bind's) that
-    /// `zmq_disconnect`, `zmq_unbind` and `ZMQ_LAST_ENDPOINT` know it by.
+    /// endpoint `addr` (a connect's, or a connectionless one's, which
+    /// `bind` says how it was made) that `zmq_disconnect`, `zmq_unbind`
+    /// and `ZMQ_LAST_ENDPOINT` know it by.
     fn start_session(
         &self,
         st: &mut State,
         addr: &str,
+        bind: bool,
         ended: Arc<std::sync::atomic::AtomicBool>,
         make: impl FnOnce(crate::engine::link::SessionGuard) -> Session + Send + 'static,
     ) -> Result<()> {
@@ -245,7 +248,7 @@ impl Socket {
         st.endpoints.push(NetEndpoint {
             given: addr.to_owned(),
             resolved: addr.to_owned(),
-            bind: false,
+            bind,
             listener: None,
             io,
             token,
@@ -257,8 +260,8 @@ impl Socket {
     }
 
     /// A udp endpoint (RADIO connects, DISH and DGRAM bind): the OS socket
-    /// is made here, so errors show at once; a handler on an I/O thread
-    /// moves datagrams to and from the pipe attached now.
+    /// is made here, so errors show at once; a connectionless session runs
+    /// its `UdpEngine` on an I/O thread, with the pipe attached now.
     pub(super) fn open_udp(
         &self,
         st: &mut State,
@@ -279,29 +282,15 @@ impl Socket {
             kind::DISH => udp::Role::Dish,
             _ => udp::Role::Dgram,
         };
+        let engine: Box<dyn crate::engine::Engine> = Box::new(UdpEngine::new(os, role, ua.target));
         let (mut socket_end, session_end) = pipe::pair(config::session_flows(&st.options));
         socket_end.endpoint = Some(addr.to_owned());
         socket_end.set_own_info(st.end_info());
         let key = st.attach(socket_end);
-        let guard = self.ctx.session_guard();
-        let token = Arc::new(Mutex::new(None));
-        let cell = token.clone();
-        let target = ua.target;
-        let io = self.ctx.io_execute(Box::new(move |r| {
-            let handler = udp::Datagram::new(os, session_end, role, target, guard);
-            *cell.lock() = Some(r.add(Box::new(handler)));
-        }))?;
-        st.endpoints.push(NetEndpoint {
-            given: addr.to_owned(),
-            resolved: addr.to_owned(),
-            bind,
-            listener: None,
-            io,
-            token,
-            ended: Arc::default(),
-        });
-        st.last_endpoint = addr.to_owned();
-        st.cleanup();
+        let cx = self.session_context(st, addr);
+        self.start_session(st, addr, bind, Arc::default(), move |guard| {
+            Session::connectionless(cx, engine, session_end, guard)
+        })?;
         Ok(Some(key))
     }
 
@@ -352,7 +341,7 @@ impl Socket {
         socket_end.set_own_info(st.end_info());
         let key = st.attach(socket_end);
         let cx = self.session_context(st, addr);
-        self.start_session(st, addr, Arc::default(), move |guard| {
+        self.start_session(st, addr, false, Arc::default(), move |guard| {
             Session::connectionless(cx, engine, session_end, guard)
         })?;
         Ok(Some(key))

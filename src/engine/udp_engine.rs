@@ -1,7 +1,7 @@
-//! The udp:// transport's counterpart of an engine (libzmq's udp engine):
-//! an I/O-thread handler that moves messages between a socket's pipe and a
-//! UDP socket, for RADIO (sends), DISH (receives) and DGRAM (both). It
-//! lives beside the socket types because what a datagram holds is theirs:
+//! `UdpEngine`: the udp:// transport's engine (libzmq's udp engine), on a
+//! connectionless session like pgm's: it moves messages between a
+//! socket's pipe and a UDP socket, for RADIO (sends), DISH (receives) and
+//! DGRAM (both). What a datagram holds is the socket types':
 //!
 //! - RADIO/DISH (zmq_udp(7)): one datagram per message, the group's
 //!   length (one byte), the group, then the body. In the pipe a message is
@@ -12,19 +12,22 @@
 //!   naming the peer as `address:port` (NUL-terminated as libzmq has it).
 //!
 //! UDP is lossy and so is this: a datagram that finds the pipe full, or is
-//! longer than `MAX_DATAGRAM`, is dropped. Nothing here blocks.
+//! longer than `MAX_DATAGRAM`, is dropped. Nothing here blocks. The
+//! session gives it what every engine gets: linger (what the socket sent
+//! before `zmq_close` goes out, within `ZMQ_LINGER`), the pipe's wake-ups,
+//! and its end at `zmq_disconnect`/`zmq_unbind`.
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
+use std::sync::Arc;
+use std::time::Instant;
 
 use mio::net::UdpSocket;
-use mio::{Interest, Token};
+use mio::{Interest, Registry, Token};
 
-use crate::engine::link::SessionGuard;
-use crate::engine::session::NOTE_SOCKET_CLOSED;
-use crate::io::{Handler, Reactor};
-use crate::msg::{flags, Msg};
-use crate::pipe::{Pipe, PipeEvent};
+use super::{Engine, Failure, Progress};
+use crate::msg::{flags, Metadata, Msg};
+use crate::pipe::Pipe;
 
 /// The largest datagram sent or received (libzmq's limit).
 pub const MAX_DATAGRAM: usize = 8192;
@@ -37,39 +40,33 @@ pub enum Role {
     Dgram,
 }
 
-pub struct Datagram {
+pub struct UdpEngine {
     socket: UdpSocket,
-    pipe: Pipe,
     role: Role,
     /// Where a RADIO sends.
     target: SocketAddr,
     /// A datagram the socket would not take yet, and its destination.
     pending: Option<(Vec<u8>, SocketAddr)>,
     buf: Vec<u8>,
-    _guard: SessionGuard,
+    last_received: Instant,
+    peer_address: String,
 }
 
-impl Datagram {
-    pub fn new(
-        socket: StdUdpSocket,
-        pipe: Pipe,
-        role: Role,
-        target: SocketAddr,
-        guard: SessionGuard,
-    ) -> Datagram {
-        Datagram {
+impl UdpEngine {
+    pub fn new(socket: StdUdpSocket, role: Role, target: SocketAddr) -> UdpEngine {
+        UdpEngine {
             socket: UdpSocket::from_std(socket),
-            pipe,
             role,
             target,
             pending: None,
             buf: vec![0; MAX_DATAGRAM],
-            _guard: guard,
+            last_received: Instant::now(),
+            peer_address: target.to_string(),
         }
     }
 
     /// Sends what the pipe holds until it is empty or the socket is full.
-    fn send_out(&mut self) {
+    fn send_out(&mut self, pipe: &mut Pipe) {
         loop {
             if let Some((d, to)) = &self.pending {
                 match self.socket.send_to(d, *to) {
@@ -79,18 +76,18 @@ impl Datagram {
                     _ => self.pending = None,
                 }
             }
-            let Some(first) = self.pipe.read() else {
+            let Some(first) = pipe.read() else {
                 return;
             };
             if self.role == Role::Dish || !first.more() {
                 continue; // JOIN/LEAVE, or not a two-frame message
             }
-            let Some(body) = self.pipe.read() else {
+            let Some(body) = pipe.read() else {
                 return;
             };
             if body.more() {
                 // Malformed: skip the rest of it.
-                while self.pipe.read().is_some_and(|m| m.more()) {}
+                while pipe.read().is_some_and(|m| m.more()) {}
                 continue;
             }
             self.pending = match self.role {
@@ -112,7 +109,7 @@ impl Datagram {
     }
 
     /// Reads every datagram waiting (edge-triggered readiness).
-    fn recv_in(&mut self) {
+    fn recv_in(&mut self, pipe: &mut Pipe) {
         if self.role == Role::Radio {
             return;
         }
@@ -122,6 +119,7 @@ impl Datagram {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => return,
             };
+            self.last_received = Instant::now();
             let frames = match self.role {
                 Role::Dish => decode_group(&self.buf[..n]),
                 _ => Some((peer_frame(&from), Msg::from_slice(&self.buf[..n]))),
@@ -129,12 +127,64 @@ impl Datagram {
             let Some((mut head, body)) = frames else {
                 continue;
             };
-            if self.pipe.check_write() {
+            if pipe.check_write() {
                 head.set_flags(flags::MORE);
-                self.pipe.write(head);
-                self.pipe.write(body);
+                pipe.write(head);
+                pipe.write(body);
             }
         }
+    }
+}
+
+impl Engine for UdpEngine {
+    fn register(&mut self, registry: &Registry, token: Token) -> std::io::Result<()> {
+        registry.register(
+            &mut self.socket,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )
+    }
+
+    fn deregister(&mut self, registry: &Registry) {
+        let _ = registry.deregister(&mut self.socket);
+    }
+
+    fn set_readable(&mut self) {}
+
+    fn set_hangup(&mut self) {}
+
+    fn drive(&mut self, pipe: Option<&mut Pipe>) -> Result<Progress, Failure> {
+        if let Some(pipe) = pipe {
+            self.send_out(pipe);
+            self.recv_in(pipe);
+        }
+        Ok(Progress::Idle)
+    }
+
+    fn is_established(&self) -> bool {
+        true
+    }
+
+    fn is_flushed(&self) -> bool {
+        self.pending.is_none()
+    }
+
+    fn send_ping(&mut self, _ttl_deciseconds: u16) {}
+
+    fn last_received(&self) -> Instant {
+        self.last_received
+    }
+
+    fn metadata(&self) -> Option<Arc<Metadata>> {
+        None
+    }
+
+    fn peer_address(&self) -> &str {
+        &self.peer_address
+    }
+
+    fn connectionless(&self) -> bool {
+        true
     }
 }
 
@@ -181,52 +231,6 @@ pub fn parse_peer(frame: &[u8]) -> Option<SocketAddr> {
     let text = std::str::from_utf8(&frame[..end]).ok()?;
     let addr: SocketAddr = text.parse().ok()?;
     (addr.port() != 0).then_some(addr)
-}
-
-impl Handler for Datagram {
-    fn start(&mut self, r: &mut Reactor, token: Token) {
-        let (waker, key) = r.pipe_waker(token);
-        self.pipe.set_waker(waker, key);
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        if r.registry()
-            .register(&mut self.socket, token, interest)
-            .is_err()
-        {
-            r.remove(token);
-            return;
-        }
-        self.send_out();
-        self.recv_in();
-    }
-
-    fn ready(&mut self, _r: &mut Reactor, _token: Token, readable: bool, writable: bool) {
-        if readable {
-            self.recv_in();
-        }
-        if writable {
-            self.send_out();
-        }
-    }
-
-    fn pipe(&mut self, r: &mut Reactor, token: Token, event: PipeEvent) {
-        // What the socket sent before it closed still goes out.
-        self.send_out();
-        if event == PipeEvent::PeerClosed {
-            r.remove(token);
-        }
-    }
-
-    fn timer(&mut self, r: &mut Reactor, token: Token, id: u64) {
-        if id == NOTE_SOCKET_CLOSED {
-            self.send_out();
-            r.remove(token);
-        }
-    }
-
-    fn stop(&mut self, r: &mut Reactor, _token: Token) {
-        let _ = r.registry().deregister(&mut self.socket);
-        self.pipe.close();
-    }
 }
 
 #[cfg(test)]
