@@ -205,9 +205,11 @@ impl Source {
             return Some(Control::Ncf);
         }
         if let Some(&sqn) = self.repairs.front() {
-            // Repairs share the rate limit with new data (as OpenPGM's one
-            // rate control): a burst of RDATA as large as a NAK list would
-            // overrun the receivers' socket buffers and be lost again.
+            // Repairs share the rate limit with new data, so the wire never
+            // carries more than ZMQ_RATE (libzmq sets only OpenPGM's ODATA
+            // limit): a burst of the RDATA for a long NAK list overran
+            // OpenPGM receivers' socket buffers and was lost again, and
+            // while repairs go, new data slowing keeps the trail back.
             match self.held_len(sqn) {
                 None => return Some(Control::Repair(sqn)),
                 Some(len) if self.admit(len, now) => return Some(Control::Repair(sqn)),
