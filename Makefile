@@ -16,7 +16,7 @@ REF_LIBDIR := /usr/lib/x86_64-linux-gnu
 
 .PHONY: all lib demo check check-reference check-abi check-capi check-install lint \
         install uninstall clean perf bench bench-quick check-pyzmq check-pyzmq-reference fuzz \
-        check-faults check-pgm check-sanitize check-browser prereqs-demo prereqs-check
+        check-faults check-pgm check-gssapi check-sanitize check-browser prereqs-demo prereqs-check
 
 all: lib
 
@@ -96,6 +96,15 @@ check-faults: lib
 # [PUB:SUB] [CHECK] runs a part of it.
 check-pgm: lib
 	@tools/pgm-interop.sh
+
+# GSSAPI (Kerberos) between capi-tests/gssapi/'s server and client inside a
+# throwaway MIT realm (tools/krb5-realm.sh): wrapped and plaintext, name
+# types, ZAP, a wrong service principal refused. Not in `make check`: only
+# debian:debian for now (ours has no GSSAPI yet). Needs krb5-kdc,
+# krb5-admin-server, krb5-user (else it says SKIPPED).
+# tools/gssapi-interop.sh [SERVER:CLIENT] [CHECK] runs a part of it.
+check-gssapi: lib
+	@tools/gssapi-interop.sh
 
 # The C tests on the library built with AddressSanitizer, then with
 # ThreadSanitizer (nightly toolchain with rust-src; build/asan/lib,
