@@ -449,7 +449,11 @@ run_case() {
                 return
             fi
             # shellcheck disable=SC2016
-            nofile=(bash -c 'ulimit -n "$0" 2>/dev/null || ulimit -n hard; exec "$@"' "$want")
+            # Raises the soft limit (and the hard one where allowed) to
+            # $want, never lowers it; short of it, as far as the hard limit.
+            nofile=(bash -c 'c=$(ulimit -Sn); if [ "$c" != unlimited ] && [ "$c" -lt "$0" ]; then
+                ulimit -Sn "$0" 2>/dev/null || ulimit -n "$0" 2>/dev/null || ulimit -Sn hard; fi
+                exec "$@"' "$want")
             prog=${args%% *}
             args=${args#* }
             ;;
