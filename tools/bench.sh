@@ -20,9 +20,10 @@
 #   --list        print the case names and stop
 #
 # Builds perf/*.c once into build/perf/ (our include/, linked with -lzmq from
-# build/lib), then runs every case of the matrix with both libraries: the same
-# binaries, LD_LIBRARY_PATH picks the library. For each repetition the two
-# libraries alternate, and which goes first alternates too. Our library is
+# build/lib), then runs every case of the matrix with each library (ours and
+# the reference; omq too with --omq): the same binaries, LD_LIBRARY_PATH
+# picks the library. The libraries take turns, and which goes first rotates
+# from one repetition to the next. Our library is
 # copied to DIR/lib first, so a rebuild during the run changes nothing.
 #
 # Every process runs under `timeout`, and the programs give up on a socket
@@ -51,23 +52,28 @@
 # open-files limit raised to N in their own shell (never above the hard
 # limit; a case whose limit cannot reach N is SKIPPED).
 #
-# omq (--omq): the crate omq-libzmq $OMQ_VERSION, fetched by cargo (a
+# omq (--omq): the crate omq-libzmq (OMQ_VERSION and OMQ_SHA256 below pin
+# the version and the .crate's sha256), fetched by cargo (a
 # throw-away manifest that depends on it, `cargo fetch`), checked against a
 # pinned sha256, unpacked into build/omq/src/ and built with `cargo build
 # --release --lib`; its cdylib libomq_zmq.so has no SONAME, so
 # build/omq/lib/libzmq.so.5 is a symlink to it and the same binaries load it
 # through LD_LIBRARY_PATH. It is never a dependency of our library. A run
 # that crashes on it (a missing function: exit 127, a signal) is noted with
-# the reason in the table's notes.
+# the reason in the table's notes. omq-libzmq 0.8.0 refuses HWM 0 (the
+# programs then use a limit they never reach) and has no pgm transport.
 #
-# Output: a table on stdout (medians, ratio ours/reference), DIR/bench.csv,
-# DIR/bench.png (throughput, latency and memory ratios), DIR/raw.tsv (every
-# run), DIR/logs/ (each run's output), DIR/meta.txt.
+# Output: a table on stdout (medians, ratio ours/reference; with --omq the
+# omq median and ratio ours/omq; why runs failed), DIR/bench.csv,
+# DIR/bench.png (throughput, latency, memory and CPU ratios), DIR/raw.tsv
+# (every run, with its CPU seconds), DIR/logs/ (each run's output and CPU),
+# DIR/meta.txt.
 #
 # Needs: bash, coreutils (timeout), a C compiler, python3 (pgm cases: root
 # and iproute2's `ip netns`, else skipped); for the chart,
 # python3's venv module (Debian: python3-venv) and PyPI access once, to put
-# matplotlib into build/bench-venv.
+# matplotlib into build/bench-venv; for --omq, cargo (crates.io access once)
+# and readelf (binutils). Nothing beyond what .ci/run installs.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -180,7 +186,7 @@ add "router tcp 16 x100" thr "router_many tcp 100 16 $(q 1000000 50000)" in_msg_
 # 10,000): a hard limit of 20,000 descriptors per process is enough. Rows:
 # rate in and out, and VmRSS growth per dealer (both ends, mem: lower is
 # better). Connecting 10,000 peers takes most of the run.
-add "router tcp 16 x10000" thr "nofile=16384 router_many tcp 10000 16 $(q 300000 50000) 8 4" in_msg_per_s,out_msg_per_s,rss_per_dealer_kib
+add "router tcp 16 x10000" thr "nofile=16384 router_many tcp 10000 16 $(q 100000 20000) 8 4" in_msg_per_s,out_msg_per_s,rss_per_dealer_kib
 # The same PUSH/PULL pair over tcp with at most 1, 10 and 100 messages in
 # flight (credit returned on a second connection).
 add "inflight tcp 16 w1" thr "inflight tcp 16 $(q 20000 2000) 1" msg_per_s
