@@ -75,8 +75,8 @@ int main (int argc, char *argv[])
     printf ("mean throughput: %.0f [msg/s]\n", msg_per_s);
     printf ("mean throughput: %.3f [Mb/s]\n", mbit_per_s);
     printf ("RESULT status=OK version=%s msg_size=%zu msg_count=%ld "
-            "elapsed_us=%.0f msg_per_s=%.0f mbit_per_s=%.3f\n",
-            perf_version (), a.size, a.count, elapsed, msg_per_s, mbit_per_s);
+            "msgs=%ld elapsed_us=%.0f msg_per_s=%.0f mbit_per_s=%.3f\n",
+            perf_version (), a.size, a.count, a.count, elapsed, msg_per_s, mbit_per_s);
     fflush (stdout);
 
     PERF_OK (zmq_close (pull));

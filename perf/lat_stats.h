@@ -24,8 +24,8 @@ static void lat_report (double *rtt, long count, double total_us, size_t size)
     printf ("roundtrip count: %ld\n", count);
     printf ("average latency: %.3f [us]\n", mean);
     printf ("RESULT status=OK version=%s msg_size=%zu roundtrips=%ld "
-            "elapsed_us=%.0f latency_us=%.3f p50_us=%.3f p99_us=%.3f\n",
-            perf_version (), size, count, total_us, mean, p50, p99);
+            "msgs=%ld elapsed_us=%.0f latency_us=%.3f p50_us=%.3f p99_us=%.3f\n",
+            perf_version (), size, count, 2 * count, total_us, mean, p50, p99);
     fflush (stdout);
 }
 

@@ -287,10 +287,10 @@ int main (int argc, char *argv[])
         return 1;
     }
     printf ("RESULT status=OK version=%s transport=%s msg_size=%zu "
-            "msg_count=%ld rate_kbit=%d recovery_ms=%d received=%ld lost=%ld "
+            "msg_count=%ld msgs=%ld rate_kbit=%d recovery_ms=%d received=%ld lost=%ld "
             "gaps=%ld warmups=%ld elapsed_us=%.0f send_us=%.0f "
             "msg_per_s=%.0f mbit_per_s=%.3f half_mbit_per_s=%.3f\n",
-            perf_version (), transport, s.size, s.count, s.rate_kbit,
+            perf_version (), transport, s.size, s.count, s.count, s.rate_kbit,
             s.recovery_ms, s.received, lost, s.gaps, warmups_sent, elapsed,
             send_us, msg_per_s, mbit_per_s, half_mbit_per_s);
     fflush (stdout);

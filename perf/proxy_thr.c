@@ -132,8 +132,8 @@ int main (int argc, char *argv[])
     double msg_per_s = (double) timed * 1e6 / elapsed;
     double mbit_per_s = msg_per_s * (double) size * 8.0 / 1e6;
     printf ("RESULT status=OK version=%s transport=%s msg_size=%zu "
-            "msg_count=%ld elapsed_us=%.0f msg_per_s=%.0f mbit_per_s=%.3f\n",
-            perf_version (), transport, size, count, elapsed, msg_per_s,
+            "msg_count=%ld msgs=%ld elapsed_us=%.0f msg_per_s=%.0f mbit_per_s=%.3f\n",
+            perf_version (), transport, size, count, count, elapsed, msg_per_s,
             mbit_per_s);
     fflush (stdout);
 

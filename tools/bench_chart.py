@@ -3,9 +3,10 @@
 
 usage: bench_chart.py bench.csv bench.png [meta.txt]
 
-Three panels of horizontal bars, one bar per case, ratio ours/reference on
+Four panels of horizontal bars, one bar per case, ratio ours/reference on
 a log scale: throughput (higher is better), latency and memory (lower is
-better). A bar is green where the case meets its issue #6 target (or, with
+better), and CPU time per message (lower is better; no target, green where
+ours costs less than the reference). A bar is green where the case meets its issue #6 target (or, with
 no target, beats the reference), red where it does not; a failed case is a
 grey "FAIL", a skipped one (pgm without a network namespace) is left out.
 The black line is parity (1.0), the tick on each row its target.
@@ -79,15 +80,18 @@ def main():
     thr = [r for r in rows if r["group"] == "thr"]
     lat = [r for r in rows if r["group"] == "lat"]
     mem = [r for r in rows if r["group"] == "mem"]
-    heights = [max(len(thr), 1), max(len(lat), 1) + max(len(mem), 1) + 3]
-    fig = plt.figure(figsize=(13, 0.28 * max(heights) + 2.2))
-    gs = fig.add_gridspec(max(len(lat), 1) + max(len(mem), 1) + 3, 2)
+    cpu = [r for r in rows if r["group"] == "cpu"]
+    heights = [max(len(thr), 1), max(len(lat), 1) + max(len(mem), 1) + 3, max(len(cpu), 1)]
+    fig = plt.figure(figsize=(19, 0.28 * max(heights) + 2.2))
+    gs = fig.add_gridspec(max(len(lat), 1) + max(len(mem), 1) + 3, 3)
     ax_thr = fig.add_subplot(gs[:, 0])
     ax_lat = fig.add_subplot(gs[: max(len(lat), 1), 1])
     ax_mem = fig.add_subplot(gs[max(len(lat), 1) + 3:, 1])
+    ax_cpu = fig.add_subplot(gs[:, 2])
     panel(ax_thr, thr, "throughput, ours / reference (higher is better)")
     panel(ax_lat, lat, "latency, ours / reference (LOWER is better)")
     panel(ax_mem, mem, "memory per connection, ours / reference (LOWER is better)")
+    panel(ax_cpu, cpu, "CPU per message, ours / reference (LOWER is better)")
     fig.suptitle("Rust libzmq vs reference libzmq (medians; dotted tick = issue #6 target)",
                  fontsize=11)
     if meta:

@@ -3,13 +3,20 @@
 
 usage: bench_report.py RAW.tsv OUT.csv
 
-RAW.tsv has one line per run: case, group, metric keys, library (ours/ref),
-repetition, status (OK, FAIL or SKIPPED), seconds, and the program's RESULT
-line. For every case and metric this takes the median over the runs that
-succeeded, for each library, and the ratio ours/reference; a case whose runs
-were all skipped (pgm without a network namespace) shows as SKIPPED. Throughput (group thr) is better when higher;
-latency and memory (lat, mem) when lower. Targets are issue #6's.
-Standard library only.
+RAW.tsv has one line per run: case, group, metric keys, library (ours, ref
+or omq), repetition, status (OK, FAIL, SKIPPED, or NA for an omq that did
+not build), seconds, CPU seconds of all the run's processes, a note (why it
+failed), and the program's RESULT line. For every case and metric this
+takes the median over the runs that succeeded, for each library, and the
+ratio ours/reference (and ours/omq when omq ran); a case whose runs were
+all skipped (pgm without a network namespace) shows as SKIPPED.
+Throughput (group thr) is better when higher; latency and memory (lat,
+mem) when lower. Targets are issue #6's.
+
+Under every throughput and latency case a "cpu" row (group cpu, lower is
+better, no target): CPU microseconds per message, that is CPU seconds per
+million messages, from the run's CPU seconds and the msgs= of its RESULT
+line. Standard library only.
 """
 import csv
 import math
@@ -26,7 +33,12 @@ UNITS = {
     "mbit_per_s": "Mb/s",
     "half_mbit_per_s": "Mb/s",
     "received": "msgs",
+    "rss_per_dealer_kib": "KiB/conn",
+    "cpu_us_per_msg": "cpu us/msg",
 }
+
+# Metrics of a throughput case that are memory figures (lower is better).
+METRIC_GROUP = {"rss_per_dealer_kib": "mem"}
 
 # Suffixes that tell apart the rows of a case that reports several metrics.
 ROW_SUFFIX = {
@@ -37,6 +49,8 @@ ROW_SUFFIX = {
     "mbit_per_s": " Mb/s",
     "half_mbit_per_s": " Mb/s 2nd half",
     "received": " received",
+    "rss_per_dealer_kib": " KiB/dealer",
+    "cpu_us_per_msg": " cpu",
 }
 
 
@@ -49,6 +63,8 @@ def target_for(case, group):
         return "higher", None
     if group == "lat":
         return "lower", 0.8
+    if group == "cpu":
+        return "lower", None
     return "lower", 1.0
 
 
@@ -73,7 +89,22 @@ def fmt_value(value, unit):
         return "%.0f" % value
     if unit == "us":
         return "%.1f us" % value
+    if unit == "cpu us/msg":
+        return "%.3g us" % value
     return "%.1f KiB" % value
+
+
+def cpu_per_msg(run, fields):
+    """CPU microseconds per message of one successful run, or None."""
+    try:
+        cpu, msgs = float(run.get("cpu_s") or ""), float(fields["msgs"])
+    except (KeyError, ValueError):
+        return None
+    return cpu * 1e6 / msgs if msgs > 0 else None
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
 
 
 def main():
@@ -81,35 +112,67 @@ def main():
     rows = {}  # (case, metric) -> dict
     order = []
     pgm = {}  # case -> (rate_kbit, msg_count), from pgm_thr's RESULT lines
+    fail_notes = {}  # (case, lib) -> first failure note
+    na_notes = []  # why omq is n/a
+    libs = ["ours", "ref"]
     with open(raw_path, newline="") as f:
         reader = csv.DictReader(f, delimiter="\t")
         for run in reader:
-            fields = parse_result(run["result"]) if run["status"] == "OK" else {}
+            lib = run["lib"]
+            if lib not in libs:
+                libs.append(lib)
+            fields = parse_result(run["result"] or "") if run["status"] == "OK" else {}
             if "rate_kbit" in fields and "msg_count" in fields:
                 pgm[run["case"]] = (float(fields["rate_kbit"]), float(fields["msg_count"]))
-            for metric in run["metrics"].split(","):
+            if run["status"] == "FAIL" and run.get("note"):
+                fail_notes.setdefault((run["case"], lib), run["note"])
+            if run["status"] == "NA" and run.get("note") and run["note"] not in na_notes:
+                na_notes.append(run["note"])
+            metrics = run["metrics"].split(",")
+            if run["group"] in ("thr", "lat"):
+                metrics.append("cpu_us_per_msg")
+            for metric in metrics:
                 key = (run["case"], metric)
                 if key not in rows:
-                    rows[key] = {"group": run["group"], "ours": [], "ref": [],
-                                 "ours_fail": 0, "ref_fail": 0, "skipped": 0}
+                    group = "cpu" if metric == "cpu_us_per_msg" else METRIC_GROUP.get(metric, run["group"])
+                    rows[key] = {"group": group, "skipped": 0}
                     order.append(key)
                 row = rows[key]
-                lib = run["lib"]
+                row.setdefault(lib, [])
+                row.setdefault(lib + "_fail", 0)
+                row.setdefault(lib + "_na", 0)
                 if run["status"] == "SKIPPED":
                     row["skipped"] += 1
+                    continue
+                if run["status"] == "NA":
+                    row[lib + "_na"] += 1
+                    continue
+                if metric == "cpu_us_per_msg":
+                    v = cpu_per_msg(run, fields)
+                    if v is None:
+                        row[lib + "_fail"] += 1
+                    else:
+                        row[lib].append(v)
                     continue
                 try:
                     row[lib].append(float(fields[metric]))
                 except (KeyError, ValueError):
                     row[lib + "_fail"] += 1
+    have_omq = "omq" in libs
 
     out = []
     for case, metric in order:
         row = rows[(case, metric)]
+        for lib in libs:
+            row.setdefault(lib, [])
+            row.setdefault(lib + "_fail", 0)
+            row.setdefault(lib + "_na", 0)
         better, target = target_for(case, row["group"])
-        ours = statistics.median(row["ours"]) if row["ours"] else float("nan")
-        ref = statistics.median(row["ref"]) if row["ref"] else float("nan")
+        ours = median(row["ours"])
+        ref = median(row["ref"])
+        omq = median(row.get("omq", []))
         ratio = ours / ref if ref and not math.isnan(ours) and not math.isnan(ref) else float("nan")
+        ratio_omq = ours / omq if omq and not math.isnan(ours) and not math.isnan(omq) else float("nan")
         if row["skipped"] and not row["ours"] and not row["ref"]:
             verdict = "SKIPPED"
         elif math.isnan(ratio):
@@ -120,7 +183,7 @@ def main():
             verdict = "yes" if ratio >= target else "no"
         else:
             verdict = "yes" if ratio <= target else "no"
-        out.append({
+        r = {
             "case": case + ROW_SUFFIX.get(metric, ""),
             "group": row["group"],
             "metric": metric,
@@ -137,21 +200,38 @@ def main():
             "ref_fail": row["ref_fail"],
             "ours_values": " ".join("%g" % v for v in row["ours"]),
             "ref_values": " ".join("%g" % v for v in row["ref"]),
-        })
+        }
+        if have_omq:
+            r.update({
+                "omq_median": omq,
+                "ratio_omq": ratio_omq,
+                "omq_runs": len(row["omq"]),
+                "omq_fail": row["omq_fail"],
+                "omq_na": row["omq_na"],
+                "omq_values": " ".join("%g" % v for v in row["omq"]),
+            })
+        out.append(r)
 
     with open(csv_path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(out[0].keys()) if out else ["case"])
         writer.writeheader()
         for r in out:
             r2 = dict(r)
-            for k in ("ours_median", "ref_median", "ratio"):
-                r2[k] = "nan" if math.isnan(r[k]) else "%.6g" % r[k]
+            for k in ("ours_median", "ref_median", "ratio", "omq_median", "ratio_omq"):
+                if k in r:
+                    r2[k] = "nan" if math.isnan(r[k]) else "%.6g" % r[k]
             writer.writerow(r2)
 
-    print("ratio = ours / reference. thr, fanout, router, proxy: msg/s, higher is better;")
+    print("ratio = ours / reference. thr, fanout, router, proxy, inflight: msg/s, higher is better;")
     print("pgm: PUB->SUB over multicast at a set ZMQ_RATE, msg/s and Mb/s of payload at the subscriber, and how many arrived;")
-    print("lat: one-way latency (round trip / 2), LOWER is better; mem: RSS growth per connection, LOWER is better.")
-    header = "%-32s %12s %12s %8s %6s %5s  %s" % ("case", "ours", "reference", "ratio", "target", "met", "fails ours/ref")
+    print("lat: one-way latency (round trip / 2), LOWER is better; mem, KiB/dealer: RSS growth per connection, LOWER is better;")
+    print("cpu: CPU time (user+sys, all processes of a run) per message moved, us = CPU s per million msgs, LOWER is better.")
+    if have_omq:
+        print("omq: omq-libzmq, and ratio ours/omq (n/a: omq did not build; FAIL: its runs failed, see the notes).")
+    omq_head = " %12s %8s" % ("omq", "ours/omq") if have_omq else ""
+    header = "%-32s %12s %12s %8s %6s %5s%s  %s" % (
+        "case", "ours", "reference", "ratio", "target", "met", omq_head,
+        "fails ours/ref" + ("/omq" if have_omq else ""))
     print(header)
     print("-" * len(header))
     last_group = None
@@ -160,19 +240,39 @@ def main():
             print()
         last_group = r["case"].split()[0]
         ratio = "FAIL" if math.isnan(r["ratio"]) else "%.2f" % r["ratio"]
+        omq_cols = ""
+        if have_omq:
+            if r["omq_na"] and not r["omq_runs"]:
+                omq_cols = " %12s %8s" % ("n/a", "-")
+            elif r["meets_target"] == "SKIPPED":
+                omq_cols = " %12s %8s" % ("SKIPPED", "-")
+            else:
+                ro = "FAIL" if math.isnan(r["ratio_omq"]) else "%.2f" % r["ratio_omq"]
+                if r["better"] == "lower" and not math.isnan(r["ratio_omq"]):
+                    ro += "L"
+                omq_cols = " %12s %8s" % (fmt_value(r["omq_median"], r["unit"]), ro)
         if r["meets_target"] == "SKIPPED":
-            print("%-32s %12s %12s %8s %6s %5s" % (r["case"], "SKIPPED", "SKIPPED", "-", "-", "-"))
+            print("%-32s %12s %12s %8s %6s %5s%s" % (r["case"], "SKIPPED", "SKIPPED", "-", "-", "-", omq_cols))
             continue
         if r["better"] == "lower" and not math.isnan(r["ratio"]):
             ratio += "L"
         fails = ""
-        if r["ours_fail"] or r["ref_fail"]:
+        if r["ours_fail"] or r["ref_fail"] or (have_omq and r["omq_fail"]):
             fails = "%d/%d" % (r["ours_fail"], r["ref_fail"])
-        print("%-32s %12s %12s %8s %6s %5s  %s" % (
+            if have_omq:
+                fails += "/%d" % r["omq_fail"]
+        print("%-32s %12s %12s %8s %6s %5s%s  %s" % (
             r["case"], fmt_value(r["ours_median"], r["unit"]),
             fmt_value(r["ref_median"], r["unit"]), ratio, r["target"] or "-",
-            r["meets_target"], fails))
+            r["meets_target"], omq_cols, fails))
     print("(L: lower is better for this row)")
+    # Why runs failed (first failure per case and library); for omq, the
+    # build failure once.
+    names = {"ours": "ours", "ref": "reference", "omq": "omq"}
+    for note in na_notes:
+        print("note: omq n/a: %s" % note)
+    for (case, lib), note in fail_notes.items():
+        print("note: %s failed on %s: %s" % (case, names.get(lib, lib), note))
     # PGM sends at most ZMQ_RATE: more payload than the rate allows, or
     # messages missing at the subscriber, are worth a line of their own.
     notes = []
