@@ -305,8 +305,14 @@ run_zmq_crate() {
         { fail_client "$c" "build"; return; }
     mapfile -t bins < <(sed -nE 's/.*Executable .*\((.*)\)$/\1/p' "$out/zmq-build.log" | sed "s|^|$src/|")
     binds_ours "${bins[@]}" || { fail_client "$c" "not linked to ours"; return; }
+    # Skipped: tests/monitor.rs test_monitor_events, flaky on Debian's
+    # libzmq 4.3.4 too (3 of 30 runs failed there, 2 of 30 on ours): it
+    # closes both peers and expects an exact event sequence, but a peer's
+    # close can reach the other side's engine first and add a DISCONNECTED
+    # event before CLOSED or MONITOR_STOPPED.
+    local skip=(test_monitor_events)
     (cd "$src" && LD_LIBRARY_PATH=$prefix/lib timeout 300 cargo test --locked --offline \
-        >"$out/zmq-test.log" 2>&1)
+        -- "${skip[@]/#/--skip=}" >"$out/zmq-test.log" 2>&1)
     p=0 f=0
     while read -r a b; do
         p=$((p + a))
@@ -317,8 +323,8 @@ run_zmq_crate() {
         grep -E '^test .* FAILED|^---- ' "$out/zmq-test.log" | head -n 40
         [ $f -ne 0 ] || f=1
     fi
-    echo "zmq crate: $p passed, $f failed"
-    result "$c" $p $f "$p passed, $f failed"
+    echo "zmq crate: $p passed, $f failed, ${#skip[@]} skipped (${skip[*]})"
+    result "$c" $p $f "$p passed, $f failed, ${#skip[@]} skipped (${skip[*]}: flaky on libzmq too)"
 }
 
 # ---- main -----------------------------------------------------------------------
