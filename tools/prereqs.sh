@@ -10,10 +10,11 @@
 #                            Debian's pyzmq, iproute2 and nftables (the
 #                            fault and PGM suites' namespaces), valgrind,
 #                            llvm (the sanitizer suite), chromium (the
-#                            browser test), cmake (the install check)
+#                            browser test), cmake (the install check and
+#                            cppzmq), catch2 and curl (the client suite)
 #
 # Exits 0 when all is there. Outside CI, what only some suites need (ip,
-# nft, valgrind, llvm, chromium, cmake) is reported but does not stop
+# nft, valgrind, llvm, chromium, cmake, catch2, curl) is reported but does not stop
 # `make check`: those suites say SKIPPED themselves; in CI (CI=true), or
 # with --strict, it stops.
 set -u
@@ -60,6 +61,8 @@ case $what in
         want llvm has llvm-symbolizer
         want chromium has chromium
         want cmake has cmake
+        want catch2 test -e /usr/include/catch2/catch.hpp
+        want curl has curl
         ;;
     *)
         echo "usage: tools/prereqs.sh demo|check [--strict]" >&2
