@@ -11,60 +11,10 @@
  * own growth (one DEALER socket plus one connection each) the same way.
  * The connections then sit idle: no heartbeats, no traffic. */
 #include "perf_util.h"
+#include "perf_proc.h"
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-
-/* Writes all of `buf` or dies. */
-static void write_all (int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t w = write (fd, p, len);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            PERF_DIE ("write");
-        }
-        p += w;
-        len -= (size_t) w;
-    }
-}
-
-/* Reads one line (up to '\n', not stored) from `fd`; 0 on EOF first. */
-static int read_line (int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    while (n + 1 < cap) {
-        char c;
-        ssize_t r = read (fd, &c, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (c == '\n') {
-            buf[n] = '\0';
-            return 1;
-        }
-        buf[n++] = c;
-    }
-    buf[n] = '\0';
-    return n > 0;
-}
-
-static void raise_fd_limit (long want)
-{
-    struct rlimit rl;
-    if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-        return;
-    rlim_t target = (rlim_t) want;
-    if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max)
-        target = rl.rlim_max;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= target)
-        return;
-    rl.rlim_cur = target;
-    setrlimit (RLIMIT_NOFILE, &rl);
-}
 
 /* The child: n DEALERs connected to the endpoint read from `in`; reports
  * its RSS before and after on `out`, then waits for EOF on `in`. */

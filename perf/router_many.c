@@ -26,6 +26,7 @@
  * phase's rate and the combined rate (all messages / both phases' time).
  * CLOCK_MONOTONIC is system-wide, so a child's end time compares. */
 #include "perf_util.h"
+#include "perf_proc.h"
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -144,57 +145,6 @@ static double join_dealers (struct dealer_args *a, long threads, double last)
     return last;
 }
 
-/* Raises the soft open-files limit towards `want` (never above the hard
- * limit). */
-static void raise_fd_limit (long want)
-{
-    struct rlimit rl;
-    if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-        return;
-    rlim_t target = (rlim_t) want;
-    if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max)
-        target = rl.rlim_max;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= target)
-        return;
-    rl.rlim_cur = target;
-    setrlimit (RLIMIT_NOFILE, &rl);
-}
-
-/* Reads one line (up to '\n', not stored) from `fd`; 0 on EOF first. */
-static int read_line (int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    while (n + 1 < cap) {
-        char c;
-        ssize_t r = read (fd, &c, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (c == '\n') {
-            buf[n] = '\0';
-            return 1;
-        }
-        buf[n++] = c;
-    }
-    buf[n] = '\0';
-    return n > 0;
-}
-
-static void write_line (int fd, const char *text)
-{
-    size_t len = strlen (text);
-    while (len > 0) {
-        ssize_t w = write (fd, text, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            PERF_DIE ("write");
-        text += w;
-        len -= (size_t) w;
-    }
-}
-
 /* A child process: reads the endpoint from `in`, runs its dealers, writes
  * "<end_us> <rss_before_kib> <rss_ready_kib>" to `out`. */
 static int child_main (int in, int out, long first, long n, long threads,
@@ -214,7 +164,7 @@ static int child_main (int in, int out, long first, long n, long threads,
     char line[128];
     snprintf (line, sizeof line, "%.0f %ld %ld\n", last, rss_before,
               g.rss_ready_kib);
-    write_line (out, line);
+    write_all (out, line, strlen (line));
     PERF_OK (zmq_ctx_term (ctx));
     return 0;
 }
@@ -323,7 +273,7 @@ int main (int argc, char *argv[])
         char line[300];
         snprintf (line, sizeof line, "%s\n", endpoint);
         for (long p = 0; p < procs; p++)
-            write_line (to_child[p], line);
+            write_all (to_child[p], line, strlen (line));
     }
 
     zmq_msg_t id, msg;
