@@ -434,7 +434,7 @@ static void test_refused (void)
     client = curve_client (ZMQ_REQ, &server_keys, &client_keys, FORM_BINARY);
     WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
                        &client_events, ep);
-    SEND_STR (client, "let me in", ZMQ_DONTWAIT);
+    OFFER_STR (client, "let me in");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
                        ep);
@@ -481,7 +481,7 @@ static void check_bad_keys (int bad_server_key, int with_handler)
              bad_server_key ? &client_keys : &other, 1, FORM_Z85_NUL);
     WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
                        &client_events, ep);
-    SEND_STR (client, "secret", ZMQ_DONTWAIT);
+    OFFER_STR (client, "secret");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
                        ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, ep);
@@ -518,7 +518,7 @@ static void test_null_client (void)
     client = TU_SOCKET (ctx, ZMQ_DEALER);
     WATCH_AND_CONNECT (ctx, server, client, watched, &server_events,
                        &client_events, ep);
-    SEND_STR (client, "in the clear", ZMQ_DONTWAIT);
+    OFFER_STR (client, "in the clear");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
                        ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, NULL);

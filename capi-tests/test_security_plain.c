@@ -254,7 +254,7 @@ static void check_refused (const char *user, const char *password)
     client = plain_client (user, password);
     WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
                        &client_events, ep);
-    SEND_STR (client, "let me in", ZMQ_DONTWAIT);
+    OFFER_STR (client, "let me in");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400,
                        ep);
@@ -294,7 +294,7 @@ static void check_no_handler (const char *domain)
     server = plain_server (domain);
     client = plain_client ("admin", "password");
     WATCH_AND_CONNECT (ctx, server, client, failures, &events, NULL, ep);
-    SEND_STR (client, "anyone there?", ZMQ_DONTWAIT);
+    OFFER_STR (client, "anyone there?");
     EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, EFAULT,
                        ep);
     EXPECT_NOTHING_WITHIN (server, 300);
@@ -321,7 +321,7 @@ static void test_null_client (void)
     client = TU_SOCKET (ctx, ZMQ_DEALER);
     WATCH_AND_CONNECT (ctx, server, client, failures, &server_events,
                        &client_events, ep);
-    SEND_STR (client, "no mechanism", ZMQ_DONTWAIT);
+    OFFER_STR (client, "no mechanism");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
                        ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, ep);

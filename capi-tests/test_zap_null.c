@@ -208,7 +208,7 @@ static void check_refused (const char *domain, int status, int peer_told)
     server_events = TU_MONITOR (ctx, p.server, watched);
     client_events = TU_MONITOR (ctx, p.client, watched);
     pair_connect (&p);
-    SEND_STR (p.client, "hello", ZMQ_DONTWAIT);
+    OFFER_STR (p.client, "hello");
 
     EXPECT_NEXT_EVENT (server_events, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status,
                        p.ep);
@@ -266,7 +266,7 @@ static void check_bad_reply (const char *domain, unsigned error)
     pair_open (ctx, &p, domain);
     events = TU_MONITOR (ctx, p.server, TU_HANDSHAKE_EVENTS);
     pair_connect (&p);
-    SEND_STR (p.client, "hello", ZMQ_DONTWAIT);
+    OFFER_STR (p.client, "hello");
     EXPECT_NEXT_EVENT (events, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, error,
                        p.ep);
     CHECK (tu_zap_requests (&h, NULL) >= 1);
