@@ -68,6 +68,9 @@ pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {
         }
         // SAFETY: non-null; the caller passes a NUL-terminated string.
         let name = unsafe { CStr::from_ptr(capability) }.to_bytes();
-        Ok(CAPABILITIES.iter().any(|c| c.as_bytes() == name) as c_int)
+        // gssapi: when the system's GSSAPI library loads (asking loads it).
+        let has = CAPABILITIES.iter().any(|c| c.as_bytes() == name)
+            || (name == b"gssapi" && crate::zmtp::gssapi::available());
+        Ok(has as c_int)
     })
 }

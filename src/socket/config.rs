@@ -118,8 +118,8 @@ pub fn handshake_config(o: &Options) -> zmtp::Config {
     c.mechanism = match o.mechanism {
         Mechanism::Null => zmtp::MechanismKind::Null,
         Mechanism::Plain => zmtp::MechanismKind::Plain,
-        // GSSAPI options are refused (not built), so it never gets here.
-        Mechanism::Curve | Mechanism::Gssapi => zmtp::MechanismKind::Curve,
+        Mechanism::Curve => zmtp::MechanismKind::Curve,
+        Mechanism::Gssapi => zmtp::MechanismKind::Gssapi,
     };
     c.as_server = o.as_server;
     c.routing_id = Bytes::copy_from_slice(&o.routing_id);
@@ -134,6 +134,13 @@ pub fn handshake_config(o: &Options) -> zmtp::Config {
         public: o.curve_public_key,
         secret: o.curve_secret_key,
         server: o.curve_server_key,
+    };
+    c.gssapi = zmtp::gssapi::GssapiConfig {
+        principal: Bytes::copy_from_slice(&o.gss_principal),
+        principal_nt: o.gss_principal_nt,
+        service_principal: Bytes::copy_from_slice(&o.gss_service_principal),
+        service_principal_nt: o.gss_service_principal_nt,
+        plaintext: o.gss_plaintext,
     };
     c.metadata = o
         .app_metadata

@@ -12,6 +12,7 @@
 pub mod cstr;
 pub mod fd;
 pub mod fs;
+pub mod gssapi;
 pub mod interface;
 pub mod netdb;
 pub mod sockaddr;

@@ -44,6 +44,8 @@ impl Subprotocol {
             MechanismKind::Null => &[Subprotocol::Null, Subprotocol::Bare],
             MechanismKind::Plain => &[Subprotocol::Plain],
             MechanismKind::Curve => &[Subprotocol::Curve],
+            // GSSAPI is for tcp and ipc only (zmq_gssapi(7)).
+            MechanismKind::Gssapi => &[],
         }
     }
 

@@ -13,6 +13,7 @@
 use bytes::Bytes;
 
 use super::curve::{CurveClient, CurveServer};
+use super::gssapi::{GssapiClient, GssapiServer, KrbContext};
 use super::handshake::{Config, Established, MechanismKind};
 use super::mechanism::{basic_properties, Mechanism, MechanismStatus, ZapReply, ZapRequest};
 use super::null::NullMechanism;
@@ -54,6 +55,19 @@ impl MechanismExchange {
             (MechanismKind::Curve, false) => {
                 Box::new(CurveClient::new(c.socket_type, &props, &c.curve))
             }
+            (MechanismKind::Gssapi, true) => Box::new(GssapiServer::new(
+                c.socket_type,
+                &props,
+                Box::new(KrbContext::acceptor(&c.gssapi)),
+                c.gssapi.plaintext,
+                c.zap,
+            )),
+            (MechanismKind::Gssapi, false) => Box::new(GssapiClient::new(
+                c.socket_type,
+                &props,
+                Box::new(KrbContext::initiator(&c.gssapi)),
+                c.gssapi.plaintext,
+            )),
         };
         MechanismExchange {
             mechanism,

@@ -62,6 +62,7 @@ impl MechanismName {
     pub const NULL: MechanismName = MechanismName::new("NULL");
     pub const PLAIN: MechanismName = MechanismName::new("PLAIN");
     pub const CURVE: MechanismName = MechanismName::new("CURVE");
+    pub const GSSAPI: MechanismName = MechanismName::new("GSSAPI");
 
     /// The field for `name`. Panics (at compile time for constants) if the
     /// name does not fit in 20 bytes.

@@ -17,6 +17,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::curve::CurveKeys;
+use super::gssapi::GssapiConfig;
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::exchange::MechanismExchange;
@@ -36,6 +37,7 @@ pub enum MechanismKind {
     Null,
     Plain,
     Curve,
+    Gssapi,
 }
 
 impl MechanismKind {
@@ -44,6 +46,7 @@ impl MechanismKind {
             MechanismKind::Null => MechanismName::NULL,
             MechanismKind::Plain => MechanismName::PLAIN,
             MechanismKind::Curve => MechanismName::CURVE,
+            MechanismKind::Gssapi => MechanismName::GSSAPI,
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct Config {
     pub plain_password: Bytes,
     /// `ZMQ_CURVE_*` keys (CURVE).
     pub curve: CurveKeys,
+    /// `ZMQ_GSSAPI_*` names and plaintext (GSSAPI).
+    pub gssapi: GssapiConfig,
 }
 
 impl Config {
@@ -94,6 +99,7 @@ impl Config {
             plain_username: Bytes::new(),
             plain_password: Bytes::new(),
             curve: CurveKeys::default(),
+            gssapi: GssapiConfig::default(),
         }
     }
 }
@@ -120,10 +126,12 @@ impl Config {
         // Who asks a ZAP handler (libzmq 4.3): a PLAIN server always (no
         // handler: every client is refused), a CURVE server unless the
         // domain is enforced and empty (no handler: every client that
-        // completes the handshake is accepted), never a client.
+        // completes the handshake is accepted), a GSSAPI server when
+        // one is bound (without: every client that authenticates is
+        // accepted), never a client.
         config.zap = match (config.mechanism, config.as_server) {
             (MechanismKind::Null, _) => config.zap,
-            (MechanismKind::Plain, true) => true,
+            (MechanismKind::Plain | MechanismKind::Gssapi, true) => true,
             (MechanismKind::Curve, true) => config.zap || !config.zap_enforce_domain,
             (_, false) => false,
         };

@@ -214,11 +214,12 @@ impl Outcome {
 
     /// Takes the ZAP handler's reply: `Ok(true)` when it accepts (the grant
     /// is kept). When it refuses, the failure is kept, its ERROR (in the
-    /// form `form` writes) is due, and the answer is `Ok(false)`.
+    /// form `form` writes, none if it gives none) is due, and the answer
+    /// is `Ok(false)`.
     pub fn take_zap_reply(
         &mut self,
         reply: ZapReply,
-        form: fn(Bytes) -> Bytes,
+        form: fn(Bytes) -> Option<Bytes>,
     ) -> std::result::Result<bool, HandshakeError> {
         match zap_verdict(reply).map_err(|e| self.fail(e))? {
             ZapVerdict::Accepted {
@@ -232,7 +233,7 @@ impl Outcome {
                 Ok(true)
             }
             ZapVerdict::Refused { error, failure } => {
-                self.error_due = error.map(form);
+                self.error_due = error.and_then(form);
                 self.fail(failure);
                 Ok(false)
             }

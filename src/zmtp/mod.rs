@@ -38,6 +38,7 @@ pub mod decoder;
 pub mod encoder;
 pub mod exchange;
 pub mod greeting;
+pub mod gssapi;
 pub mod handshake;
 pub mod limits;
 pub mod mechanism;

@@ -133,7 +133,7 @@ impl Mechanism for NullMechanism {
         if self.zap != Zap::AwaitingReply {
             return Err(no_zap_request());
         }
-        if self.outcome.take_zap_reply(reply, std::convert::identity)? {
+        if self.outcome.take_zap_reply(reply, Some)? {
             self.zap = Zap::Accepted;
         }
         Ok(())

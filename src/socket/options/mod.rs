@@ -36,8 +36,10 @@
 //!
 //! Some options exist in libzmq only when it is built with an optional
 //! part; without it they are `EINVAL`. Like a libzmq built without them,
-//! this library refuses `GSSAPI_*` (no Kerberos mechanism), `VMCI_*` (no
-//! VMCI transport) and `NORM_*` (no NORM transport). CURVE is built in
+//! this library refuses `VMCI_*` (no VMCI transport) and `NORM_*` (no
+//! NORM transport), and `GSSAPI_*` when the system has no GSSAPI library
+//! (`libgssapi_krb5.so.2`, loaded the first time a socket touches one of
+//! them: `builds_for`). CURVE is built in
 //! (`zmtp::curve`), so `CURVE_*` are accepted, as by a libzmq built with
 //! libsodium; so is wss (`transport::tls`), so `WSS_*` are accepted, as by
 //! a libzmq master built with GnuTLS. The
@@ -96,6 +98,25 @@ const BUILT: Builds = Builds {
     vmci: false,
     norm: false,
 };
+
+/// What this library has for `option`: the GSSAPI options exist when the
+/// system's GSSAPI library loads (asked, and so loaded, only when a socket
+/// touches one of them).
+fn builds_for(option: i32) -> Builds {
+    let gssapi = matches!(
+        option,
+        opt::GSSAPI_SERVER
+            | opt::GSSAPI_PRINCIPAL
+            | opt::GSSAPI_SERVICE_PRINCIPAL
+            | opt::GSSAPI_PLAINTEXT
+            | opt::GSSAPI_PRINCIPAL_NAMETYPE
+            | opt::GSSAPI_SERVICE_PRINCIPAL_NAMETYPE
+    );
+    Builds {
+        gssapi: gssapi && crate::zmtp::gssapi::available(),
+        ..BUILT
+    }
+}
 
 /// Longest `ROUTING_ID`, PLAIN credential, ZAP domain, GSSAPI principal,
 /// SOCKS credential, accept filter and metadata key (one length octet on
@@ -271,13 +292,13 @@ impl Options {
     /// option, a value of the wrong size or out of range; the options are
     /// unchanged on error.
     pub fn set(&mut self, option: i32, value: &[u8]) -> Result<()> {
-        self.set_with(option, value, BUILT)
+        self.set_with(option, value, builds_for(option))
     }
 
     /// `zmq_getsockopt` for the options kept here: `out` is the caller's
     /// buffer (`*optvallen` long); returns the new `*optvallen`.
     pub fn get(&self, option: i32, out: &mut [u8]) -> Result<usize> {
-        self.get_with(option, out, BUILT)
+        self.get_with(option, out, builds_for(option))
     }
 
     /// `ZMQ_HELLO_MSG`, if this socket type sends one to each new peer
