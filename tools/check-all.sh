@@ -77,6 +77,7 @@ check "install + pkg-config" tools/install-check.sh
 suite "pyzmq suite (ours, LD_PRELOAD)" tools/check-pyzmq.sh
 suite "fault suite (network namespaces)" tools/faults.sh
 suite "PGM interop (epgm, pgm; network namespaces)" tools/pgm-interop.sh
+suite "GSSAPI interop (Kerberos realm; ours and Debian's)" tools/gssapi-interop.sh
 suite "clients (czmq, cppzmq, zmq crate: their own tests)" tools/check-clients.sh
 check "demo (C PUB -> pyzmq SUB)" tools/demo.sh 3 20
 check "browser (C PUB -> ws -> headless Chromium)" tools/browser-test.py

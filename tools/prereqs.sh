@@ -11,10 +11,11 @@
 #                            fault and PGM suites' namespaces), valgrind,
 #                            llvm (the sanitizer suite), chromium (the
 #                            browser test), cmake (the install check and
-#                            cppzmq), catch2 and curl (the client suite)
+#                            cppzmq), catch2 and curl (the client suite),
+#                            MIT Kerberos (the GSSAPI suite's realm)
 #
 # Exits 0 when all is there. Outside CI, what only some suites need (ip,
-# nft, valgrind, llvm, chromium, cmake, catch2, curl) is reported but does not stop
+# nft, valgrind, llvm, chromium, cmake, catch2, curl, krb5) is reported but does not stop
 # `make check`: those suites say SKIPPED themselves; in CI (CI=true), or
 # with --strict, it stops.
 set -u
@@ -63,6 +64,10 @@ case $what in
         want cmake has cmake
         want catch2 test -e /usr/include/catch2/catch.hpp
         want curl has curl
+        want krb5-kdc has krb5kdc
+        want krb5-admin-server has kadmin.local
+        want krb5-user has kinit
+        want libgssapi-krb5-2 test -e /usr/lib/x86_64-linux-gnu/libgssapi_krb5.so.2
         ;;
     *)
         echo "usage: tools/prereqs.sh demo|check [--strict]" >&2
