@@ -26,6 +26,12 @@
 #   otherkey   the client asks for zmqother@localhost, which the KDC knows
 #              but the server has no key for: refused by the server
 #   mismatch   plaintext on the server, wrapped on the client: refused
+#   pubsub     capi-tests/gssapi/gss_pubsub.py (Debian's pyzmq on the pair's
+#              libraries): a PUB server, a SUB client that subscribes,
+#              cancels and subscribes again, all wrapped. Not run where the
+#              SUB is Debian's: libzmq 4.3.4 wraps a subscription without
+#              marking it (flags byte 0, the bare topic), so no PUB can tell
+#              it from a message (it fails debian:debian too)
 #
 # Usage: tools/gssapi-interop.sh [SERVER:CLIENT...] [CHECK...]
 #          e.g. tools/gssapi-interop.sh debian:debian wrong
@@ -71,7 +77,7 @@ if [ -z "${KRB5_REALM_DIR:-}" ]; then
     exit $rc
 fi
 
-all_checks=(wrapped plaintext krb5name defcred zap zapdeny wrong otherkey mismatch)
+all_checks=(wrapped plaintext krb5name defcred zap zapdeny wrong otherkey mismatch pubsub)
 pairs=() checks=()
 for a in "$@"; do
     case $a in
@@ -162,8 +168,34 @@ args_of() { # CHECK
     esac
 }
 
+# run_pubsub SERVERLIB CLIENTLIB: the pubsub check; 0 if passed.
+run_pubsub() {
+    local slib=$1 clib=$2 ep spid src crc i secs=$((timeout_ms / 1000))
+    local dir=$out/$slib-$clib-pubsub py=$repo/capi-tests/gssapi/gss_pubsub.py
+    rm -rf "$dir" && mkdir -p "$dir"
+    ep=tcp://127.0.0.1:$(free_port)
+    env KRB5_KTNAME="$KRB5_REALM_SERVER_KEYTAB" KRB5_CLIENT_KTNAME="$KRB5_REALM_SERVER_KEYTAB" \
+        LD_LIBRARY_PATH="$(libdir_of "$slib")" timeout -s KILL $((secs + 5)) \
+        /usr/bin/python3 "$py" pub "$ep" "$secs" >"$dir/server.out" 2>"$dir/server.err" &
+    spid=$!
+    for i in $(seq 100); do
+        grep -qs '^READY' "$dir/server.out" && break
+        kill -0 $spid 2>/dev/null || break
+        sleep 0.05
+    done
+    env KRB5_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" KRB5_CLIENT_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" \
+        LD_LIBRARY_PATH="$(libdir_of "$clib")" timeout -s KILL $((secs + 5)) \
+        /usr/bin/python3 "$py" sub "$ep" "$secs" >"$dir/client.out" 2>"$dir/client.err"
+    crc=$?
+    kill $spid 2>/dev/null
+    wait $spid
+    echo "client: $(grep -h '^ok:\|check failed\|Error' "$dir/client.out" "$dir/client.err" | head -n 1) (exit $crc)"
+    [ $crc -eq 0 ]
+}
+
 # run_check SERVERLIB CLIENTLIB CHECK: 0 if passed; logs in $dir.
 run_check() {
+    [ "$3" = pubsub ] && { run_pubsub "$1" "$2"; return; }
     local slib=$1 clib=$2 check=$3 port ep spid cpid tpid="" src crc i
     local dir=$out/$slib-$clib-$check
     rm -rf "$dir" && mkdir -p "$dir"
@@ -210,6 +242,10 @@ passed=0 failed=0
 for pair in "${pairs[@]}"; do
     for check in "${checks[@]}"; do
         slib=${pair%:*} clib=${pair#*:}
+        if [ "$check" = pubsub ] && [ "$clib" = debian ]; then
+            echo "NOT RUN $pair pubsub (libzmq 4.3.4's SUB: see the header)"
+            continue
+        fi
         if res=$(run_check "$slib" "$clib" "$check" 2>&1); then
             passed=$((passed + 1))
             echo "PASS $pair $check"

@@ -363,8 +363,7 @@ impl Gss {
         } else {
             // SAFETY: the library filled `buffer` with `length` readable
             // bytes at `value`.
-            unsafe { std::slice::from_raw_parts(buffer.value as *const u8, buffer.length) }
-                .to_vec()
+            unsafe { std::slice::from_raw_parts(buffer.value as *const u8, buffer.length) }.to_vec()
         };
         let mut minor = 0;
         // SAFETY: `buffer` came from the library (or is empty, which
@@ -619,7 +618,9 @@ mod tests {
         assert_eq!(lib.display_name(&user).unwrap(), b"someone@NO.SUCH.REALM");
         // No realm is configured for the test run: no ticket to be had.
         let mut ctx = None;
-        let e = lib.init_sec_context(None, &mut ctx, &name, None).unwrap_err();
+        let e = lib
+            .init_sec_context(None, &mut ctx, &name, None)
+            .unwrap_err();
         assert_ne!(e.major & GSS_ERROR_MASK, 0);
         assert!(!e.to_string().is_empty());
         let mut actx = None;

@@ -205,8 +205,9 @@ impl Wrapping {
         if &name[..] != command::READY {
             return Err(unexpected());
         }
-        parse_peer_properties(socket_type, &data)
-            .map_err(|_| HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata"))
+        parse_peer_properties(socket_type, &data).map_err(|_| {
+            HandshakeError::protocol(code::ZMTP_INVALID_METADATA, "bad READY metadata")
+        })
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {

@@ -17,11 +17,11 @@
 use bytes::{Bytes, BytesMut};
 
 use super::curve::CurveKeys;
-use super::gssapi::GssapiConfig;
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::exchange::MechanismExchange;
 use super::greeting::{GreetingExchange, MechanismName, PeerGreeting};
+use super::gssapi::GssapiConfig;
 use super::limits;
 use super::mechanism::{basic_properties, MechanismStatus};
 use super::mechanism::{ZapReply, ZapRequest};

@@ -219,7 +219,10 @@ impl<S: ServerSteps> Mechanism for ServerHandshake<S> {
         if self.outcome.is_failed() {
             return Err(no_zap_request());
         }
-        if self.outcome.take_zap_reply(reply, |e| Some(S::refusal(e)))? {
+        if self
+            .outcome
+            .take_zap_reply(reply, |e| Some(S::refusal(e)))?
+        {
             self.state = State::Send(next);
         }
         Ok(())

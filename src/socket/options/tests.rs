@@ -631,8 +631,14 @@ fn optional_builds_are_refused() {
         o.get_with(opt::GSSAPI_PLAINTEXT, &mut b, none),
         Err(Error::Inval)
     );
-    assert_eq!(builds_for(opt::GSSAPI_SERVER).gssapi, crate::zmtp::gssapi::available());
-    assert!(!builds_for(opt::LINGER).gssapi, "only GSSAPI options load it");
+    assert_eq!(
+        builds_for(opt::GSSAPI_SERVER).gssapi,
+        crate::zmtp::gssapi::available()
+    );
+    assert!(
+        !builds_for(opt::LINGER).gssapi,
+        "only GSSAPI options load it"
+    );
     assert_eq!(
         o.set(opt::VMCI_BUFFER_SIZE, &1u64.to_ne_bytes()),
         Err(Error::Inval)

@@ -132,7 +132,10 @@ fn the_commands_libzmq_sends() {
     assert!(done.is_empty());
     s.process_handshake_command(&done).unwrap();
     let ready = s.next_handshake_command().unwrap().unwrap();
-    assert_eq!(ready, wrapped(2, b"\x05READY\x0bSocket-Type\x00\x00\x00\x03REP"));
+    assert_eq!(
+        ready,
+        wrapped(2, b"\x05READY\x0bSocket-Type\x00\x00\x00\x03REP")
+    );
     assert_eq!(s.status(), MechanismStatus::Handshaking);
     c.process_handshake_command(&ready).unwrap();
     let client_ready = c.next_handshake_command().unwrap().unwrap();
