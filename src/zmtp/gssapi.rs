@@ -139,6 +139,18 @@ fn token_of<'a>(name: &[u8], body: &'a [u8]) -> Option<std::result::Result<&'a [
     Some(Ok(token))
 }
 
+/// The token of an INITIATE body.
+fn initiate_token(body: &[u8]) -> std::result::Result<&[u8], HandshakeError> {
+    match token_of(INITIATE, body) {
+        None => Err(unexpected()),
+        Some(Err(())) => Err(HandshakeError::protocol(
+            code::ZMTP_MALFORMED_COMMAND_INITIATE,
+            "malformed INITIATE",
+        )),
+        Some(Ok(token)) => Ok(token),
+    }
+}
+
 /// The context of an established connection and whether it wraps.
 #[derive(Debug)]
 struct Wrapping {
@@ -275,6 +287,16 @@ impl Common {
     fn transforms(&self) -> bool {
         !self.wrapping.plaintext
     }
+
+    /// The wrapping, once the handshake is done (`ready`); before, a
+    /// message is out of turn.
+    fn established(&mut self, ready: bool) -> Result<&mut Wrapping> {
+        if ready {
+            Ok(&mut self.wrapping)
+        } else {
+            Err(Error::Fsm)
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -318,17 +340,15 @@ impl MessageTransform for GssapiClient {
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        if self.state != ClientState::Ready {
-            return Err(Error::Fsm);
-        }
-        self.common.wrapping.encode(msg)
+        self.common
+            .established(self.state == ClientState::Ready)?
+            .encode(msg)
     }
 
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        if self.state != ClientState::Ready {
-            return Err(Error::Fsm);
-        }
-        self.common.wrapping.decode(msg)
+        self.common
+            .established(self.state == ClientState::Ready)?
+            .decode(msg)
     }
 }
 
@@ -388,16 +408,7 @@ impl Mechanism for GssapiClient {
     fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         match self.state {
             ClientState::AwaitToken => {
-                let token = match token_of(INITIATE, body) {
-                    None => return Err(unexpected()),
-                    Some(Err(())) => {
-                        return Err(HandshakeError::protocol(
-                            code::ZMTP_MALFORMED_COMMAND_INITIATE,
-                            "malformed INITIATE",
-                        ))
-                    }
-                    Some(Ok(token)) => token,
-                };
+                let token = initiate_token(body)?;
                 let step = self
                     .common
                     .wrapping
@@ -475,17 +486,15 @@ impl MessageTransform for GssapiServer {
     }
 
     fn encode(&mut self, msg: Msg) -> Result<Msg> {
-        if self.state != ServerState::Ready {
-            return Err(Error::Fsm);
-        }
-        self.common.wrapping.encode(msg)
+        self.common
+            .established(self.state == ServerState::Ready)?
+            .encode(msg)
     }
 
     fn decode(&mut self, msg: Msg) -> Result<Msg> {
-        if self.state != ServerState::Ready {
-            return Err(Error::Fsm);
-        }
-        self.common.wrapping.decode(msg)
+        self.common
+            .established(self.state == ServerState::Ready)?
+            .decode(msg)
     }
 }
 
@@ -539,16 +548,7 @@ impl Mechanism for GssapiServer {
     fn take_command(&mut self, body: &Bytes) -> std::result::Result<(), HandshakeError> {
         match self.state {
             ServerState::AwaitToken => {
-                let token = match token_of(INITIATE, body) {
-                    None => return Err(unexpected()),
-                    Some(Err(())) => {
-                        return Err(HandshakeError::protocol(
-                            code::ZMTP_MALFORMED_COMMAND_INITIATE,
-                            "malformed INITIATE",
-                        ))
-                    }
-                    Some(Ok(token)) => token,
-                };
+                let token = initiate_token(body)?;
                 let step = self
                     .common
                     .wrapping
