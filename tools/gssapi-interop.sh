@@ -168,9 +168,20 @@ args_of() { # CHECK
     esac
 }
 
+# await_ready PID FILE: until the server PID says READY in FILE (it is
+# bound), exits, or 5 s pass.
+await_ready() {
+    local i
+    for i in $(seq 100); do
+        grep -qs '^READY' "$2" && break
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+}
+
 # run_pubsub SERVERLIB CLIENTLIB: the pubsub check; 0 if passed.
 run_pubsub() {
-    local slib=$1 clib=$2 ep spid src crc i secs=$((timeout_ms / 1000))
+    local slib=$1 clib=$2 ep spid crc secs=$((timeout_ms / 1000))
     local dir=$out/$slib-$clib-pubsub py=$repo/capi-tests/gssapi/gss_pubsub.py
     rm -rf "$dir" && mkdir -p "$dir"
     ep=tcp://127.0.0.1:$(free_port)
@@ -178,11 +189,7 @@ run_pubsub() {
         LD_LIBRARY_PATH="$(libdir_of "$slib")" timeout -s KILL $((secs + 5)) \
         /usr/bin/python3 "$py" pub "$ep" "$secs" >"$dir/server.out" 2>"$dir/server.err" &
     spid=$!
-    for i in $(seq 100); do
-        grep -qs '^READY' "$dir/server.out" && break
-        kill -0 $spid 2>/dev/null || break
-        sleep 0.05
-    done
+    await_ready $spid "$dir/server.out"
     env KRB5_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" KRB5_CLIENT_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" \
         LD_LIBRARY_PATH="$(libdir_of "$clib")" timeout -s KILL $((secs + 5)) \
         /usr/bin/python3 "$py" sub "$ep" "$secs" >"$dir/client.out" 2>"$dir/client.err"
@@ -219,12 +226,7 @@ run_check() {
         timeout -s KILL $((timeout_ms / 1000 + 5)) "$out/$slib/gss_server" "$ep" \
         "${srv[@]}" timeout="$timeout_ms" >"$dir/server.out" 2>"$dir/server.err" &
     spid=$!
-    # The server is bound when it says READY (or it failed).
-    for i in $(seq 100); do
-        grep -qs '^READY' "$dir/server.out" && break
-        kill -0 $spid 2>/dev/null || break
-        sleep 0.05
-    done
+    await_ready $spid "$dir/server.out"
     env KRB5_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" KRB5_CLIENT_KTNAME="$KRB5_REALM_CLIENT_KEYTAB" \
         "${ctrace[@]}" LD_LIBRARY_PATH="$(libdir_of "$clib")" \
         timeout -s KILL $((timeout_ms / 1000 + 5)) "$out/$clib/gss_client" "$ep" \
